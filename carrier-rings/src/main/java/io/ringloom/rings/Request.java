@@ -1,0 +1,167 @@
+package io.ringloom.rings;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+import static io.ringloom.rings.sys.IoUring.*;
+
+/**
+ * What one SQE asks of the kernel: every field that {@link SubmissionQueue}
+ * writes, and the object whose memory the kernel may touch, held reachable
+ * until the request's CQE. The factories check their arguments so that no
+ * (address, length) pair reaching the kernel lies outside the given segment.
+ */
+public final class Request {
+    final byte opcode;
+    final byte flags;
+    final short ioprio;
+    final int fd;
+    final long off;
+    final long addr;
+    final int len;
+    final int opFlags;
+    final short bufIndex;
+    final int spliceFdIn;
+    final long addr3;
+    /** Memory the kernel owns until this request's CQE; referenced only to keep it alive. */
+    final Object keepAlive;
+
+    private Request(byte opcode, byte flags, int fd, long off, long addr, int len, int opFlags,
+                    short bufIndex, int spliceFdIn, long addr3, Object keepAlive) {
+        this.opcode = opcode;
+        this.flags = flags;
+        this.ioprio = 0;
+        this.fd = fd;
+        this.off = off;
+        this.addr = addr;
+        this.len = len;
+        this.opFlags = opFlags;
+        this.bufIndex = bufIndex;
+        this.spliceFdIn = spliceFdIn;
+        this.addr3 = addr3;
+        this.keepAlive = keepAlive;
+    }
+
+    public byte opcode() {
+        return opcode;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** Any SQE, fields as given; for opcodes without a factory and for tests. */
+    public static Request raw(int opcode, int flags, int fd, long off, long addr, int len, int opFlags, Object keepAlive) {
+        return new Request((byte) opcode, (byte) flags, fd, off, addr, len, opFlags, (short) 0, 0, 0, keepAlive);
+    }
+
+    public static Request nop() {
+        return new Request(IORING_OP_NOP, (byte) 0, -1, 0, 0, 0, 0, (short) 0, 0, 0, null);
+    }
+
+    /** Read into all of {@code buffer} at {@code position} (-1: the file's current position). */
+    public static Request read(int fd, MemorySegment buffer, long position) {
+        checkFd(fd);
+        checkBuffer(buffer);
+        return new Request(IORING_OP_READ, (byte) 0, fd, position, buffer.address(), (int) buffer.byteSize(),
+                0, (short) 0, 0, 0, buffer);
+    }
+
+    /** Write all of {@code buffer} at {@code position} (-1: the file's current position). */
+    public static Request write(int fd, MemorySegment buffer, long position) {
+        checkFd(fd);
+        checkBuffer(buffer);
+        return new Request(IORING_OP_WRITE, (byte) 0, fd, position, buffer.address(), (int) buffer.byteSize(),
+                0, (short) 0, 0, 0, buffer);
+    }
+
+    /** Vectored read; {@code iovecs} holds {@code count} {@code struct iovec} built from checked segments. */
+    public static Request readv(int fd, MemorySegment iovecs, int count, long position, Object buffers) {
+        checkFd(fd);
+        checkIovecs(iovecs, count);
+        return new Request(IORING_OP_READV, (byte) 0, fd, position, iovecs.address(), count,
+                0, (short) 0, 0, 0, new Object[] {iovecs, buffers});
+    }
+
+    /** Vectored write; {@code iovecs} holds {@code count} {@code struct iovec} built from checked segments. */
+    public static Request writev(int fd, MemorySegment iovecs, int count, long position, Object buffers) {
+        checkFd(fd);
+        checkIovecs(iovecs, count);
+        return new Request(IORING_OP_WRITEV, (byte) 0, fd, position, iovecs.address(), count,
+                0, (short) 0, 0, 0, new Object[] {iovecs, buffers});
+    }
+
+    /** {@code fsync}, or {@code fdatasync} when {@code dataOnly}. */
+    public static Request fsync(int fd, boolean dataOnly) {
+        checkFd(fd);
+        return new Request(IORING_OP_FSYNC, (byte) 0, fd, 0, 0, 0, dataOnly ? 1 : 0, (short) 0, 0, 0, null);
+    }
+
+    /** {@code AT_FDCWD}: resolve a relative path against the working directory. */
+    public static final int AT_FDCWD = -100;
+
+    /** {@code openat(dirFd, path, flags, mode)}; {@code path} is a NUL-terminated native string. */
+    public static Request openat(int dirFd, MemorySegment path, int flags, int mode) {
+        if (dirFd < 0 && dirFd != AT_FDCWD) {
+            throw new IllegalArgumentException("bad directory fd " + dirFd);
+        }
+        checkBuffer(path);
+        if (path.byteSize() == 0 || path.get(java.lang.foreign.ValueLayout.JAVA_BYTE, path.byteSize() - 1) != 0) {
+            throw new IllegalArgumentException("path must be NUL-terminated");
+        }
+        return new Request(IORING_OP_OPENAT, (byte) 0, dirFd, 0, path.address(), mode, flags,
+                (short) 0, 0, 0, path);
+    }
+
+    /** {@code close(fd)} through the ring. */
+    public static Request close(int fd) {
+        checkFd(fd);
+        return new Request(IORING_OP_CLOSE, (byte) 0, fd, 0, 0, 0, 0, (short) 0, 0, 0, null);
+    }
+
+    /** Poll {@code fd} once for {@code events} (poll(2) bits); res is the ready mask. */
+    public static Request pollAdd(int fd, int events) {
+        checkFd(fd);
+        return new Request(IORING_OP_POLL_ADD, (byte) 0, fd, 0, 0, 0, events & 0xFFFF, (short) 0, 0, 0, null);
+    }
+
+    /** Cancel the request whose user_data is {@code target} (io_uring_prep_cancel64). */
+    public static Request cancel(long target) {
+        return new Request(IORING_OP_ASYNC_CANCEL, (byte) 0, -1, 0, target, 0, 0, (short) 0, 0, 0, null);
+    }
+
+    /** Post a CQE with {@code res} and {@code userData} into the ring whose fd is {@code targetRingFd}. */
+    public static Request msgRing(int targetRingFd, int res, long userData) {
+        checkFd(targetRingFd);
+        return new Request(IORING_OP_MSG_RING, (byte) 0, targetRingFd, userData, IORING_MSG_DATA, res,
+                0, (short) 0, 0, 0, null);
+    }
+
+    private static void checkFd(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("negative fd " + fd);
+        }
+    }
+
+    private static void checkBuffer(MemorySegment buffer) {
+        Objects.requireNonNull(buffer, "buffer");
+        if (!buffer.isNative()) {
+            throw new IllegalArgumentException("the kernel can only be given native memory: " + buffer);
+        }
+        if (buffer.byteSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("buffer of " + buffer.byteSize() + " bytes exceeds an SQE's u32 len");
+        }
+    }
+
+    private static void checkIovecs(MemorySegment iovecs, int count) {
+        checkBuffer(iovecs);
+        if (count < 0 || count > 1024 || iovecs.byteSize() < 16L * count) {
+            throw new IllegalArgumentException("bad iovec count " + count + " for " + iovecs.byteSize() + " bytes");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IORING_OP_" + opName(opcode) + "(fd=" + fd + ", len=" + len + ")";
+    }
+}

@@ -1,0 +1,169 @@
+package io.ringloom.rings.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * {@link SysCalls} through the JDK's FFM API. The io_uring calls have no libc
+ * wrapper and go through the variadic {@code syscall(3)}; errno is captured
+ * per call into a segment owned by the calling thread.
+ */
+final class FfmSysCalls implements SysCalls {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    // syscall(long number, ...) with six variadic longs
+    private static final MethodHandle SYSCALL6 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = downcall("close",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle EVENTFD = downcall("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle READ = downcall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle WRITE = downcall("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PIPE2 = downcall("pipe2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+
+    /** One errno capture segment per thread; a platform carrier reuses its own forever. */
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static long check(long ret, MemorySegment capture) {
+        return ret == -1 ? -errno(capture) : ret;
+    }
+
+    private static long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            long ret = (long) SYSCALL6.invokeExact(capture, number, a1, a2, a3, a4, a5, a6);
+            return check(ret, capture);
+        } catch (Throwable t) {
+            throw new AssertionError("syscall downcall failed", t);
+        }
+    }
+
+    @Override
+    public int ioUringSetup(int entries, long paramsAddress) {
+        return (int) syscall(IoUring.SYS_IO_URING_SETUP, Integer.toUnsignedLong(entries), paramsAddress, 0, 0, 0, 0);
+    }
+
+    @Override
+    public int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long argAddress, long argSize) {
+        return (int) syscall(IoUring.SYS_IO_URING_ENTER, Integer.toUnsignedLong(ringFd),
+                Integer.toUnsignedLong(toSubmit), Integer.toUnsignedLong(minComplete),
+                Integer.toUnsignedLong(flags), argAddress, argSize);
+    }
+
+    @Override
+    public int ioUringRegister(int ringFd, int opcode, long argAddress, int nrArgs) {
+        return (int) syscall(IoUring.SYS_IO_URING_REGISTER, Integer.toUnsignedLong(ringFd),
+                Integer.toUnsignedLong(opcode), argAddress, Integer.toUnsignedLong(nrArgs), 0, 0);
+    }
+
+    @Override
+    public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            long ret = (long) MMAP.invokeExact(capture, address, length, prot, flags, fd, offset);
+            return check(ret, capture);
+        } catch (Throwable t) {
+            throw new AssertionError("mmap downcall failed", t);
+        }
+    }
+
+    @Override
+    public int munmap(long address, long length) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return (int) check((int) MUNMAP.invokeExact(capture, address, length), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("munmap downcall failed", t);
+        }
+    }
+
+    @Override
+    public int close(int fd) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return (int) check((int) CLOSE.invokeExact(capture, fd), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("close downcall failed", t);
+        }
+    }
+
+    @Override
+    public int eventfd(int initialValue, int flags) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return (int) check((int) EVENTFD.invokeExact(capture, initialValue, flags), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("eventfd downcall failed", t);
+        }
+    }
+
+    @Override
+    public long read(int fd, long bufferAddress, long count) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return check((long) READ.invokeExact(capture, fd, bufferAddress, count), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("read downcall failed", t);
+        }
+    }
+
+    @Override
+    public long write(int fd, long bufferAddress, long count) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return check((long) WRITE.invokeExact(capture, fd, bufferAddress, count), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("write downcall failed", t);
+        }
+    }
+
+    @Override
+    public int pipe2(long fdsAddress, int flags) {
+        MemorySegment capture = CAPTURE.get();
+        try {
+            return (int) check((int) PIPE2.invokeExact(capture, fdsAddress, flags), capture);
+        } catch (Throwable t) {
+            throw new AssertionError("pipe2 downcall failed", t);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "ffm";
+    }
+}

@@ -1,0 +1,121 @@
+package io.ringloom.rings.sys;
+
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.provider.jffi.NoX86;
+
+/**
+ * {@link SysCalls} through jnr-ffi. jnr-ffi's generated x86-64 stub passes a
+ * wrong sixth integer argument (jnr-ffi issue 181; measured here: an
+ * anonymous {@code mmap} fails with EINVAL). jnr-ffi reads {@code @NoX86}
+ * only on the library interface, so the mappings with six or more integer
+ * arguments live in their own interface that carries it; the others keep the
+ * fast stubs. {@code SixthArgumentIT} proves the sixth argument arrives.
+ */
+final class JnrSysCalls implements SysCalls {
+
+    /** libc calls with six or more integer arguments, without the faulty x86-64 stub. */
+    @NoX86
+    public interface LibCSixArgs {
+        @SaveError
+        long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+        @SaveError
+        long mmap(long address, long length, int prot, int flags, int fd, long offset);
+    }
+
+    /** libc as jnr-ffi binds it; pointers are passed as raw {@code long} addresses. */
+    public interface LibC {
+        @SaveError
+        int munmap(long address, long length);
+
+        @SaveError
+        int close(int fd);
+
+        @SaveError
+        int eventfd(int initialValue, int flags);
+
+        @SaveError
+        long read(int fd, long buffer, long count);
+
+        @SaveError
+        long write(int fd, long buffer, long count);
+
+        @SaveError
+        int pipe2(long fds, int flags);
+    }
+
+    private final LibC libc;
+    private final LibCSixArgs libc6;
+    private final Runtime runtime;
+
+    JnrSysCalls() {
+        this.libc = LibraryLoader.create(LibC.class).load("c");
+        this.libc6 = LibraryLoader.create(LibCSixArgs.class).load("c");
+        this.runtime = Runtime.getRuntime(libc);
+    }
+
+    private long check(long ret) {
+        return ret == -1 ? -LastError.getLastError(runtime) : ret;
+    }
+
+    @Override
+    public int ioUringSetup(int entries, long paramsAddress) {
+        return (int) check(libc6.syscall(IoUring.SYS_IO_URING_SETUP, Integer.toUnsignedLong(entries), paramsAddress, 0, 0, 0, 0));
+    }
+
+    @Override
+    public int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long argAddress, long argSize) {
+        return (int) check(libc6.syscall(IoUring.SYS_IO_URING_ENTER, Integer.toUnsignedLong(ringFd),
+                Integer.toUnsignedLong(toSubmit), Integer.toUnsignedLong(minComplete),
+                Integer.toUnsignedLong(flags), argAddress, argSize));
+    }
+
+    @Override
+    public int ioUringRegister(int ringFd, int opcode, long argAddress, int nrArgs) {
+        return (int) check(libc6.syscall(IoUring.SYS_IO_URING_REGISTER, Integer.toUnsignedLong(ringFd),
+                Integer.toUnsignedLong(opcode), argAddress, Integer.toUnsignedLong(nrArgs), 0, 0));
+    }
+
+    @Override
+    public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        return check(libc6.mmap(address, length, prot, flags, fd, offset));
+    }
+
+    @Override
+    public int munmap(long address, long length) {
+        return (int) check(libc.munmap(address, length));
+    }
+
+    @Override
+    public int close(int fd) {
+        return (int) check(libc.close(fd));
+    }
+
+    @Override
+    public int eventfd(int initialValue, int flags) {
+        return (int) check(libc.eventfd(initialValue, flags));
+    }
+
+    @Override
+    public long read(int fd, long bufferAddress, long count) {
+        return check(libc.read(fd, bufferAddress, count));
+    }
+
+    @Override
+    public long write(int fd, long bufferAddress, long count) {
+        return check(libc.write(fd, bufferAddress, count));
+    }
+
+    @Override
+    public int pipe2(long fdsAddress, int flags) {
+        return (int) check(libc.pipe2(fdsAddress, flags));
+    }
+
+    @Override
+    public String name() {
+        return "jnr";
+    }
+}

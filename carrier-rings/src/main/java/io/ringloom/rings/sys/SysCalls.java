@@ -1,0 +1,74 @@
+package io.ringloom.rings.sys;
+
+/**
+ * The whole native surface of Ringloom: the io_uring syscalls and the few
+ * plain ones around them. Two implementations exist (DESIGN.md decision 6):
+ * {@link FfmSysCalls}, the default, and {@link JnrSysCalls}, selected with
+ * {@code -Dringloom.native=jnr}. Nothing else in Ringloom calls native code.
+ *
+ * <p>Every method follows the kernel's convention: a non-negative result, or
+ * {@code -errno}. Addresses are raw native addresses; callers pass only
+ * addresses of {@code MemorySegment}s they keep alive for the call.
+ */
+public interface SysCalls {
+
+    /** {@code io_uring_setup(2)}: returns the ring fd. */
+    int ioUringSetup(int entries, long paramsAddress);
+
+    /** {@code io_uring_enter(2)}; {@code argSize} is the sixth argument (sigset or ext-arg size). */
+    int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long argAddress, long argSize);
+
+    /** {@code io_uring_register(2)}. */
+    int ioUringRegister(int ringFd, int opcode, long argAddress, int nrArgs);
+
+    /** {@code mmap(2)}: the mapping's address, or {@code -errno}. */
+    long mmap(long address, long length, int prot, int flags, int fd, long offset);
+
+    int munmap(long address, long length);
+
+    int close(int fd);
+
+    /** {@code eventfd(2)}: returns the new fd. */
+    int eventfd(int initialValue, int flags);
+
+    long read(int fd, long bufferAddress, long count);
+
+    long write(int fd, long bufferAddress, long count);
+
+    /** {@code pipe2(2)}: writes two ints at {@code fdsAddress}. */
+    int pipe2(long fdsAddress, int flags);
+
+    /** {@code "ffm"} or {@code "jnr"}. */
+    String name();
+
+    /** The backend chosen by {@code -Dringloom.native} (default {@code ffm}). */
+    static SysCalls get() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        private Holder() {}
+
+        static final SysCalls INSTANCE = choose(System.getProperty("ringloom.native", "ffm"));
+
+        static SysCalls choose(String name) {
+            return switch (name) {
+                case "ffm" -> new FfmSysCalls();
+                case "jnr" -> new JnrSysCalls();
+                default -> throw new IllegalArgumentException(
+                        "-Dringloom.native must be ffm or jnr, not '" + name + "'");
+            };
+        }
+    }
+
+    // mmap(2) constants (asm-generic/mman-common.h)
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 1;
+    int MAP_PRIVATE = 2;
+    int MAP_POPULATE = 0x8000;
+    // fcntl.h / eventfd.h
+    int O_NONBLOCK = 04000;
+    int O_CLOEXEC = 02000000;
+    int EFD_CLOEXEC = O_CLOEXEC;
+}
