@@ -9,7 +9,7 @@ import java.util.TreeMap;
 /**
  * This process's open fds as {@code /proc/self/fd} shows them, for leak
  * checks. The JVM opens jars and its module image lazily as classes load; those
- * are not ours and are left out.
+ * are not ours and are left out, and so is the directory fd of the listing itself.
  */
 public final class ProcFds {
     private ProcFds() {}
@@ -26,7 +26,7 @@ public final class ProcFds {
                     continue;   // the fd of the listing itself, already closed
                 }
                 if (target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith("/lib/modules")
-                        || target.endsWith(".so")) {
+                        || target.endsWith(".so") || (target.startsWith("/proc/") && target.endsWith("/fd"))) {
                     continue;
                 }
                 fds.put(Integer.parseInt(p.getFileName().toString()), target);

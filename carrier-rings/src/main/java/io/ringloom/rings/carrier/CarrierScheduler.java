@@ -1,0 +1,352 @@
+package io.ringloom.rings.carrier;
+
+import io.ringloom.rings.Request;
+import io.ringloom.rings.RingMode;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The virtual-thread scheduler whose carriers own io_uring rings (DESIGN.md
+ * decision 1), and the one primitive the facade builds on
+ * ({@link #submitAndAwait}). The JDK hands {@link #execute} each virtual
+ * thread's continuation: on start, on every unpark, after {@code Thread.yield},
+ * and from its timer and unblocker threads. {@code execute} never blocks and
+ * never runs the task inline.
+ */
+public final class CarrierScheduler implements Executor, AutoCloseable {
+    private static final long PIN_WATCH_NANOS = 10_000_000L;
+    final Carrier[] carriers;
+    private final Thread.Builder.OfVirtual builder;
+    private final ThreadFactory factory;
+    /** Carriers asleep in the kernel; a carrier with surplus work wakes one to steal. */
+    final AtomicInteger sleepers = new AtomicInteger();
+    /** Threads started through this pool and not yet ended. */
+    private final AtomicInteger live = new AtomicInteger();
+    private final AtomicInteger nextCarrier = new AtomicInteger();
+    private volatile boolean closed;
+
+    private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {
+        this.carriers = new Carrier[carrierCount];
+        for (int i = 0; i < carrierCount; i++) {
+            carriers[i] = new Carrier(this, i, ringEntries, mode);
+        }
+        Loom.initializeJdkPoller();
+        for (Carrier c : carriers) c.thread.start();
+        for (Carrier c : carriers) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    c.started.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            if (c.failure != null) {
+                stopCarriers(1, TimeUnit.SECONDS);
+                throw c.failure instanceof IOException io ? io
+                        : new IOException("carrier " + c.id + " could not start", c.failure);
+            }
+        }
+        this.builder = Loom.newBuilder(this).name(name + "-", 0);
+        this.factory = builder.factory();
+        Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(this::watchPins);
+    }
+
+    /** Null when custom-scheduled virtual threads are possible here, else why not (a missing JVM flag). */
+    public static String unavailableReason() {
+        return Loom.unavailableReason();
+    }
+
+    /**
+     * Starts {@code carrierCount} carriers, each creating its own ring.
+     *
+     * @throws IOException when a ring cannot be created (io_uring unavailable)
+     * @throws IllegalStateException when the JDK hooks are unavailable ({@link #unavailableReason()})
+     */
+    public static CarrierScheduler start(int carrierCount, int ringEntries, RingMode mode, String name)
+            throws IOException {
+        if (Loom.unavailableReason() != null) {
+            throw new IllegalStateException(Loom.unavailableReason());
+        }
+        if (carrierCount <= 0) throw new IllegalArgumentException("carrier count must be positive: " + carrierCount);
+        if (ringEntries <= 0) throw new IllegalArgumentException("ring entries must be positive: " + ringEntries);
+        return new CarrierScheduler(carrierCount, ringEntries, mode, name);
+    }
+
+    // ------------------------------------------------------------ threads
+
+    public Thread newThread(Runnable task) {
+        if (closed) throw new RejectedExecutionException("carrier pool is closed");
+        return factory.newThread(counted(task));
+    }
+
+    private Runnable counted(Runnable task) {
+        live.incrementAndGet();
+        return () -> {
+            try {
+                task.run();
+            } finally {
+                live.decrementAndGet();
+            }
+        };
+    }
+
+    public int liveThreads() {
+        return live.get();
+    }
+
+    @Override
+    public void execute(Runnable continuation) {
+        Carrier here = currentCarrier();
+        if (here != null) {
+            // On one of our carriers (the carrier itself, e.g. unparking after a
+            // CQE, or a thread mounted on it): its own queue, no wake-up needed.
+            Runnable previous = here.runQueue.peek();
+            here.runQueue.offer(continuation);
+            if (previous != null && sleepers.get() > 0) {
+                wakeOneSleeper(here);
+            }
+            return;
+        }
+        Carrier target = pickForExternal();
+        target.runQueue.offer(continuation);
+        target.wake();
+    }
+
+    /** For work from off the pool: an idle (sleeping) carrier if there is one, else the next in turn. */
+    private Carrier pickForExternal() {
+        int start = Math.floorMod(nextCarrier.getAndIncrement(), carriers.length);
+        if (sleepers.get() > 0) {
+            for (int i = 0; i < carriers.length; i++) {
+                Carrier c = carriers[(start + i) % carriers.length];
+                if (c.isSleeping()) return c;
+            }
+        }
+        return carriers[start];
+    }
+
+    void wakeOneSleeper(Carrier busy) {
+        for (Carrier c : carriers) {
+            if (c != busy && c.isSleeping()) {
+                c.wake();
+                return;
+            }
+        }
+    }
+
+    /** The carrier of this pool that the current thread runs on, or null. */
+    Carrier currentCarrier() {
+        if (Loom.currentCarrierThread() instanceof CarrierThread ct && ct.carrier.pool == this) {
+            return ct.carrier;
+        }
+        return null;
+    }
+
+    /** The pool whose carrier the current thread runs on, or null. */
+    public static CarrierScheduler current() {
+        return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
+                ? ct.carrier.pool : null;
+    }
+
+    // ---------------------------------------------------------- primitive
+
+    /**
+     * The one primitive: prepare {@code request}'s SQE on the current
+     * carrier's ring, park until its CQE, return its {@code res}.
+     * <ul>
+     * <li>On a pool virtual thread: the SQE goes into the ring of the carrier it
+     *     is mounted on, and it parks; the reaping carrier resumes it.</li>
+     * <li>On a pinned pool virtual thread, or the carrier itself: it waits in
+     *     place on its own ring, since parking would stall the carrier.</li>
+     * <li>On any other thread: a carrier pushes the SQE for it; it parks.</li>
+     * </ul>
+     * Interrupt sends {@code ASYNC_CANCEL} and then waits, uninterruptibly,
+     * for the target's own CQE: the kernel owns the request's memory until
+     * then. The interrupt status is kept; {@code res} then tells whether the
+     * request completed anyway or was cancelled ({@code -ECANCELED},
+     * {@code -EINTR}).
+     *
+     * @throws CarrierPoolClosedException when the pool closed while waiting
+     */
+    public int submitAndAwait(Request request) throws IOException {
+        Op op = new Op(request, Thread.currentThread());
+        Carrier here = currentCarrier();
+        if (here != null) {
+            here.push(op);
+            if (Thread.currentThread().isVirtual()) {
+                parkOnCarrier(here, op);
+            } else {
+                here.waitInPlace(op);   // the carrier thread itself
+            }
+        } else {
+            if (closed) throw new CarrierPoolClosedException("carrier pool is closed");
+            pickForExternal().submitForeign(op);
+            parkUntilDone(op);
+        }
+        if (op.failedByClose) {
+            throw new CarrierPoolClosedException("carrier pool closed while " + request + " was blocked");
+        }
+        return op.res;
+    }
+
+    /**
+     * Parks a pool virtual thread until its op is done. If the thread is
+     * pinned (a class initializer, a native frame), its park holds the
+     * carrier's OS thread and nobody reaps the ring: the watchdog then
+     * unparks it, it finds itself still mounted with the carrier's progress
+     * unchanged, and waits for its CQE in place instead.
+     */
+    private void parkOnCarrier(Carrier here, Op op) throws IOException {
+        long progress = here.progress;
+        here.parkCandidate = op;
+        boolean interrupted = false;
+        while (op.state != Op.DONE) {
+            LockSupport.park(op);
+            if (Thread.interrupted()) {
+                interrupted = true;
+                requestCancel(op);
+            }
+            if (op.state != Op.DONE && here.progress == progress
+                    && Loom.currentCarrierThread() == here.thread) {
+                here.parkCandidate = null;
+                here.waitInPlace(op);
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** Every 10 ms: unpark a thread that parked pinned and so holds its carrier. */
+    private void watchPins() {
+        while (!closed || anyCarrierAlive()) {
+            LockSupport.parkNanos(PIN_WATCH_NANOS);
+            for (Carrier c : carriers) {
+                Op candidate = c.parkCandidate;
+                long progress = c.progress;
+                if (candidate != null && progress == c.progressSeenByWatchdog) {
+                    LockSupport.unpark(candidate.waiter);
+                }
+                c.progressSeenByWatchdog = progress;
+            }
+        }
+    }
+
+    private boolean anyCarrierAlive() {
+        for (Carrier c : carriers) {
+            if (c.thread.isAlive()) return true;
+        }
+        return false;
+    }
+
+    private void parkUntilDone(Op op) throws IOException {
+        boolean interrupted = false;
+        while (op.state != Op.DONE) {
+            LockSupport.park(op);
+            if (Thread.interrupted()) {
+                interrupted = true;
+                requestCancel(op);
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private void requestCancel(Op op) throws IOException {
+        if (op.cancelRequested) return;
+        op.cancelRequested = true;
+        Carrier owner = op.carrier;
+        if (owner == null) {
+            return;   // a foreign op not pushed yet: the carrier sees cancelRequested
+        }
+        if (currentCarrier() == owner) {
+            owner.pushCancel(op);
+        } else {
+            owner.cancelForeign(op);
+        }
+    }
+
+    // -------------------------------------------------------------- close
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the pool: no new threads; waits up to {@code grace} for running
+     * ones to end; then cancels every operation still in flight (their
+     * callers get {@link CarrierPoolClosedException}); then stops the
+     * carriers, which release their rings and eventfds.
+     *
+     * @return true if every carrier ended
+     */
+    public boolean close(long grace, TimeUnit unit) {
+        closed = true;
+        long deadline = System.nanoTime() + unit.toNanos(grace);
+        while (live.get() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000L);
+        }
+        for (Carrier c : carriers) {
+            c.failInFlight = true;
+            c.wake();
+        }
+        long failDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (live.get() > 0 && System.nanoTime() < failDeadline) {
+            LockSupport.parkNanos(1_000_000L);
+        }
+        return stopCarriers(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        close(10, TimeUnit.SECONDS);
+    }
+
+    private boolean stopCarriers(long timeout, TimeUnit unit) {
+        for (Carrier c : carriers) {
+            c.stopping = true;
+            c.wake();
+        }
+        boolean all = true;
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (Carrier c : carriers) {
+            if (!c.thread.isAlive()) continue;
+            try {
+                long left = deadline - System.nanoTime();
+                c.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            all &= !c.thread.isAlive();
+        }
+        return all;
+    }
+
+    // -------------------------------------------------------------- stats
+
+    public List<CarrierStats> stats() {
+        List<CarrierStats> list = new ArrayList<>(carriers.length);
+        for (Carrier c : carriers) list.add(c.stats());
+        return list;
+    }
+
+    public int carrierCount() {
+        return carriers.length;
+    }
+
+    /** Carriers whose thread died with an exception. */
+    public List<Throwable> carrierFailures() {
+        List<Throwable> failures = new ArrayList<>();
+        for (Carrier c : carriers) {
+            if (c.failure != null) failures.add(c.failure);
+        }
+        return failures;
+    }
+}

@@ -1,0 +1,13 @@
+package io.ringloom.rings.carrier;
+
+/** One carrier's counters since its start; a racy but untorn snapshot. */
+public record CarrierStats(int carrier, long threadsRun, long sqesSubmitted, long enters, long sleeps,
+                           long wakeupsReceived, long cqesReaped, long overflows, long steals, long inFlight) {
+
+    @Override
+    public String toString() {
+        return "carrier " + carrier + ": run " + threadsRun + ", sqes " + sqesSubmitted + ", enters " + enters
+                + ", sleeps " + sleeps + ", wakeups " + wakeupsReceived + ", cqes " + cqesReaped
+                + ", overflows " + overflows + ", steals " + steals + ", in flight " + inFlight;
+    }
+}

@@ -1,0 +1,40 @@
+package io.ringloom.rings.carrier;
+
+import io.ringloom.rings.Request;
+
+/**
+ * One blocking operation between its SQE and its CQE. The op keeps its
+ * {@link Request} (and so the request's memory) reachable until the CQE: the
+ * carrier's slot table refers to it until then.
+ *
+ * <pre>
+ * state      NEW --(carrier pushes the SQE)--> SUBMITTED --(its own CQE)--> DONE
+ *            NEW --(cancelled before push, foreign callers only)--> DONE
+ * </pre>
+ */
+final class Op {
+    static final int NEW = 0;
+    static final int SUBMITTED = 1;
+    static final int DONE = 2;
+
+    final Request request;
+    /** The thread parked on this op; unparked by the reaping carrier. */
+    final Thread waiter;
+    /** The carrier whose ring holds the SQE; written before SUBMITTED. */
+    Carrier carrier;
+    /** user_data of the SQE; written by the carrier before pushing. */
+    long userData;
+    /** NEW, SUBMITTED or DONE; DONE is published after res. */
+    volatile int state;
+    /** The CQE's res, valid once DONE. */
+    int res;
+    /** An ASYNC_CANCEL was asked for (interrupt or pool close); set once. */
+    volatile boolean cancelRequested;
+    /** The pool closed while this op was in flight; the waiter throws. */
+    volatile boolean failedByClose;
+
+    Op(Request request, Thread waiter) {
+        this.request = request;
+        this.waiter = waiter;
+    }
+}

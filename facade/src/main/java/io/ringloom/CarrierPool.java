@@ -1,0 +1,183 @@
+package io.ringloom;
+
+import io.ringloom.rings.RingMode;
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.carrier.CarrierStats;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pool of carrier threads, each owning one io_uring ring, that runs virtual
+ * threads. Blocking calls made through Ringloom on these threads go through
+ * the carrier's ring and park; the carrier resumes them when the completion
+ * arrives, without inter-processor interrupts.
+ *
+ * <p>When the pool cannot be built here (a JVM flag is missing, or io_uring is
+ * unavailable), it runs in <em>fallback</em> mode: it hands out ordinary
+ * virtual threads and {@link #fallbackReason()} says why.
+ */
+public final class CarrierPool implements AutoCloseable {
+    /** How each carrier's ring delivers completions; COOP is the design, the others are for measurement. */
+    public enum Mode { COOP, DEFER, NONE }
+
+    private static final System.Logger LOG = System.getLogger("io.ringloom");
+
+    private final CarrierScheduler scheduler;     // null in fallback mode
+    private final String fallbackReason;          // null unless fallback
+    private final ThreadFactory factory;
+    private final Duration closeGrace;
+    private final Mode mode;
+    private final int carriers;
+
+    private CarrierPool(Builder b) {
+        CarrierScheduler s = null;
+        String why = CarrierScheduler.unavailableReason();
+        if (why == null && Boolean.getBoolean("ringloom.fallback")) {
+            why = "fallback forced by -Dringloom.fallback=true";
+        }
+        if (why == null) {
+            try {
+                s = CarrierScheduler.start(b.carriers, b.ringEntries, RingMode.valueOf(b.mode.name()), b.name);
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+        }
+        if (s == null) {
+            LOG.log(System.Logger.Level.WARNING, "Ringloom carrier pool in fallback mode (plain virtual threads): " + why);
+        }
+        this.scheduler = s;
+        this.fallbackReason = why;
+        this.factory = s != null ? s::newThread : Thread.ofVirtual().name(b.name + "-", 0).factory();
+        this.closeGrace = b.closeGrace;
+        this.mode = b.mode;
+        this.carriers = b.carriers;
+    }
+
+    /**
+     * A pool with the defaults, overridden by the system properties
+     * {@code ringloom.carriers} (count) and {@code ringloom.ring.mode}
+     * ({@code COOP}, {@code DEFER}, {@code NONE}).
+     */
+    public static CarrierPool open() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Thread startVirtualThread(Runnable task) {
+        Thread t = factory.newThread(Objects.requireNonNull(task));
+        t.start();
+        return t;
+    }
+
+    /** Unstarted virtual threads on this pool's carriers. */
+    public ThreadFactory threadFactory() {
+        return factory;
+    }
+
+    /** An executor that starts one pool virtual thread per task. */
+    public ExecutorService newThreadPerTaskExecutor() {
+        return Executors.newThreadPerTaskExecutor(factory);
+    }
+
+    public boolean isFallback() {
+        return scheduler == null;
+    }
+
+    /** Why the pool runs plain virtual threads, or null when it runs on rings. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public int carrierCount() {
+        return scheduler == null ? 0 : carriers;
+    }
+
+    /** Per-carrier counters; empty in fallback mode. */
+    public List<CarrierStats> stats() {
+        return scheduler == null ? List.of() : scheduler.stats();
+    }
+
+    /** Carriers that died with an exception; empty when all are healthy. */
+    public List<Throwable> carrierFailures() {
+        return scheduler == null ? List.of() : scheduler.carrierFailures();
+    }
+
+    /** The scheduler behind this pool, for the facade's channels; null in fallback mode. */
+    public CarrierScheduler scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * No new threads; waits up to the close grace for running ones, then fails
+     * their blocked operations with {@code CarrierPoolClosedException}; the
+     * carriers exit and release their rings and eventfds.
+     */
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.close(closeGrace.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return scheduler == null ? "CarrierPool[fallback: " + fallbackReason + "]"
+                : "CarrierPool[" + carriers + " carriers, " + mode + "]";
+    }
+
+    public static final class Builder {
+        private int carriers = Integer.getInteger("ringloom.carriers", Runtime.getRuntime().availableProcessors());
+        private int ringEntries = 256;
+        private Mode mode = Mode.valueOf(RingMode.fromProperty(System.getProperty("ringloom.ring.mode", "COOP")).name());
+        private Duration closeGrace = Duration.ofSeconds(10);
+        private String name = "ringloom";
+
+        private Builder() {}
+
+        public Builder carriers(int count) {
+            if (count <= 0) throw new IllegalArgumentException("carrier count must be positive: " + count);
+            this.carriers = count;
+            return this;
+        }
+
+        public Builder ringEntries(int entries) {
+            if (entries <= 0) throw new IllegalArgumentException("ring entries must be positive: " + entries);
+            this.ringEntries = entries;
+            return this;
+        }
+
+        public Builder mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** How long close() waits for running threads before failing their operations. */
+        public Builder closeGrace(Duration grace) {
+            this.closeGrace = Objects.requireNonNull(grace);
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name);
+            return this;
+        }
+
+        public CarrierPool build() {
+            return new CarrierPool(this);
+        }
+    }
+}

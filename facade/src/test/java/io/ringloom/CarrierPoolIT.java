@@ -1,0 +1,431 @@
+package io.ringloom;
+
+import io.ringloom.rings.carrier.CarrierPoolClosedException;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.ProcFds;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The carrier pool on real rings: scheduling, blocking through the ring, interrupt, pinning, close. */
+class CarrierPoolIT {
+    private Map<Integer, String> fdsBefore;
+    private CarrierPool pool;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startJdkPollerOnce() {
+        // The first pool starts the JDK's socket poller (epoll fds that live
+        // for the JVM's lifetime); start it before any fd snapshot.
+        CarrierPool.builder().carriers(1).build().close();
+    }
+
+    @BeforeEach
+    void openPool() {
+        fdsBefore = ProcFds.snapshot();
+        pool = CarrierPool.builder().carriers(2).closeGrace(Duration.ofSeconds(2)).build();
+        assertFalse(pool.isFallback(), () -> "pool fell back: " + pool.fallbackReason());
+    }
+
+    @AfterEach
+    void closePool() {
+        PoolFixture.closeAndCheck(pool, fdsBefore);
+    }
+
+    @Test
+    void hundredThousandThreadsSleepYieldParkAndLock() throws Exception {
+        int n = 100_000;
+        AtomicInteger finished = new AtomicInteger();
+        ReentrantLock lock = new ReentrantLock();
+        Object monitor = new Object();
+        long[] shared = new long[2];
+        Thread[] threads = new Thread[n];
+        CountDownLatch partnersReady = new CountDownLatch(1);
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            threads[i] = pool.threadFactory().newThread(() -> {
+                switch (id % 4) {
+                    case 0 -> sleepQuietly(1);
+                    case 1 -> Thread.yield();
+                    case 2 -> {
+                        // park until the partner (id + 1) unparks us
+                        awaitQuietly(partnersReady);
+                        while (!Thread.currentThread().isInterrupted() && shared[0] >= 0
+                                && !PARKED_DONE.get(id)) {
+                            LockSupport.parkNanos(1_000_000);
+                        }
+                    }
+                    default -> {
+                        awaitQuietly(partnersReady);
+                        PARKED_DONE.set(id - 1);
+                        LockSupport.unpark(THREADS.get()[id - 1]);
+                    }
+                }
+                lock.lock();
+                try {
+                    shared[0]++;
+                } finally {
+                    lock.unlock();
+                }
+                synchronized (monitor) {
+                    shared[1]++;
+                }
+                finished.incrementAndGet();
+            });
+        }
+        THREADS.set(threads);
+        PARKED_DONE.clear();
+        for (Thread t : threads) t.start();
+        partnersReady.countDown();
+        await().atMost(Duration.ofSeconds(60)).until(() -> finished.get() == n);
+        for (Thread t : threads) t.join();
+        assertEquals(n, shared[0]);
+        assertEquals(n, shared[1]);
+        long run = pool.stats().stream().mapToLong(s -> s.threadsRun()).sum();
+        assertTrue(run >= n, "carriers ran " + run + " continuations for " + n + " threads");
+    }
+
+    private static final AtomicReference<Thread[]> THREADS = new AtomicReference<>();
+    private static final java.util.BitSet PARKED_DONE_BITS = new java.util.BitSet();
+    private static final class BitsView {
+        synchronized boolean get(int i) { return PARKED_DONE_BITS.get(i); }
+        synchronized void set(int i) { PARKED_DONE_BITS.set(i); }
+        synchronized void clear() { PARKED_DONE_BITS.clear(); }
+    }
+    private static final BitsView PARKED_DONE = new BitsView();
+
+    @Test
+    void noLostWakeUpsUnderARaceOfUnparks() throws Exception {
+        int rounds = 200_000;
+        int pairs = 4;
+        AtomicLong consumed = new AtomicLong();
+        List<Thread> parkers = new ArrayList<>();
+        List<Thread> unparkers = new ArrayList<>();
+        for (int p = 0; p < pairs; p++) {
+            AtomicLong permits = new AtomicLong();
+            Thread parker = pool.startVirtualThread(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    while (permits.get() == 0) {
+                        LockSupport.park();
+                    }
+                    permits.decrementAndGet();
+                    consumed.incrementAndGet();
+                }
+            });
+            parkers.add(parker);
+            unparkers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    permits.incrementAndGet();
+                    LockSupport.unpark(parker);
+                    if ((i & 1023) == 0) Thread.yield();
+                }
+            }));
+        }
+        for (Thread t : unparkers) t.join();
+        await().atMost(Duration.ofSeconds(60)).until(() -> consumed.get() == (long) rounds * pairs);
+        for (Thread t : parkers) {
+            t.join(10_000);
+            assertFalse(t.isAlive(), "a parker stayed parked");
+        }
+    }
+
+    @Test
+    void aBlockedReadDoesNotStopItsCarrier() throws Exception {
+        pool.close();
+        pool = CarrierPool.builder().carriers(1).closeGrace(Duration.ofSeconds(2)).build();
+        int[] p = PoolFixture.pipe();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(4);
+            AtomicInteger readResult = new AtomicInteger(Integer.MIN_VALUE);
+            Thread reader = pool.startVirtualThread(() -> {
+                try {
+                    readResult.set(PoolFixture.read(pool, p[0], buf));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // On the single carrier, other threads keep running while the read is blocked.
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < 100; i++) {
+                pool.startVirtualThread(ran::incrementAndGet);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() == 100);
+            assertEquals(Integer.MIN_VALUE, readResult.get(), "the read cannot have completed yet");
+            Thread writer = pool.startVirtualThread(() -> {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment out = a.allocate(4);
+                    out.set(ValueLayout.JAVA_INT, 0, 0x01020304);
+                    PoolFixture.write(pool, p[1], out);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            reader.join(10_000);
+            writer.join(10_000);
+            assertEquals(4, readResult.get());
+            assertEquals(0x01020304, buf.get(ValueLayout.JAVA_INT, 0));
+        } finally {
+            PoolFixture.close(p);
+        }
+    }
+
+    @Test
+    void interruptCancelsABlockedReadAndTheBufferIsNeverWrittenAfter() throws Exception {
+        int[] p = PoolFixture.pipe();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(64);
+            buf.fill((byte) 0x5A);   // canary
+            AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
+            AtomicBoolean interruptKept = new AtomicBoolean();
+            CountDownLatch started = new CountDownLatch(1);
+            Thread reader = pool.startVirtualThread(() -> {
+                started.countDown();
+                try {
+                    res.set(PoolFixture.read(pool, p[0], buf));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+                interruptKept.set(Thread.currentThread().isInterrupted());
+            });
+            started.await();
+            await().atMost(Duration.ofSeconds(5)).until(() -> reader.getState() == Thread.State.WAITING);
+            reader.interrupt();
+            reader.join(10_000);
+            assertFalse(reader.isAlive());
+            assertTrue(interruptKept.get(), "the interrupt must be reported");
+            assertTrue(res.get() == -Errno.ECANCELED || res.get() == -Errno.EINTR,
+                    "the read must have been cancelled, got " + res.get());
+            // After the call returned, data arriving on the pipe must not reach the buffer.
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(8);
+                out.fill((byte) 0x11);
+                io.ringloom.rings.sys.SysCalls.get().write(p[1], out.address(), 8);
+            }
+            Thread.ofPlatform().start(() -> LockSupport.parkNanos(50_000_000)).join();
+            for (long i = 0; i < buf.byteSize(); i++) {
+                assertEquals((byte) 0x5A, buf.get(ValueLayout.JAVA_BYTE, i), "canary overwritten at " + i);
+            }
+        } finally {
+            PoolFixture.close(p);
+        }
+    }
+
+    /** Its initializer blocks in a ring read: class initialisation pins the virtual thread. */
+    static final class PinnedReader {
+        static final int RESULT;
+        static {
+            try (Arena a = Arena.ofConfined()) {
+                RESULT = PoolFixture.read(CURRENT_POOL.get(), PINNED_PIPE.get()[0], a.allocate(3));
+            } catch (IOException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    private static final AtomicReference<CarrierPool> CURRENT_POOL = new AtomicReference<>();
+    private static final AtomicReference<int[]> PINNED_PIPE = new AtomicReference<>();
+
+    @Test
+    void aPinnedThreadInAClassInitializerCompletesItsRead() throws Exception {
+        int[] p = PoolFixture.pipe();
+        CURRENT_POOL.set(pool);
+        PINNED_PIPE.set(p);
+        try {
+            AtomicInteger result = new AtomicInteger(Integer.MIN_VALUE);
+            Thread t = pool.startVirtualThread(() -> result.set(PinnedReader.RESULT));
+            // Other pool threads still run while the pinned one waits in place.
+            AtomicInteger others = new AtomicInteger();
+            for (int i = 0; i < 50; i++) pool.startVirtualThread(others::incrementAndGet);
+            await().atMost(Duration.ofSeconds(10)).until(() -> others.get() == 50);
+            Thread writer = pool.startVirtualThread(() -> {
+                try (Arena a = Arena.ofConfined()) {
+                    PoolFixture.write(pool, p[1], a.allocate(3));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            t.join(10_000);
+            writer.join(10_000);
+            assertEquals(3, result.get());
+        } finally {
+            PoolFixture.close(p);
+        }
+    }
+
+    @Test
+    void pingPongProgressesBesideYieldingSpinners() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> spinners = new ArrayList<>();
+        for (int i = 0; i < 4 * 2; i++) {
+            spinners.add(pool.startVirtualThread(() -> {
+                while (!stop.get()) {
+                    long end = System.nanoTime() + 50_000;
+                    while (System.nanoTime() < end) Thread.onSpinWait();
+                    Thread.yield();
+                }
+            }));
+        }
+        int[] ab = PoolFixture.pipe();
+        int[] ba = PoolFixture.pipe();
+        AtomicInteger roundTrips = new AtomicInteger();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment b1 = arena.allocate(1), b2 = arena.allocate(1);
+            Thread ponger = pool.startVirtualThread(() -> {
+                try {
+                    while (!stop.get()) {
+                        if (PoolFixture.read(pool, ab[0], b2) <= 0) return;
+                        PoolFixture.write(pool, ba[1], b2);
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread pinger = pool.startVirtualThread(() -> {
+                try {
+                    while (!stop.get()) {
+                        PoolFixture.write(pool, ab[1], b1);
+                        if (PoolFixture.read(pool, ba[0], b1) <= 0) return;
+                        roundTrips.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> roundTrips.get() >= 200);
+            stop.set(true);
+            PoolFixture.close(ab[1], ba[1]);   // EOF ends a read still blocked
+            pinger.join(10_000);
+            ponger.join(10_000);
+            for (Thread s : spinners) s.join(10_000);
+            assertFalse(pinger.isAlive() || ponger.isAlive());
+        } finally {
+            PoolFixture.close(ab[0], ba[0]);
+        }
+    }
+
+    @Test
+    void sleepTimedParkWaitAndMonitorsWork() throws Exception {
+        Object lock = new Object();
+        AtomicInteger done = new AtomicInteger();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            ts.add(pool.startVirtualThread(() -> {
+                try {
+                    Thread.sleep(2);
+                    LockSupport.parkNanos(1_000_000);
+                    synchronized (lock) {
+                        lock.wait(1);
+                        lock.notifyAll();
+                    }
+                    Thread.yield();
+                    done.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread t : ts) t.join(20_000);
+        assertEquals(200, done.get());
+    }
+
+    @Test
+    void platformAndDefaultVirtualThreadsUseThePoolPrimitive() throws Exception {
+        int[] p = PoolFixture.pipe();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment in = arena.allocate(2), out = arena.allocate(2);
+            AtomicInteger got = new AtomicInteger();
+            Thread platformReader = Thread.ofPlatform().start(() -> {
+                try {
+                    got.set(PoolFixture.read(pool, p[0], in));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread defaultWriter = Thread.ofVirtual().start(() -> {
+                try {
+                    PoolFixture.write(pool, p[1], out);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            platformReader.join(10_000);
+            defaultWriter.join(10_000);
+            assertEquals(2, got.get());
+        } finally {
+            PoolFixture.close(p);
+        }
+    }
+
+    @Test
+    void closeFailsEveryBlockedOperationAndReleasesEverything() throws Exception {
+        int blocked = 20;
+        List<int[]> pipes = new ArrayList<>();
+        ConcurrentLinkedQueue<Throwable> outcomes = new ConcurrentLinkedQueue<>();
+        AtomicInteger inRead = new AtomicInteger();
+        Arena arena = Arena.ofShared();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < blocked; i++) {
+            int[] p = PoolFixture.pipe();
+            pipes.add(p);
+            MemorySegment buf = arena.allocate(8);
+            threads.add(pool.startVirtualThread(() -> {
+                try {
+                    inRead.incrementAndGet();
+                    PoolFixture.read(pool, p[0], buf);
+                    outcomes.add(new AssertionError("read returned without data"));
+                } catch (Throwable t) {
+                    outcomes.add(t);
+                }
+            }));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> inRead.get() == blocked
+                && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+        long start = System.nanoTime();
+        pool.close();
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 30);
+        for (Thread t : threads) t.join(5_000);
+        assertEquals(blocked, outcomes.size());
+        for (Throwable t : outcomes) {
+            assertInstanceOf(CarrierPoolClosedException.class, t);
+        }
+        assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> pool.startVirtualThread(() -> {}));
+        arena.close();
+        for (int[] p : pipes) PoolFixture.close(p);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

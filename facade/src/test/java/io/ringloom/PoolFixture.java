@@ -1,0 +1,57 @@
+package io.ringloom;
+
+import io.ringloom.rings.Request;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.ProcFds;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Pipes and blocking ring calls for pool tests, and the end-of-test health check. */
+final class PoolFixture {
+    private PoolFixture() {}
+
+    static int[] pipe() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(8, 4);
+            int ret = SysCalls.get().pipe2(fds.address(), SysCalls.O_CLOEXEC);
+            if (ret < 0) throw new IllegalStateException("pipe2: " + Errno.name(ret));
+            return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
+        }
+    }
+
+    static void close(int... fds) {
+        for (int fd : fds) SysCalls.get().close(fd);
+    }
+
+    /** A blocking read through the pool's primitive. */
+    static int read(CarrierPool pool, int fd, MemorySegment buf) throws IOException {
+        return pool.scheduler().submitAndAwait(Request.read(fd, buf, -1));
+    }
+
+    static int write(CarrierPool pool, int fd, MemorySegment buf) throws IOException {
+        return pool.scheduler().submitAndAwait(Request.write(fd, buf, -1));
+    }
+
+    /** Closes the pool and checks: no carrier died, none is left, no fd leaked since {@code before}. */
+    static void closeAndCheck(CarrierPool pool, Map<Integer, String> before) {
+        assertEquals(java.util.List.of(), pool.carrierFailures(), "a carrier died");
+        pool.close();
+        for (var s : pool.stats()) {
+            assertEquals(0, s.inFlight(), "operations left in flight on " + s);
+        }
+        boolean carrierLeft = Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().startsWith("ringloom-carrier-") && t.isAlive());
+        assertFalse(carrierLeft, "a carrier thread is still alive");
+        assertEquals(Map.of(), ProcFds.leakedSince(before), "fds leaked (rings, eventfds or pipes)");
+        assertTrue(pool.carrierFailures().isEmpty(), "a carrier died: " + pool.carrierFailures());
+    }
+}
