@@ -1,0 +1,161 @@
+package io.ringloom.bench;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.rings.Request;
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code ./ringloom bench ipi-ping}: a busy submitter. One carrier (pinned to
+ * CPU 0) runs N pool virtual threads; each reads a request byte from its pipe
+ * through the ring, does about 20 us of CPU work, and answers on a second
+ * pipe. N platform threads pinned to CPU 1 play the peers: write(2) the
+ * request, then spin on a non-blocking read(2) of the answer, so they never
+ * sleep and no wake-up of theirs needs an IPI. Every completion is raised on
+ * CPU 1 while the carrier is busy running other virtual threads: what IPIs
+ * remain are the ring's. Run once per ring mode;
+ * reports round trips/s, IPIs (RES + CAL, all CPUs) and context switches per
+ * round trip.
+ *
+ * <p>Arguments: {@code [--seconds S] [--pairs N] [--work-us W]}.
+ */
+public final class IpiPing {
+    private IpiPing() {}
+
+    public static void main(String[] args) throws Exception {
+        double seconds = 5;
+        int pairs = 8;
+        int workMicros = 20;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--pairs" -> pairs = Integer.parseInt(args[++i]);
+                case "--work-us" -> workMicros = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (known: --seconds S --pairs N --work-us W)");
+            }
+        }
+        System.out.println(Machine.describe());
+        System.out.printf(Locale.ROOT, "ipi-ping: %d pairs, %d us work per message, %.1f s per mode, 1 carrier on CPU 0, peers on CPU 1%n%n",
+                pairs, workMicros, seconds);
+        System.out.println("| ring mode | round trips/s | IPIs/round trip (RES+CAL) | context switches/round trip | enters/round trip |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        double noneIpis = -1, noneRate = -1, coopIpis = -1, coopRate = -1;
+        for (CarrierPool.Mode mode : new CarrierPool.Mode[] {CarrierPool.Mode.COOP, CarrierPool.Mode.DEFER, CarrierPool.Mode.NONE}) {
+            double[] r = run(mode, pairs, workMicros, seconds);
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.2f |%n", mode, r[0], r[1], r[2], r[3]);
+            if (mode == CarrierPool.Mode.NONE) { noneIpis = r[1]; noneRate = r[0]; }
+            if (mode == CarrierPool.Mode.COOP) { coopIpis = r[1]; coopRate = r[0]; }
+        }
+        System.out.printf(Locale.ROOT, "%nCOOP/NONE: IPIs per round trip %.3fx (target <= 0.2x), round trips/s %.2fx (target >= 1.0x)%n",
+                noneIpis > 0 ? coopIpis / noneIpis : Double.NaN, coopRate / noneRate);
+    }
+
+    /** @return round trips/s, IPIs per round trip, context switches per round trip, enters per round trip */
+    private static double[] run(CarrierPool.Mode mode, int pairs, int workMicros, double seconds) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        LongAdder roundTrips = new LongAdder();
+        List<int[]> requests = new ArrayList<>();
+        List<int[]> replies = new ArrayList<>();
+        SysCalls sys = SysCalls.get();
+        try (CarrierPool pool = CarrierPool.builder().carriers(1).mode(mode).name("bench").build();
+             Arena arena = Arena.ofShared()) {
+            if (pool.isFallback()) throw new IllegalStateException("pool in fallback mode: " + pool.fallbackReason());
+            CarrierScheduler scheduler = pool.scheduler();
+            Affinity.pinThreadsNamed("ringloom-carri", 0);
+            List<Thread> servers = new ArrayList<>();
+            List<Thread> peers = new ArrayList<>();
+            for (int i = 0; i < pairs; i++) {
+                int[] req = Pipes.pipe(sys, arena, 0);
+                int[] rep = Pipes.pipe(sys, arena, SysCalls.O_NONBLOCK);
+                requests.add(req);
+                replies.add(rep);
+                MemorySegment buf = arena.allocate(1);
+                servers.add(pool.startVirtualThread(() -> {
+                    try {
+                        while (scheduler.submitAndAwait(Request.read(req[0], buf, -1)) == 1) {
+                            long end = System.nanoTime() + workMicros * 1_000L;
+                            while (System.nanoTime() < end) Thread.onSpinWait();
+                            scheduler.submitAndAwait(Request.write(rep[1], buf, -1));
+                        }
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+                MemorySegment pbuf = arena.allocate(1);
+                Thread peer = Thread.ofPlatform().name("bench-peer-" + i).unstarted(() -> {
+                    while (!stop.get()) {
+                        if (sys.write(req[1], pbuf.address(), 1) != 1) return;
+                        long n;
+                        while ((n = sys.read(rep[0], pbuf.address(), 1)) == -Errno.EAGAIN) {
+                            Thread.onSpinWait();   // busy peer: it never sleeps, so no wake-up IPI is ours
+                        }
+                        if (n != 1) return;
+                        roundTrips.increment();
+                    }
+                });
+                peers.add(peer);
+            }
+            for (Thread p : peers) p.start();
+            Affinity.pinThreadsNamed("bench-peer-", 1);
+            Thread.sleep(500);   // warm-up
+            long rt0 = roundTrips.sum();
+            long[] irq0 = Machine.ipis();
+            long cs0 = Machine.contextSwitches();
+            long enters0 = pool.stats().stream().mapToLong(s -> s.enters()).sum();
+            long t0 = System.nanoTime();
+            Thread.sleep((long) (seconds * 1000));
+            long rt = roundTrips.sum() - rt0;
+            long elapsed = System.nanoTime() - t0;
+            long[] irq = Machine.ipis();
+            long cs = Machine.contextSwitches() - cs0;
+            long enters = pool.stats().stream().mapToLong(s -> s.enters()).sum() - enters0;
+            stop.set(true);
+            for (int[] r : requests) sys.close(r[1]);      // EOF ends the servers' reads
+            for (Thread p : peers) p.join(5_000);
+            for (Thread s : servers) s.join(5_000);
+            for (int[] r : requests) sys.close(r[0]);
+            for (int[] r : replies) { sys.close(r[0]); sys.close(r[1]); }
+            double ipis = (irq[0] - irq0[0]) + (irq[1] - irq0[1]);
+            return new double[] {rt * 1e9 / elapsed, ipis / rt, (double) cs / rt, (double) enters / rt};
+        }
+    }
+
+    static final class Pipes {
+        static int[] pipe(SysCalls sys, Arena arena, int flags) {
+            MemorySegment fds = arena.allocate(8, 4);
+            if (sys.pipe2(fds.address(), SysCalls.O_CLOEXEC | flags) < 0) throw new IllegalStateException("pipe2");
+            return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
+        }
+    }
+
+    /** Pins this process's threads by name with taskset(1), which sets one thread's affinity by tid. */
+    static final class Affinity {
+        static void pinThreadsNamed(String prefix, int cpu) throws IOException, InterruptedException {
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (comm.startsWith(prefix)) {
+                        Process p = new ProcessBuilder("taskset", "-pc", Integer.toString(cpu),
+                                task.getFileName().toString()).redirectErrorStream(true).start();
+                        p.getInputStream().readAllBytes();
+                        if (p.waitFor() != 0) throw new IOException("taskset failed for " + comm);
+                    }
+                }
+            }
+        }
+    }
+}
