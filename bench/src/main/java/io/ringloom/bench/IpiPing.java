@@ -22,40 +22,43 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code ./ringloom bench ipi-ping}: a busy submitter. One carrier (pinned to
  * CPU 0) runs N pool virtual threads; each reads a request byte from its pipe
  * through the ring, does about 20 us of CPU work, and answers on a second
- * pipe. N platform threads pinned to CPU 1 play the peers: write(2) the
- * request, then spin on a non-blocking read(2) of the answer, so they never
- * sleep and no wake-up of theirs needs an IPI. Every completion is raised on
+ * pipe. One platform thread pinned to CPU 1 plays every peer: per pair it
+ * thinks a few microseconds, write(2)s the request, then polls a
+ * non-blocking read(2) of the answer; it never sleeps, so no wake-up of its
+ * own needs an IPI. Every completion is raised on
  * CPU 1 while the carrier is busy running other virtual threads: what IPIs
  * remain are the ring's. Run once per ring mode;
  * reports round trips/s, IPIs (RES + CAL, all CPUs) and context switches per
  * round trip.
  *
- * <p>Arguments: {@code [--seconds S] [--pairs N] [--work-us W]}.
+ * <p>Arguments: {@code [--seconds S] [--pairs N] [--work-us W] [--think-us T]}.
  */
 public final class IpiPing {
     private IpiPing() {}
 
     public static void main(String[] args) throws Exception {
         double seconds = 5;
-        int pairs = 8;
+        int pairs = 64;
         int workMicros = 20;
+        int thinkMicros = 1000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--pairs" -> pairs = Integer.parseInt(args[++i]);
                 case "--work-us" -> workMicros = Integer.parseInt(args[++i]);
+                case "--think-us" -> thinkMicros = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --seconds S --pairs N --work-us W)");
+                        + " (known: --seconds S --pairs N --work-us W --think-us T)");
             }
         }
         System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "ipi-ping: %d pairs, %d us work per message, %.1f s per mode, 1 carrier on CPU 0, peers on CPU 1%n%n",
-                pairs, workMicros, seconds);
+        System.out.printf(Locale.ROOT, "ipi-ping: %d pairs, %d us work per message, peers think %d us, %.1f s per mode, 1 carrier on CPU 0, peers on CPU 1%n%n",
+                pairs, workMicros, thinkMicros, seconds);
         System.out.println("| ring mode | round trips/s | IPIs/round trip (RES+CAL) | context switches/round trip | enters/round trip |");
         System.out.println("|---|---:|---:|---:|---:|");
         double noneIpis = -1, noneRate = -1, coopIpis = -1, coopRate = -1;
         for (CarrierPool.Mode mode : new CarrierPool.Mode[] {CarrierPool.Mode.COOP, CarrierPool.Mode.DEFER, CarrierPool.Mode.NONE}) {
-            double[] r = run(mode, pairs, workMicros, seconds);
+            double[] r = run(mode, pairs, workMicros, thinkMicros, seconds);
             System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.2f |%n", mode, r[0], r[1], r[2], r[3]);
             if (mode == CarrierPool.Mode.NONE) { noneIpis = r[1]; noneRate = r[0]; }
             if (mode == CarrierPool.Mode.COOP) { coopIpis = r[1]; coopRate = r[0]; }
@@ -65,7 +68,8 @@ public final class IpiPing {
     }
 
     /** @return round trips/s, IPIs per round trip, context switches per round trip, enters per round trip */
-    private static double[] run(CarrierPool.Mode mode, int pairs, int workMicros, double seconds) throws Exception {
+    private static double[] run(CarrierPool.Mode mode, int pairs, int workMicros, int thinkMicros, double seconds)
+            throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder roundTrips = new LongAdder();
         List<int[]> requests = new ArrayList<>();
@@ -95,20 +99,34 @@ public final class IpiPing {
                         throw new RuntimeException(e);
                     }
                 }));
-                MemorySegment pbuf = arena.allocate(1);
-                Thread peer = Thread.ofPlatform().name("bench-peer-" + i).unstarted(() -> {
-                    while (!stop.get()) {
-                        if (sys.write(req[1], pbuf.address(), 1) != 1) return;
-                        long n;
-                        while ((n = sys.read(rep[0], pbuf.address(), 1)) == -Errno.EAGAIN) {
-                            Thread.onSpinWait();   // busy peer: it never sleeps, so no wake-up IPI is ours
-                        }
-                        if (n != 1) return;
-                        roundTrips.increment();
-                    }
-                });
-                peers.add(peer);
             }
+            MemorySegment pbuf = arena.allocate(1);
+            // One peer thread drives every pair: it never sleeps, so no wake-up of its own needs an IPI.
+            Thread peer = Thread.ofPlatform().name("bench-peer").unstarted(() -> {
+                long[] sendAt = new long[pairs];
+                boolean[] waiting = new boolean[pairs];
+                while (!stop.get()) {
+                    long now = System.nanoTime();
+                    for (int i = 0; i < pairs; i++) {
+                        if (waiting[i]) {
+                            long n = sys.read(replies.get(i)[0], pbuf.address(), 1);
+                            if (n == 1) {
+                                roundTrips.increment();
+                                waiting[i] = false;
+                                // Think first, so the server's read is armed on an empty pipe and
+                                // its completion comes as task work while the carrier is busy.
+                                sendAt[i] = now + thinkMicros * 1_000L;
+                            } else if (n != -Errno.EAGAIN) {
+                                return;
+                            }
+                        } else if (now >= sendAt[i]) {
+                            if (sys.write(requests.get(i)[1], pbuf.address(), 1) != 1) return;
+                            waiting[i] = true;
+                        }
+                    }
+                }
+            });
+            peers.add(peer);
             for (Thread p : peers) p.start();
             Affinity.pinThreadsNamed("bench-peer-", 1);
             Thread.sleep(500);   // warm-up
@@ -147,7 +165,12 @@ public final class IpiPing {
         static void pinThreadsNamed(String prefix, int cpu) throws IOException, InterruptedException {
             try (var tasks = Files.list(Path.of("/proc/self/task"))) {
                 for (Path task : (Iterable<Path>) tasks::iterator) {
-                    String comm = Files.readString(task.resolve("comm")).trim();
+                    String comm;
+                    try {
+                        comm = Files.readString(task.resolve("comm")).trim();
+                    } catch (IOException gone) {
+                        continue;   // the thread ended meanwhile
+                    }
                     if (comm.startsWith(prefix)) {
                         Process p = new ProcessBuilder("taskset", "-pc", Integer.toString(cpu),
                                 task.getFileName().toString()).redirectErrorStream(true).start();

@@ -94,6 +94,9 @@ final class Carrier implements Runnable {
     private int[] freeSlots = new int[64];   // stack of free slot indexes; carrier only
     private int freeCount;                   // carrier only
     private int opsInFlight;                 // carrier only
+    private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
+    /** Threads a pending SQE or flagged task work may wait for an enter ({@code -Dringloom.submit.batch}). */
+    private final int submitBatch = Math.max(1, Integer.getInteger("ringloom.submit.batch", 4));
 
     Carrier(CarrierScheduler pool, int id, int ringEntries, RingMode mode) {
         this.pool = pool;
@@ -152,10 +155,10 @@ final class Carrier implements Runnable {
                 inc(RUN);
                 task.run();
                 afterTask();
-                pollRing();
+                pollRing(false);
                 continue;
             }
-            if (pollRing() > 0) {
+            if (pollRing(true) > 0) {
                 continue;
             }
             if (steal()) {
@@ -180,17 +183,25 @@ final class Carrier implements Runnable {
     }
 
     /**
-     * Between two virtual threads: submit pending SQEs, run pending task work
-     * and flush overflow when the kernel flags them, and reap.
+     * Between two virtual threads: enter the kernel once when it flagged CQ
+     * overflow, or when SQEs are pending or it flagged task work
+     * ({@code IORING_SQ_TASKRUN}) and either nothing else is runnable or they
+     * have waited for {@link #submitBatch} threads; then reap. One enter thus
+     * carries several SQEs and runs several completions' task work.
      *
+     * @param idle nothing is runnable: submit whatever is pending
      * @return CQEs reaped
      */
-    private int pollRing() throws IOException {
+    private int pollRing(boolean idle) throws IOException {
         int pending = ring.sq().pending();
         int flags = ring.sq().flags();
-        if (pending > 0 || (flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0) {
+        boolean waiting = pending > 0 || (flags & IORING_SQ_TASKRUN) != 0;
+        boolean enterNow = waiting
+                && (idle || ++tasksSinceFirstPending >= submitBatch || runQueue.peek() == null);
+        if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) inc(OVERFLOWS);
             enter(0);
+            tasksSinceFirstPending = 0;
         }
         return ring.cq().ready() > 0 ? reap() : 0;
     }
