@@ -102,6 +102,24 @@ public final class Request {
 
     /** {@code openat(dirFd, path, flags, mode)}; {@code path} is a NUL-terminated native string. */
     public static Request openat(int dirFd, MemorySegment path, int flags, int mode) {
+        checkPath(dirFd, path);
+        return new Request(IORING_OP_OPENAT, (byte) 0, dirFd, 0, path.address(), mode, flags,
+                (short) 0, 0, 0, path);
+    }
+
+    /** {@code unlinkat(dirFd, path, flags)}; flags 0 or AT_REMOVEDIR. */
+    public static Request unlinkat(int dirFd, MemorySegment path, int flags) {
+        checkPath(dirFd, path);
+        return new Request(IORING_OP_UNLINKAT, (byte) 0, dirFd, 0, path.address(), 0, flags, (short) 0, 0, 0, path);
+    }
+
+    /** {@code mkdirat(dirFd, path, mode)}. */
+    public static Request mkdirat(int dirFd, MemorySegment path, int mode) {
+        checkPath(dirFd, path);
+        return new Request(IORING_OP_MKDIRAT, (byte) 0, dirFd, 0, path.address(), mode, 0, (short) 0, 0, 0, path);
+    }
+
+    private static void checkPath(int dirFd, MemorySegment path) {
         if (dirFd < 0 && dirFd != AT_FDCWD) {
             throw new IllegalArgumentException("bad directory fd " + dirFd);
         }
@@ -109,8 +127,6 @@ public final class Request {
         if (path.byteSize() == 0 || path.get(java.lang.foreign.ValueLayout.JAVA_BYTE, path.byteSize() - 1) != 0) {
             throw new IllegalArgumentException("path must be NUL-terminated");
         }
-        return new Request(IORING_OP_OPENAT, (byte) 0, dirFd, 0, path.address(), mode, flags,
-                (short) 0, 0, 0, path);
     }
 
     /** {@code close(fd)} through the ring. */
@@ -128,6 +144,23 @@ public final class Request {
     /** Cancel the request whose user_data is {@code target} (io_uring_prep_cancel64). */
     public static Request cancel(long target) {
         return new Request(IORING_OP_ASYNC_CANCEL, (byte) 0, -1, 0, target, 0, 0, (short) 0, 0, 0, null);
+    }
+
+    /**
+     * Cancel every request on {@code fd} in this ring ({@code IORING_ASYNC_CANCEL_FD |
+     * IORING_ASYNC_CANCEL_ALL}, 5.19): used when a channel closes under blocked calls.
+     */
+    public static Request cancelFd(int fd) {
+        checkFd(fd);
+        return new Request(IORING_OP_ASYNC_CANCEL, (byte) 0, fd, 0, 0, 0,
+                IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD, (short) 0, 0, 0, null);
+    }
+
+    /** {@code ftruncate(fd, length)} through the ring (6.9). */
+    public static Request ftruncate(int fd, long length) {
+        checkFd(fd);
+        if (length < 0) throw new IllegalArgumentException("negative length " + length);
+        return new Request(IORING_OP_FTRUNCATE, (byte) 0, fd, length, 0, 0, 0, (short) 0, 0, 0, null);
     }
 
     /** Post a CQE with {@code res} and {@code userData} into the ring whose fd is {@code targetRingFd}. */

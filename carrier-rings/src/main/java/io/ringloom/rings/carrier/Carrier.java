@@ -36,11 +36,13 @@ import static io.ringloom.rings.sys.IoUring.IORING_SQ_TASKRUN;
 final class Carrier implements Runnable {
     private static final VarHandle SLEEPING;
     private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle OPS_IN_FLIGHT;
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
 
     static {
         try {
             SLEEPING = MethodHandles.lookup().findVarHandle(Carrier.class, "sleeping", boolean.class);
+            OPS_IN_FLIGHT = MethodHandles.lookup().findVarHandle(Carrier.class, "opsInFlight", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,6 +60,8 @@ final class Carrier implements Runnable {
     final ConcurrentLinkedQueue<Runnable> runQueue = new ConcurrentLinkedQueue<>();
     /** Ops from threads not on this carrier, to be pushed by it. */
     private final ConcurrentLinkedQueue<Op> foreignOps = new ConcurrentLinkedQueue<>();
+    /** fds whose requests in this ring must all be cancelled (a channel closed). */
+    private final ConcurrentLinkedQueue<Integer> fdCancels = new ConcurrentLinkedQueue<>();
     /** Ops on this ring whose cancel was asked for from another thread. */
     private final ConcurrentLinkedQueue<Op> foreignCancels = new ConcurrentLinkedQueue<>();
     /** Set by this carrier just before it sleeps in the kernel; cleared by whoever wakes it. */
@@ -84,6 +88,7 @@ final class Carrier implements Runnable {
     final CarrierThread thread;
 
     private Ring ring;                       // carrier only
+    private io.ringloom.rings.Probe probe;   // written before started, then read-only
     private int eventFd = -1;                // written before started; then read by waking threads
     private Arena arena;                     // wake buffers; carrier only
     private MemorySegment wakeBuffer;        // the armed eventfd read's 8 bytes; owned by the kernel while armed
@@ -93,7 +98,7 @@ final class Carrier implements Runnable {
     private int[] generations = new int[64]; // per-slot generation; carrier only
     private int[] freeSlots = new int[64];   // stack of free slot indexes; carrier only
     private int freeCount;                   // carrier only
-    private int opsInFlight;                 // carrier only
+    private int opsInFlight;                 // ops between push and CQE; carrier writes, stats() reads racily
     private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
     /** Threads a pending SQE or flagged task work may wait for an enter ({@code -Dringloom.submit.batch}). */
     private final int submitBatch = Math.max(1, Integer.getInteger("ringloom.submit.batch", 4));
@@ -115,6 +120,7 @@ final class Carrier implements Runnable {
         try {
             ring = Ring.open(ringEntries, mode);
             ring.registerRingFd();
+            probe = ring.probe();
             arena = Arena.ofShared();
             wakeBuffer = arena.allocate(8, 8);
             wakeValue = arena.allocate(8, 8);
@@ -144,7 +150,7 @@ final class Carrier implements Runnable {
 
     private void loop() throws IOException {
         while (true) {
-            if (!foreignOps.isEmpty() || !foreignCancels.isEmpty()) {
+            if (!foreignOps.isEmpty() || !foreignCancels.isEmpty() || !fdCancels.isEmpty()) {
                 drainForeign();
             }
             if (failInFlight) {
@@ -220,7 +226,8 @@ final class Carrier implements Runnable {
         sleeping = true;
         // Store sleeping, then load the queues (both volatile: sequentially
         // consistent); pairs with wake(): enqueue, then load sleeping.
-        if (!runQueue.isEmpty() || !foreignOps.isEmpty() || !foreignCancels.isEmpty() || stopping) {
+        if (!runQueue.isEmpty() || !foreignOps.isEmpty() || !foreignCancels.isEmpty() || !fdCancels.isEmpty()
+                || stopping) {
             sleeping = false;
             return;
         }
@@ -362,6 +369,26 @@ final class Carrier implements Runnable {
         }
     }
 
+    /** Cancels every request on {@code fd} in this ring; any thread. */
+    void cancelFd(int fd) throws IOException {
+        if (pool.currentCarrier() == this) {
+            pushFdCancel(fd);
+        } else {
+            fdCancels.offer(fd);
+            wake();
+        }
+    }
+
+    private void pushFdCancel(int fd) throws IOException {
+        if (opsInFlight == 0) return;
+        long ud = UserData.pack(UserData.KIND_CANCEL, 0, 0);
+        while (!ring.push(Request.cancelFd(fd), ud)) {
+            enter(0);
+            reap();
+        }
+        enter(0);   // a close waits on this: do not defer it
+    }
+
     /** From another thread: have this carrier push {@code op}. */
     void submitForeign(Op op) {
         foreignOps.offer(op);
@@ -394,6 +421,10 @@ final class Carrier implements Runnable {
         }
         while ((op = foreignCancels.poll()) != null) {
             pushCancel(op);
+        }
+        Integer fd;
+        while ((fd = fdCancels.poll()) != null) {
+            pushFdCancel(fd);
         }
     }
 
@@ -488,7 +519,12 @@ final class Carrier implements Runnable {
 
     CarrierStats stats() {
         return new CarrierStats(id, get(RUN), get(SQES), get(ENTERS), get(SLEEPS), get(WAKEUPS), get(CQES),
-                get(OVERFLOWS), get(STEALS), ring == null || ring.isClosed() ? 0 : ring.inFlight());
+                get(OVERFLOWS), get(STEALS), (int) OPS_IN_FLIGHT.getOpaque(this));
+    }
+
+    /** The probe is read once at ring creation and never changes: safe from any thread after start. */
+    boolean supports(int opcode) {
+        return probe != null && probe.supports(opcode);
     }
 
     int eventFd() {

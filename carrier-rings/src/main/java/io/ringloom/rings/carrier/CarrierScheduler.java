@@ -273,6 +273,23 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Cancels every request on {@code fd} in every carrier's ring: for a
+     * channel closed while calls on it are blocked. Each blocked call then
+     * gets its own CQE (typically {@code -ECANCELED}); the fd stays open until
+     * the caller has seen them all.
+     */
+    public void cancelAll(int fd) throws IOException {
+        for (Carrier c : carriers) {
+            c.cancelFd(fd);
+        }
+    }
+
+    /** Whether the kernel under this pool's rings supports {@code opcode}. */
+    public boolean supports(int opcode) {
+        return carriers[0].supports(opcode);
+    }
+
     // -------------------------------------------------------------- close
 
     public boolean isClosed() {

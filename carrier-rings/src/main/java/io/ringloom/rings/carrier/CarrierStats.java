@@ -1,6 +1,10 @@
 package io.ringloom.rings.carrier;
 
-/** One carrier's counters since its start; a racy but untorn snapshot. */
+/**
+ * One carrier's counters since its start; a racy but untorn snapshot.
+ * {@code inFlight} counts blocking operations between their SQE and CQE (not
+ * the carrier's own always-armed wake-up read).
+ */
 public record CarrierStats(int carrier, long threadsRun, long sqesSubmitted, long enters, long sleeps,
                            long wakeupsReceived, long cqesReaped, long overflows, long steals, long inFlight) {
 

@@ -29,6 +29,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
+    public static final int ELOOP = 40;
     public static final int ETIME = 62;
     public static final int EBADR = 53;
     public static final int EOPNOTSUPP = 95;
@@ -66,6 +67,7 @@ public final class Errno {
             case EPIPE -> "EPIPE";
             case ENOSYS -> "ENOSYS";
             case ENOTEMPTY -> "ENOTEMPTY";
+            case ELOOP -> "ELOOP";
             case ETIME -> "ETIME";
             case EBADR -> "EBADR";
             case EOPNOTSUPP -> "EOPNOTSUPP";

@@ -45,6 +45,34 @@ final class FfmSysCalls implements SysCalls {
     private static final MethodHandle PIPE2 = downcall("pipe2",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
 
+    private static final MethodHandle OPENAT = downcall("openat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
+    private static final MethodHandle PREAD = downcall("pread64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITE = downcall("pwrite64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PREADV2 = downcall("preadv2",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITEV2 = downcall("pwritev2",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FSTAT = downcall("fstat64",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate64",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FSYNC = downcall("fsync",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FDATASYNC = downcall("fdatasync",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle UNLINKAT = downcall("unlinkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle MKDIRAT = downcall("mkdirat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise64",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
@@ -159,6 +187,135 @@ final class FfmSysCalls implements SysCalls {
             return (int) check((int) PIPE2.invokeExact(capture, fdsAddress, flags), capture);
         } catch (Throwable t) {
             throw new AssertionError("pipe2 downcall failed", t);
+        }
+    }
+
+    @Override
+    public int openat(int dirFd, long pathAddress, int flags, int mode) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) OPENAT.invokeExact(c, dirFd, pathAddress, flags, mode), c);
+        } catch (Throwable t) {
+            throw new AssertionError("openat downcall failed", t);
+        }
+    }
+
+    @Override
+    public long pread(int fd, long bufferAddress, long count, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) PREAD.invokeExact(c, fd, bufferAddress, count, offset), c);
+        } catch (Throwable t) {
+            throw new AssertionError("pread downcall failed", t);
+        }
+    }
+
+    @Override
+    public long pwrite(int fd, long bufferAddress, long count, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) PWRITE.invokeExact(c, fd, bufferAddress, count, offset), c);
+        } catch (Throwable t) {
+            throw new AssertionError("pwrite downcall failed", t);
+        }
+    }
+
+    @Override
+    public long preadv2(int fd, long iovAddress, int iovCount, long offset, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) PREADV2.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("preadv2 downcall failed", t);
+        }
+    }
+
+    @Override
+    public long pwritev2(int fd, long iovAddress, int iovCount, long offset, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) PWRITEV2.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("pwritev2 downcall failed", t);
+        }
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) LSEEK.invokeExact(c, fd, offset, whence), c);
+        } catch (Throwable t) {
+            throw new AssertionError("lseek downcall failed", t);
+        }
+    }
+
+    @Override
+    public int fstat(int fd, long statAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) FSTAT.invokeExact(c, fd, statAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("fstat downcall failed", t);
+        }
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) FTRUNCATE.invokeExact(c, fd, length), c);
+        } catch (Throwable t) {
+            throw new AssertionError("ftruncate downcall failed", t);
+        }
+    }
+
+    @Override
+    public int fsync(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) FSYNC.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw new AssertionError("fsync downcall failed", t);
+        }
+    }
+
+    @Override
+    public int fdatasync(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) FDATASYNC.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw new AssertionError("fdatasync downcall failed", t);
+        }
+    }
+
+    @Override
+    public int unlinkat(int dirFd, long pathAddress, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) UNLINKAT.invokeExact(c, dirFd, pathAddress, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("unlinkat downcall failed", t);
+        }
+    }
+
+    @Override
+    public int mkdirat(int dirFd, long pathAddress, int mode) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) MKDIRAT.invokeExact(c, dirFd, pathAddress, mode), c);
+        } catch (Throwable t) {
+            throw new AssertionError("mkdirat downcall failed", t);
+        }
+    }
+
+    @Override
+    public int posixFadvise(int fd, long offset, long length, int advice) {
+        try {
+            return -(int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
+        } catch (Throwable t) {
+            throw new AssertionError("posix_fadvise downcall failed", t);
         }
     }
 

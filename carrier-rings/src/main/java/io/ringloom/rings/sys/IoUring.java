@@ -80,6 +80,7 @@ public final class IoUring {
 
     // sqe.cancel_flags (IORING_ASYNC_CANCEL_*)
     public static final int IORING_ASYNC_CANCEL_ALL = 1;
+    public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
 
     // opcodes, enum io_uring_op in order
     public static final byte IORING_OP_NOP = 0;

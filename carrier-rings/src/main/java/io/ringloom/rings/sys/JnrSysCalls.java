@@ -26,6 +26,47 @@ final class JnrSysCalls implements SysCalls {
         long mmap(long address, long length, int prot, int flags, int fd, long offset);
     }
 
+    /** Five-argument calls: within the stub's correct range. */
+    public interface LibCFiles {
+        @SaveError
+        int openat(int dirFd, long path, int flags, int mode);
+
+        @SaveError
+        long pread64(int fd, long buffer, long count, long offset);
+
+        @SaveError
+        long pwrite64(int fd, long buffer, long count, long offset);
+
+        @SaveError
+        long preadv2(int fd, long iov, int iovCount, long offset, int flags);
+
+        @SaveError
+        long pwritev2(int fd, long iov, int iovCount, long offset, int flags);
+
+        @SaveError
+        long lseek64(int fd, long offset, int whence);
+
+        @SaveError
+        int fstat64(int fd, long stat);
+
+        @SaveError
+        int ftruncate64(int fd, long length);
+
+        @SaveError
+        int fsync(int fd);
+
+        @SaveError
+        int fdatasync(int fd);
+
+        @SaveError
+        int unlinkat(int dirFd, long path, int flags);
+
+        @SaveError
+        int mkdirat(int dirFd, long path, int mode);
+
+        int posix_fadvise64(int fd, long offset, long length, int advice);
+    }
+
     /** libc as jnr-ffi binds it; pointers are passed as raw {@code long} addresses. */
     public interface LibC {
         @SaveError
@@ -49,11 +90,13 @@ final class JnrSysCalls implements SysCalls {
 
     private final LibC libc;
     private final LibCSixArgs libc6;
+    private final LibCFiles files;
     private final Runtime runtime;
 
     JnrSysCalls() {
         this.libc = LibraryLoader.create(LibC.class).load("c");
         this.libc6 = LibraryLoader.create(LibCSixArgs.class).load("c");
+        this.files = LibraryLoader.create(LibCFiles.class).load("c");
         this.runtime = Runtime.getRuntime(libc);
     }
 
@@ -112,6 +155,71 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int pipe2(long fdsAddress, int flags) {
         return (int) check(libc.pipe2(fdsAddress, flags));
+    }
+
+    @Override
+    public int openat(int dirFd, long pathAddress, int flags, int mode) {
+        return (int) check(files.openat(dirFd, pathAddress, flags, mode));
+    }
+
+    @Override
+    public long pread(int fd, long bufferAddress, long count, long offset) {
+        return check(files.pread64(fd, bufferAddress, count, offset));
+    }
+
+    @Override
+    public long pwrite(int fd, long bufferAddress, long count, long offset) {
+        return check(files.pwrite64(fd, bufferAddress, count, offset));
+    }
+
+    @Override
+    public long preadv2(int fd, long iovAddress, int iovCount, long offset, int flags) {
+        return check(files.preadv2(fd, iovAddress, iovCount, offset, flags));
+    }
+
+    @Override
+    public long pwritev2(int fd, long iovAddress, int iovCount, long offset, int flags) {
+        return check(files.pwritev2(fd, iovAddress, iovCount, offset, flags));
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) {
+        return check(files.lseek64(fd, offset, whence));
+    }
+
+    @Override
+    public int fstat(int fd, long statAddress) {
+        return (int) check(files.fstat64(fd, statAddress));
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        return (int) check(files.ftruncate64(fd, length));
+    }
+
+    @Override
+    public int fsync(int fd) {
+        return (int) check(files.fsync(fd));
+    }
+
+    @Override
+    public int fdatasync(int fd) {
+        return (int) check(files.fdatasync(fd));
+    }
+
+    @Override
+    public int unlinkat(int dirFd, long pathAddress, int flags) {
+        return (int) check(files.unlinkat(dirFd, pathAddress, flags));
+    }
+
+    @Override
+    public int mkdirat(int dirFd, long pathAddress, int mode) {
+        return (int) check(files.mkdirat(dirFd, pathAddress, mode));
+    }
+
+    @Override
+    public int posixFadvise(int fd, long offset, long length, int advice) {
+        return -files.posix_fadvise64(fd, offset, length, advice);
     }
 
     @Override

@@ -9,7 +9,9 @@ import java.util.TreeMap;
 /**
  * This process's open fds as {@code /proc/self/fd} shows them, for leak
  * checks. The JVM opens jars and its module image lazily as classes load; those
- * are not ours and are left out, and so is the directory fd of the listing itself.
+ * are not ours and are left out, and so is the directory fd of the listing
+ * itself. So are epoll fds: Ringloom uses none, and the JDK's socket poller
+ * (started once per JVM when the first pool starts) holds several for good.
  */
 public final class ProcFds {
     private ProcFds() {}
@@ -26,7 +28,8 @@ public final class ProcFds {
                     continue;   // the fd of the listing itself, already closed
                 }
                 if (target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith("/lib/modules")
-                        || target.endsWith(".so") || (target.startsWith("/proc/") && target.endsWith("/fd"))) {
+                        || target.endsWith(".so") || (target.startsWith("/proc/") && target.endsWith("/fd"))
+                        || target.equals("anon_inode:[eventpoll]")) {
                     continue;
                 }
                 fds.put(Integer.parseInt(p.getFileName().toString()), target);

@@ -38,6 +38,37 @@ public interface SysCalls {
     /** {@code pipe2(2)}: writes two ints at {@code fdsAddress}. */
     int pipe2(long fdsAddress, int flags);
 
+    /** {@code openat(2)}; {@code pathAddress} is a NUL-terminated string. Returns the fd. */
+    int openat(int dirFd, long pathAddress, int flags, int mode);
+
+    long pread(int fd, long bufferAddress, long count, long offset);
+
+    long pwrite(int fd, long bufferAddress, long count, long offset);
+
+    /** {@code preadv2(2)}; {@code offset} -1 uses and updates the file position. */
+    long preadv2(int fd, long iovAddress, int iovCount, long offset, int flags);
+
+    /** {@code pwritev2(2)}; {@code offset} -1 uses and updates the file position. */
+    long pwritev2(int fd, long iovAddress, int iovCount, long offset, int flags);
+
+    long lseek(int fd, long offset, int whence);
+
+    /** {@code fstat(2)} into a {@code struct stat} ({@link io.ringloom.rings.layout.Stat}). */
+    int fstat(int fd, long statAddress);
+
+    int ftruncate(int fd, long length);
+
+    int fsync(int fd);
+
+    int fdatasync(int fd);
+
+    int unlinkat(int dirFd, long pathAddress, int flags);
+
+    int mkdirat(int dirFd, long pathAddress, int mode);
+
+    /** {@code posix_fadvise(2)}: returns 0 or {@code -errno} (it does not use errno itself). */
+    int posixFadvise(int fd, long offset, long length, int advice);
+
     /** {@code "ffm"} or {@code "jnr"}. */
     String name();
 
@@ -71,4 +102,26 @@ public interface SysCalls {
     int O_NONBLOCK = 04000;
     int O_CLOEXEC = 02000000;
     int EFD_CLOEXEC = O_CLOEXEC;
+    int O_RDONLY = 0;
+    int O_WRONLY = 1;
+    int O_RDWR = 2;
+    int O_CREAT = 0100;
+    int O_EXCL = 0200;
+    int O_NOCTTY = 0400;
+    int O_TRUNC = 01000;
+    int O_APPEND = 02000;
+    int O_DSYNC = 010000;
+    int O_DIRECTORY = 0200000;
+    int O_NOFOLLOW = 0400000;
+    int O_SYNC = 04010000;
+    int AT_FDCWD = -100;
+    int AT_REMOVEDIR = 0x200;
+    int SEEK_SET = 0;
+    int SEEK_CUR = 1;
+    int SEEK_END = 2;
+    int SEEK_DATA = 3;
+    int SEEK_HOLE = 4;
+    /** preadv2/pwritev2: fail with EAGAIN instead of blocking (4.14). */
+    int RWF_NOWAIT = 0x8;
+    int POSIX_FADV_DONTNEED = 4;
 }

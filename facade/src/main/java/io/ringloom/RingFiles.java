@@ -1,0 +1,260 @@
+package io.ringloom;
+
+import io.ringloom.internal.Dispatch;
+import io.ringloom.internal.Errors;
+import io.ringloom.internal.NativeStrings;
+import io.ringloom.internal.RingFileChannelImpl;
+import io.ringloom.rings.Request;
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.CopyOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Files through the carrier's ring: the blocking calls of {@link java.nio.file.Files}
+ * and {@link FileChannel}, for code running on a {@link CarrierPool}. Called
+ * from any other thread they behave the same, on plain syscalls.
+ */
+public final class RingFiles {
+    private RingFiles() {}
+
+    private static final SysCalls SYS = SysCalls.get();
+    /** Chunk of a copy; each in-flight chunk has a buffer of this size. */
+    private static final int COPY_CHUNK = 1 << 20;
+    /** Chunks of one large copy in flight at once. */
+    private static final int COPY_PARALLELISM = Integer.getInteger("ringloom.copy.parallelism", 8);
+
+    public static FileChannel open(Path path, OpenOption... options) throws IOException {
+        return RingFileChannelImpl.open(path, new HashSet<>(Arrays.asList(options)));
+    }
+
+    public static FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return RingFileChannelImpl.open(path, options, attrs);
+    }
+
+    public static SeekableByteChannel newByteChannel(Path path, OpenOption... options) throws IOException {
+        return open(path, options);
+    }
+
+    /** As {@link Files#newInputStream}: READ by default; WRITE or APPEND are refused. */
+    public static InputStream newInputStream(Path path, OpenOption... options) throws IOException {
+        for (OpenOption o : options) {
+            if (o == StandardOpenOption.APPEND || o == StandardOpenOption.WRITE) {
+                throw new UnsupportedOperationException("'" + o + "' not allowed");
+            }
+        }
+        return Channels.newInputStream(open(path, options));
+    }
+
+    /** As {@link Files#newOutputStream}: CREATE, TRUNCATE_EXISTING and WRITE by default; READ is refused. */
+    public static OutputStream newOutputStream(Path path, OpenOption... options) throws IOException {
+        Set<OpenOption> opts = new HashSet<>(Arrays.asList(options));
+        if (opts.isEmpty()) {
+            opts.add(StandardOpenOption.CREATE);
+            opts.add(StandardOpenOption.TRUNCATE_EXISTING);
+        } else if (opts.contains(StandardOpenOption.READ)) {
+            throw new IllegalArgumentException("READ not allowed");
+        }
+        opts.add(StandardOpenOption.WRITE);
+        return Channels.newOutputStream(open(path, opts));
+    }
+
+    public static byte[] readAllBytes(Path path) throws IOException {
+        try (FileChannel ch = open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) throw new OutOfMemoryError("Required array size too large");
+            ByteBuffer buf = ByteBuffer.allocate((int) size);
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // a regular file fills the buffer in one call; a growing one may need more
+            }
+            if (buf.hasRemaining()) return Arrays.copyOf(buf.array(), buf.position());
+            // the file may have grown since size(): read on until EOF
+            java.io.ByteArrayOutputStream more = new java.io.ByteArrayOutputStream();
+            ByteBuffer tail = ByteBuffer.allocate(8192);
+            while (ch.read(tail.clear()) > 0) more.write(tail.array(), 0, tail.position());
+            if (more.size() == 0) return buf.array();
+            byte[] all = Arrays.copyOf(buf.array(), buf.capacity() + more.size());
+            System.arraycopy(more.toByteArray(), 0, all, buf.capacity(), more.size());
+            return all;
+        }
+    }
+
+    /** As {@link Files#write(Path, byte[], OpenOption...)}. */
+    public static Path write(Path path, byte[] bytes, OpenOption... options) throws IOException {
+        try (OutputStream out = newOutputStream(path, options)) {
+            out.write(bytes);
+        }
+        return path;
+    }
+
+    public static long size(Path path) throws IOException {
+        try (FileChannel ch = open(path, StandardOpenOption.READ)) {
+            return ch.size();
+        }
+    }
+
+    /** As {@link Files#delete}: a file, or an empty directory. */
+    public static void delete(Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpath = NativeStrings.path(arena, path);
+            int r = unlinkat(cpath, 0);
+            if (r == -Errno.EISDIR) r = unlinkat(cpath, SysCalls.AT_REMOVEDIR);
+            if (r < 0) throw Errors.forPath(r, "unlinkat", path);
+        }
+    }
+
+    private static int unlinkat(MemorySegment cpath, int flags) throws IOException {
+        CarrierScheduler s = Dispatch.scheduler();
+        return s != null ? s.submitAndAwait(Request.unlinkat(Request.AT_FDCWD, cpath, flags))
+                : SYS.unlinkat(SysCalls.AT_FDCWD, cpath.address(), flags);
+    }
+
+    /** As {@link Files#createDirectories}: every missing parent too; an existing directory is fine. */
+    public static Path createDirectories(Path dir, FileAttribute<?>... attrs) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        List<Path> missing = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.add(p);
+        }
+        int mode = attrs.length == 0 ? 0777 : 0700;
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            Path p = missing.get(i);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment cpath = NativeStrings.path(arena, p);
+                CarrierScheduler s = Dispatch.scheduler();
+                int r = s != null ? s.submitAndAwait(Request.mkdirat(Request.AT_FDCWD, cpath, mode))
+                        : SYS.mkdirat(SysCalls.AT_FDCWD, cpath.address(), mode);
+                if (r == -Errno.EEXIST && Files.isDirectory(p)) continue;
+                if (r < 0) throw r == -Errno.EEXIST ? new FileAlreadyExistsException(p.toString())
+                        : Errors.forPath(r, "mkdirat", p);
+            }
+            if (attrs.length > 0) {
+                Files.getFileAttributeView(p, PosixFileAttributeView.class).setPermissions(permissions(attrs));
+            }
+        }
+        return dir;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<java.nio.file.attribute.PosixFilePermission> permissions(FileAttribute<?>[] attrs) {
+        for (FileAttribute<?> a : attrs) {
+            if (a.name().equals("posix:permissions")) {
+                return (Set<java.nio.file.attribute.PosixFilePermission>) a.value();
+            }
+            throw new UnsupportedOperationException("'" + a.name() + "' not supported as initial attribute");
+        }
+        return Set.of();
+    }
+
+    /**
+     * As {@link Files#copy(Path, Path, CopyOption...)} for regular files (a
+     * directory source makes an empty directory). On a pool thread a large
+     * file is copied as up to {@code ringloom.copy.parallelism} chunks in
+     * flight at once, each on its own virtual thread of the same pool.
+     */
+    public static Path copy(Path source, Path target, CopyOption... options) throws IOException {
+        boolean replace = false, attributes = false, noFollow = false;
+        for (CopyOption o : options) {
+            if (o == StandardCopyOption.REPLACE_EXISTING) replace = true;
+            else if (o == StandardCopyOption.COPY_ATTRIBUTES) attributes = true;
+            else if (o == LinkOption.NOFOLLOW_LINKS) noFollow = true;
+            else if (o == null) throw new NullPointerException();
+            else throw new UnsupportedOperationException("Unsupported copy option: " + o);
+        }
+        LinkOption[] link = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
+        PosixFileAttributes srcAttrs = Files.readAttributes(source, PosixFileAttributes.class, link);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isSameFile(source, target)) return target;
+            if (!replace) throw new FileAlreadyExistsException(target.toString());
+            Files.delete(target);
+        }
+        if (srcAttrs.isDirectory()) {
+            Files.createDirectory(target);
+        } else if (srcAttrs.isSymbolicLink()) {
+            Files.createSymbolicLink(target, Files.readSymbolicLink(source));
+        } else {
+            copyData(source, target, srcAttrs.size());
+        }
+        if (attributes) {
+            PosixFileAttributeView view = Files.getFileAttributeView(target, PosixFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!srcAttrs.isSymbolicLink()) view.setPermissions(srcAttrs.permissions());
+            view.setTimes(srcAttrs.lastModifiedTime(), srcAttrs.lastAccessTime(), null);
+        }
+        return target;
+    }
+
+    private static void copyData(Path source, Path target, long size) throws IOException {
+        try (FileChannel in = open(source, StandardOpenOption.READ);
+             FileChannel out = open(target, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
+            long chunks = (size + COPY_CHUNK - 1) / COPY_CHUNK;
+            int workers = (int) Math.min(chunks, Dispatch.scheduler() == null ? 1 : Math.max(1, COPY_PARALLELISM));
+            AtomicLong next = new AtomicLong();
+            IOException[] failure = new IOException[1];
+            Runnable worker = () -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(COPY_CHUNK);
+                try {
+                    long c;
+                    while ((c = next.getAndIncrement()) < chunks) {
+                        long pos = c * COPY_CHUNK;
+                        buf.clear().limit((int) Math.min(COPY_CHUNK, size - pos));
+                        while (buf.hasRemaining()) {
+                            if (in.read(buf, pos + buf.position()) < 0) break;   // shrank meanwhile
+                        }
+                        buf.flip();
+                        long at = pos;
+                        while (buf.hasRemaining()) at += out.write(buf, at);
+                    }
+                } catch (IOException e) {
+                    synchronized (failure) {
+                        if (failure[0] == null) failure[0] = e; else failure[0].addSuppressed(e);
+                    }
+                    next.set(chunks);
+                }
+            };
+            List<Thread> helpers = new ArrayList<>();
+            for (int i = 1; i < workers; i++) {
+                // Started from a pool thread, these inherit its scheduler (DESIGN.md, JDK facts).
+                helpers.add(Thread.ofVirtual().start(worker));
+            }
+            worker.run();
+            for (Thread t : helpers) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.nio.channels.ClosedByInterruptException();
+                }
+            }
+            if (failure[0] != null) throw failure[0];
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.ringloom.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Direct staging memory for heap buffers and arrays (DESIGN.md decision 5).
+ * A chunk is taken for one operation and given back only after that
+ * operation's CQE, so the kernel never writes into memory lent to another.
+ * Two size classes; the pools keep what they have handed out at peak.
+ */
+public final class Staging {
+    private Staging() {}
+
+    public static final int SMALL = 16 * 1024;
+    /** The largest chunk; bigger transfers are done chunk by chunk. */
+    public static final int CHUNK = 256 * 1024;
+
+    private static final ConcurrentLinkedQueue<MemorySegment> SMALL_FREE = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<MemorySegment> LARGE_FREE = new ConcurrentLinkedQueue<>();
+
+    /** A whole chunk of at least {@code size} bytes, {@code size <= CHUNK}; slice it, give it back whole. */
+    public static MemorySegment acquire(long size) {
+        if (size > CHUNK) throw new IllegalArgumentException("staging chunk of " + size + " bytes");
+        boolean small = size <= SMALL;
+        MemorySegment s = (small ? SMALL_FREE : LARGE_FREE).poll();
+        return s != null ? s : Arena.global().allocate(small ? SMALL : CHUNK, 4096);
+    }
+
+    public static void release(MemorySegment chunk) {
+        (chunk.byteSize() == SMALL ? SMALL_FREE : LARGE_FREE).offer(chunk);
+    }
+}
