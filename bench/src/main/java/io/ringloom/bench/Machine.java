@@ -43,6 +43,14 @@ final class Machine {
         return sum;
     }
 
+    /** This process's OS threads now (/proc/self/status Threads). */
+    static int threadCount() {
+        for (String line : lines("/proc/self/status")) {
+            if (line.startsWith("Threads:")) return Integer.parseInt(line.substring(8).trim());
+        }
+        return -1;
+    }
+
     /** System-wide context switches since boot (/proc/stat ctxt). */
     static long contextSwitches() {
         for (String line : lines("/proc/stat")) {

@@ -42,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code AsynchronousCloseException}.
  *
  * <p>fd lifetime: every call that hands {@link #fdVal} to the kernel holds a
- * use count ({@link #inUse}); the fd is closed by whoever drops the count to
+ * use count ({@link #fdState}); the fd is closed by whoever drops the count to
  * zero after the channel closed, so it is never closed, and its number never
  * reused, while a request on it is in flight.
  */
@@ -58,27 +58,35 @@ public final class RingFileChannelImpl extends FileChannel {
     private final boolean writable;
     private final boolean append;
     private final boolean regular;            // a regular file: reads never block for long
+    private final boolean memoryFs;           // tmpfs/ramfs: I/O never waits for a device; plain syscalls
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
-    /** Guards inUse and fdClosed. */
-    private final Object fdLock = new Object();
-    private int inUse;                        // calls holding fdVal; guarded by fdLock
-    private boolean fdClosed;                 // guarded by fdLock
+    /**
+     * Calls holding {@link #fdVal} in the low bits, {@link #CLOSING} once the
+     * channel closed, {@link #FD_CLOSED} once the fd was closed. Whoever moves
+     * it from CLOSING with no user to FD_CLOSED closes the fd, exactly once.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger fdState = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int CLOSING = 1 << 30;
+    private static final int FD_CLOSED = -1;
+    /** Guards the delegate. */
+    private final Object delegateLock = new Object();
     /** Pools whose rings may hold requests on fdVal; close cancels there. */
     private final Set<CarrierScheduler> schedulersUsed = new CopyOnWriteArraySet<>();
     /** Disabled after the kernel refuses RWF_NOWAIT on this file. */
     private volatile boolean nowait = NOWAIT_READS;
-    /** The JDK channel on the same file for map and lock; created on first use, guarded by fdLock. */
+    /** The JDK channel on the same file for map and lock; created on first use, guarded by delegateLock. */
     private FileChannel delegate;
 
     private RingFileChannelImpl(int fdVal, Path path, boolean readable, boolean writable, boolean append,
-                                boolean regular) {
+                                boolean regular, boolean memoryFs) {
         this.fdVal = fdVal;
         this.path = path;
         this.readable = readable;
         this.writable = writable;
         this.append = append;
         this.regular = regular;
+        this.memoryFs = memoryFs;
     }
 
     // ------------------------------------------------------------------ open
@@ -132,14 +140,15 @@ public final class RingFileChannelImpl extends FileChannel {
                 SYS.unlinkat(SysCalls.AT_FDCWD, cpath.address(), 0);
             }
         }
-        boolean isRegular;
+        boolean isRegular, inMemory;
         try {
             isRegular = (statMode(fd) & Stat.S_IFMT) == Stat.S_IFREG;
+            inMemory = isRegular && isMemoryFs(fd);
         } catch (IOException e) {
             SYS.close(fd);
             throw e;
         }
-        return new RingFileChannelImpl(fd, path, read, write, append, isRegular);
+        return new RingFileChannelImpl(fd, path, read, write, append, isRegular, inMemory);
     }
 
     private static int modeOf(FileAttribute<?>[] attrs) {
@@ -173,45 +182,63 @@ public final class RingFileChannelImpl extends FileChannel {
         }
     }
 
+    /**
+     * tmpfs and ramfs serve reads and writes from memory: io_uring would punt
+     * them to io-wq workers (DESIGN.md: 45k against 548k IOPS), and RWF_NOWAIT
+     * buys nothing, so they are plain syscalls on the caller's thread.
+     */
+    private static boolean isMemoryFs(int fd) throws IOException {
+        MemorySegment st = Scratch.acquire();
+        try {
+            int r = SYS.fstatfs(fd, st.address());
+            if (r < 0) throw Errors.forFd(r, "fstatfs", fd, null);
+            long type = st.get(ValueLayout.JAVA_LONG, 0);
+            return type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC;
+        } finally {
+            Scratch.release(st);
+        }
+    }
+
     // ------------------------------------------------------- fd use counting
 
     /** Takes a use of the fd for one call; false when the channel closed meanwhile. */
     private boolean acquireFd() {
-        synchronized (fdLock) {
-            if (fdClosed || !isOpen()) return false;
-            inUse++;
-            return true;
+        while (true) {
+            int s = fdState.get();
+            if (s < 0 || (s & CLOSING) != 0) return false;
+            if (fdState.compareAndSet(s, s + 1)) return true;
         }
     }
 
     private void releaseFd() {
-        synchronized (fdLock) {
-            if (--inUse == 0 && !isOpen() && !fdClosed) {
-                closeFd();
-            }
+        int s = fdState.decrementAndGet();
+        if (s == CLOSING && fdState.compareAndSet(CLOSING, FD_CLOSED)) {
+            closeFd();
         }
     }
 
-    /** Caller holds fdLock. */
+    /** Called exactly once, by whoever moved fdState to FD_CLOSED. */
     private void closeFd() {
-        fdClosed = true;
         SYS.close(fdVal);
-        if (delegate != null) {
-            try {
-                delegate.close();
-            } catch (IOException ignored) {
-                // the delegate only shares the file; our fd is what matters
+        synchronized (delegateLock) {
+            if (delegate != null) {
+                try {
+                    delegate.close();
+                } catch (IOException ignored) {
+                    // the delegate only shares the file; our fd is what matters
+                }
             }
         }
     }
 
     @Override
     protected void implCloseChannel() throws IOException {
-        boolean busy;
-        synchronized (fdLock) {
-            busy = inUse > 0;
-            if (!busy && !fdClosed) closeFd();
+        int before = fdState.getAndAdd(CLOSING);
+        if (before == 0 && fdState.compareAndSet(CLOSING, FD_CLOSED)) {
+            closeFd();
+            return;
         }
+        boolean busy = (before & ~CLOSING) > 0;
         if (busy) {
             // Calls are blocked on the fd: cancel their requests; the last of
             // them to return closes the fd (releaseFd).
@@ -229,6 +256,10 @@ public final class RingFileChannelImpl extends FileChannel {
 
     /** One read at {@code position} (-1: the fd's offset) into native memory; the kernel's result. */
     private long rawRead(MemorySegment seg, long position) throws IOException {
+        if (memoryFs) {
+            return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
+                    : SYS.pread(fdVal, seg.address(), seg.byteSize(), position);
+        }
         if (regular && nowait) {
             long r = nowaitRead(seg, position);
             if (r != -Errno.EAGAIN) {
@@ -246,7 +277,14 @@ public final class RingFileChannelImpl extends FileChannel {
     }
 
     private long nowaitRead(MemorySegment seg, long position) {
-        MemorySegment iov = Scratch.acquire();
+        MemorySegment iov = CarrierScheduler.carrierScratch();
+        if (iov != null) {
+            // the carrier's scratch: no yield can come between these stores and the syscall
+            iov.set(ValueLayout.JAVA_LONG, 0, seg.address());
+            iov.set(ValueLayout.JAVA_LONG, 8, seg.byteSize());
+            return SYS.preadv2(fdVal, iov.address(), 1, position, SysCalls.RWF_NOWAIT);
+        }
+        iov = Scratch.acquire();
         try {
             iov.set(ValueLayout.JAVA_LONG, 0, seg.address());
             iov.set(ValueLayout.JAVA_LONG, 8, seg.byteSize());
@@ -257,7 +295,7 @@ public final class RingFileChannelImpl extends FileChannel {
     }
 
     private long rawWrite(MemorySegment seg, long position) throws IOException {
-        CarrierScheduler s = Dispatch.scheduler();
+        CarrierScheduler s = memoryFs ? null : Dispatch.scheduler();
         if (s != null) {
             schedulersUsed.add(s);
             return s.submitAndAwait(Request.write(fdVal, seg, position));
@@ -645,7 +683,7 @@ public final class RingFileChannelImpl extends FileChannel {
 
     /** A JDK channel on the same open file (through /proc/self/fd, so DELETE_ON_CLOSE files work too). */
     private FileChannel delegate() throws IOException {
-        synchronized (fdLock) {
+        synchronized (delegateLock) {
             ensureOpen();
             if (delegate == null) {
                 Set<OpenOption> opts = new HashSet<>();

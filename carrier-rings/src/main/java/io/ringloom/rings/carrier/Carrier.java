@@ -38,6 +38,7 @@ final class Carrier implements Runnable {
     private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle OPS_IN_FLIGHT;
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
+    static final int SCRATCH_SIZE = 256;
 
     static {
         try {
@@ -93,6 +94,8 @@ final class Carrier implements Runnable {
     private Arena arena;                     // wake buffers; carrier only
     private MemorySegment wakeBuffer;        // the armed eventfd read's 8 bytes; owned by the kernel while armed
     private MemorySegment wakeValue;         // the 1 that wake() writes; written before started, then read-only
+    /** Scratch for synchronous syscalls made on this carrier's OS thread (iovecs, stat buffers). */
+    MemorySegment scratch;
     private boolean wakeArmed;               // carrier only
     private Op[] slots = new Op[64];         // in-flight ops by slot index; carrier only
     private int[] generations = new int[64]; // per-slot generation; carrier only
@@ -125,6 +128,7 @@ final class Carrier implements Runnable {
             wakeBuffer = arena.allocate(8, 8);
             wakeValue = arena.allocate(8, 8);
             wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
+            scratch = arena.allocate(SCRATCH_SIZE, 16);
             // Blocking eventfd: io_uring arms a poll for a blocking file; an
             // O_NONBLOCK one would complete at once with -EAGAIN.
             int efd = SysCalls.get().eventfd(0, SysCalls.EFD_CLOEXEC);

@@ -4,6 +4,7 @@ import io.ringloom.rings.Request;
 import io.ringloom.rings.RingMode;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -156,6 +157,17 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     public static CarrierScheduler current() {
         return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
                 ? ct.carrier.pool : null;
+    }
+
+    /**
+     * 256 bytes of native scratch owned by the carrier the current thread runs
+     * on, or null off the pool. Valid only until the caller next blocks or
+     * yields: use it for one synchronous syscall (a virtual thread is never
+     * unmounted inside a native call).
+     */
+    public static MemorySegment carrierScratch() {
+        return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
+                ? ct.carrier.scratch : null;
     }
 
     // ---------------------------------------------------------- primitive

@@ -62,6 +62,8 @@ final class FfmSysCalls implements SysCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle FTRUNCATE = downcall("ftruncate64",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FSTATFS = downcall("fstatfs64",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle FSYNC = downcall("fsync",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = downcall("fdatasync",
@@ -267,6 +269,16 @@ final class FfmSysCalls implements SysCalls {
             return (int) check((int) FTRUNCATE.invokeExact(c, fd, length), c);
         } catch (Throwable t) {
             throw new AssertionError("ftruncate downcall failed", t);
+        }
+    }
+
+    @Override
+    public int fstatfs(int fd, long statfsAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) FSTATFS.invokeExact(c, fd, statfsAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("fstatfs downcall failed", t);
         }
     }
 

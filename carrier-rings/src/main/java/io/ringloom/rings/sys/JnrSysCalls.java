@@ -53,6 +53,9 @@ final class JnrSysCalls implements SysCalls {
         int ftruncate64(int fd, long length);
 
         @SaveError
+        int fstatfs64(int fd, long statfs);
+
+        @SaveError
         int fsync(int fd);
 
         @SaveError
@@ -195,6 +198,11 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int ftruncate(int fd, long length) {
         return (int) check(files.ftruncate64(fd, length));
+    }
+
+    @Override
+    public int fstatfs(int fd, long statfsAddress) {
+        return (int) check(files.fstatfs64(fd, statfsAddress));
     }
 
     @Override

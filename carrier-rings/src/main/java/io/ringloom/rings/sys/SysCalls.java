@@ -58,6 +58,9 @@ public interface SysCalls {
 
     int ftruncate(int fd, long length);
 
+    /** {@code fstatfs(2)}; {@code f_type} is the first 8 bytes of {@code struct statfs} (120 bytes). */
+    int fstatfs(int fd, long statfsAddress);
+
     int fsync(int fd);
 
     int fdatasync(int fd);
@@ -124,4 +127,7 @@ public interface SysCalls {
     /** preadv2/pwritev2: fail with EAGAIN instead of blocking (4.14). */
     int RWF_NOWAIT = 0x8;
     int POSIX_FADV_DONTNEED = 4;
+    /** statfs f_type of tmpfs and ramfs (linux/magic.h): reads and writes there never wait for a device. */
+    long TMPFS_MAGIC = 0x01021994L;
+    long RAMFS_MAGIC = 0x858458f6L;
 }

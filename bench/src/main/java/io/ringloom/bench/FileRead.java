@@ -1,0 +1,304 @@
+package io.ringloom.bench;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.RingFiles;
+import io.ringloom.internal.NativeStrings;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./ringloom bench file-read}: 4 KiB random reads of a 1 GiB file, the
+ * same concurrency for every contender: Ringloom on its pool, the JDK's
+ * FileChannel on default virtual threads and on platform threads, and fio
+ * (io_uring at that queue depth, psync with that many jobs). Three cases:
+ * cold (page cache dropped with posix_fadvise(DONTNEED) before each run, 256
+ * readers), cached (64 readers), and the same file on tmpfs (64 readers).
+ *
+ * <p>Arguments: {@code [--seconds S] [--dir DIR] [--tmpfs DIR] [--size-mib N]}.
+ */
+public final class FileRead {
+    private FileRead() {}
+
+    private static final int BLOCK = 4096;
+
+    record Result(String who, double opsPerSec, double p50Micros, double p99Micros, double ipisPerOp, int peakThreads) {}
+
+    public static void main(String[] args) throws Exception {
+        double seconds = 4;
+        Path dir = Path.of("target/bench-data");
+        Path tmpfs = Path.of("/dev/shm/ringloom-bench");
+        long sizeMiB = 1024;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                case "--tmpfs" -> tmpfs = Path.of(args[++i]);
+                case "--size-mib" -> sizeMiB = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (known: --seconds S --dir DIR --tmpfs DIR --size-mib N)");
+            }
+        }
+        long size = sizeMiB << 20;
+        Path disk = prepare(dir.resolve("file-read.bin"), size);
+        Path shm = prepare(tmpfs.resolve("file-read.bin"), size);
+        boolean fio = hasFio();
+        System.out.println(Machine.describe());
+        System.out.printf(Locale.ROOT, "file-read: 4 KiB random reads of a %d MiB file, %.1f s per run; disk file %s (%s), tmpfs file %s%n",
+                sizeMiB, seconds, disk, fsType(disk), shm);
+        if (!fio) System.out.println("fio not found: its rows are skipped (apt-get install fio)");
+        System.out.println();
+        try {
+            runCase("cold (page cache dropped before each run)", disk, 256, true, seconds, fio);
+            runCase("cached", disk, 64, false, seconds, fio);
+            runCase("tmpfs", shm, 64, false, seconds, fio);
+        } finally {
+            Files.deleteIfExists(shm);
+        }
+    }
+
+    private static void runCase(String title, Path file, int readers, boolean cold, double seconds, boolean fio)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "### %s, %d readers%n%n", title, readers);
+        System.out.println("| contender | ops/s | p50 us | p99 us | IPIs/op | peak OS threads |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        List<Result> results = new ArrayList<>();
+        if (cold) evict(file);
+        results.add(ringloom(file, readers, seconds));
+        if (cold) evict(file);
+        results.add(jdk(file, readers, seconds, "JDK FileChannel, default virtual threads", Thread.ofVirtual().factory()::newThread));
+        if (cold) evict(file);
+        results.add(jdk(file, readers, seconds, "JDK FileChannel, platform threads", Thread.ofPlatform().factory()::newThread));
+        if (fio) {
+            if (cold) evict(file);
+            results.add(fio(file, "io_uring", readers, seconds));
+            if (cold) evict(file);
+            results.add(fio(file, "psync", readers, seconds));
+        }
+        for (Result r : results) {
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %.1f | %.3f | %s |%n", r.who, r.opsPerSec, r.p50Micros,
+                    r.p99Micros, r.ipisPerOp, r.peakThreads < 0 ? "n/a" : Integer.toString(r.peakThreads));
+        }
+        Result ring = results.get(0), vt = results.get(1);
+        System.out.printf(Locale.ROOT, "%nRingloom / JDK on virtual threads: %.2fx", ring.opsPerSec / vt.opsPerSec);
+        if (fio) System.out.printf(Locale.ROOT, "; Ringloom / fio io_uring: %.2fx", ring.opsPerSec / results.get(3).opsPerSec);
+        System.out.println();
+        System.out.println();
+    }
+
+    // --------------------------------------------------------------- Java
+
+    private static Result ringloom(Path file, int readers, double seconds) throws Exception {
+        try (CarrierPool pool = CarrierPool.builder().name("bench").build();
+             FileChannel ch = RingFiles.open(file, StandardOpenOption.READ)) {
+            if (pool.isFallback()) throw new IllegalStateException("pool in fallback: " + pool.fallbackReason());
+            Result r = measure("Ringloom, pool virtual threads (" + pool.carrierCount() + " carriers)", ch, readers,
+                    seconds, pool.threadFactory()::newThread);
+            return r;
+        }
+    }
+
+    private static Result jdk(Path file, int readers, double seconds, String name, Function<Runnable, Thread> threads)
+            throws Exception {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return measure(name, ch, readers, seconds, threads);
+        }
+    }
+
+    private static Result measure(String name, FileChannel ch, int readers, double seconds,
+                                  Function<Runnable, Thread> threads) throws Exception {
+        long blocks = ch.size() / BLOCK;
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger failures = new AtomicInteger();
+        Histogram[] hists = new Histogram[readers];
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < readers; i++) {
+            Histogram h = hists[i] = new Histogram();
+            ts.add(threads.apply(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
+                ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                try {
+                    while (!stop.get()) {
+                        long pos = rnd.nextLong(blocks) * BLOCK;
+                        buf.clear();
+                        long t0 = System.nanoTime();
+                        ch.read(buf, pos);
+                        long t1 = System.nanoTime();
+                        if (measuring.get()) h.record(t1 - t0);
+                    }
+                } catch (IOException e) {
+                    failures.incrementAndGet();
+                }
+            }));
+        }
+        for (Thread t : ts) t.start();
+        Thread.sleep(300);   // let every reader start
+        long[] irq0 = Machine.ipis();
+        measuring.set(true);
+        long t0 = System.nanoTime();
+        int peak = Machine.threadCount();
+        long end = t0 + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            Thread.sleep(50);
+            peak = Math.max(peak, Machine.threadCount());
+        }
+        measuring.set(false);
+        long elapsed = System.nanoTime() - t0;
+        long[] irq = Machine.ipis();
+        stop.set(true);
+        for (Thread t : ts) t.join();
+        if (failures.get() > 0) throw new IllegalStateException(name + ": " + failures.get() + " readers failed");
+        Histogram all = new Histogram();
+        for (Histogram h : hists) all.add(h);
+        double ops = all.count * 1e9 / elapsed;
+        double ipis = (irq[0] - irq0[0]) + (irq[1] - irq0[1]);
+        return new Result(name, ops, all.percentile(0.50) / 1e3, all.percentile(0.99) / 1e3, ipis / all.count, peak);
+    }
+
+    // ---------------------------------------------------------------- fio
+
+    private static boolean hasFio() {
+        try {
+            return new ProcessBuilder("fio", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static Result fio(Path file, String engine, int readers, double seconds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("fio", "--name=file-read", "--filename=" + file, "--rw=randread",
+                "--bs=4k", "--ioengine=" + engine, "--time_based", "--runtime=" + (int) Math.ceil(seconds),
+                "--ramp_time=1", "--group_reporting", "--norandommap", "--invalidate=0", "--output-format=json",
+                "--size=" + Files.size(file)));
+        if (engine.equals("io_uring")) cmd.addAll(List.of("--iodepth=" + readers, "--numjobs=1"));
+        else cmd.addAll(List.of("--iodepth=1", "--numjobs=" + readers, "--thread"));
+        long[] irq0 = Machine.ipis();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+        String json = new String(p.getInputStream().readAllBytes());
+        p.getErrorStream().readAllBytes();
+        long[] irq = Machine.ipis();
+        if (p.waitFor() != 0) throw new IllegalStateException("fio failed: " + json);
+        double iops = number(json, "\"iops\"\\s*:\\s*([0-9.]+)");
+        double p50 = number(json, "\"50\\.000000\"\\s*:\\s*([0-9]+)") / 1e3;
+        double p99 = number(json, "\"99\\.000000\"\\s*:\\s*([0-9]+)") / 1e3;
+        double totalOps = iops * (Math.ceil(seconds) + 1);   // ramp included in the IPI window
+        double ipis = ((irq[0] - irq0[0]) + (irq[1] - irq0[1])) / totalOps;
+        int threads = engine.equals("io_uring") ? 1 : readers;
+        return new Result("fio " + engine + (engine.equals("io_uring") ? " (iodepth " + readers + ")"
+                : " (" + readers + " jobs)"), iops, p50, p99, ipis, threads);
+    }
+
+    private static double number(String json, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(json);
+        if (!m.find()) throw new IllegalStateException("fio output without " + regex);
+        return Double.parseDouble(m.group(1));
+    }
+
+    // -------------------------------------------------------------- files
+
+    private static Path prepare(Path file, long size) throws IOException {
+        Files.createDirectories(file.getParent());
+        if (Files.exists(file) && Files.size(file) == size) return file;
+        byte[] chunk = new byte[1 << 20];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            for (long done = 0; done < size; done += chunk.length) {
+                rnd.nextBytes(chunk);
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, size - done));
+                while (b.hasRemaining()) ch.write(b);
+            }
+            ch.force(false);
+        }
+        return file;
+    }
+
+    private static void evict(Path file) throws IOException {
+        SysCalls sys = SysCalls.get();
+        try (Arena a = Arena.ofConfined()) {
+            int fd = sys.openat(SysCalls.AT_FDCWD, NativeStrings.path(a, file).address(), SysCalls.O_RDONLY, 0);
+            if (fd < 0) throw new IOException("open " + file + ": " + fd);
+            try {
+                sys.fdatasync(fd);
+                int r = sys.posixFadvise(fd, 0, 0, SysCalls.POSIX_FADV_DONTNEED);
+                if (r != 0) throw new IOException("posix_fadvise(DONTNEED) " + file + ": " + r);
+            } finally {
+                sys.close(fd);
+            }
+        }
+    }
+
+    private static String fsType(Path p) {
+        try {
+            return Files.getFileStore(p).type();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Log-linear latency histogram: 1/64 relative precision, from 1 ns to about 1000 s. */
+    static final class Histogram {
+        private final long[] buckets = new long[64 * 64];
+        long count;
+
+        void record(long nanos) {
+            buckets[index(Math.max(1, nanos))]++;
+            count++;
+        }
+
+        void add(Histogram o) {
+            for (int i = 0; i < buckets.length; i++) buckets[i] += o.buckets[i];
+            count += o.count;
+        }
+
+        private static int index(long v) {
+            int exp = 63 - Long.numberOfLeadingZeros(v);
+            if (exp < 6) return (int) v;
+            int mantissa = (int) (v >>> (exp - 6)) & 63;
+            return Math.min((exp - 5) * 64 + mantissa, 64 * 64 - 1);
+        }
+
+        private static long lowerBound(int index) {
+            if (index < 64) return index;
+            int exp = index / 64 + 5;
+            int mantissa = index % 64;
+            return (64L + mantissa) << (exp - 6);
+        }
+
+        double percentile(double q) {
+            long target = (long) Math.ceil(q * count);
+            long seen = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                seen += buckets[i];
+                if (seen >= target && buckets[i] > 0) return lowerBound(i);
+            }
+            return Double.NaN;
+        }
+    }
+
+    static {
+        // the histogram's bucket arithmetic, checked once
+        Histogram h = new Histogram();
+        for (long v : new long[] {1, 63, 64, 1000, 123_456, 9_999_999}) {
+            h.record(v);
+        }
+        assert Arrays.stream(new double[] {h.percentile(1.0)}).allMatch(x -> x > 9_000_000);
+    }
+}
