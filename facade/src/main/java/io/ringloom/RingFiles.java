@@ -115,6 +115,30 @@ public final class RingFiles {
         return path;
     }
 
+    /**
+     * The offset of the next byte of data at or after {@code from} in a channel
+     * from {@link #open} ({@code SEEK_DATA}), or -1 when only a hole follows.
+     */
+    public static long nextData(FileChannel channel, long from) throws IOException {
+        return impl(channel).seek(from, true);
+    }
+
+    /** The offset of the next hole at or after {@code from} ({@code SEEK_HOLE}); the size when none. */
+    public static long nextHole(FileChannel channel, long from) throws IOException {
+        long r = impl(channel).seek(from, false);
+        return r < 0 ? channel.size() : r;
+    }
+
+    /** Sets the size of a file opened for writing exactly; growing it leaves a hole. */
+    public static void setSize(FileChannel channel, long size) throws IOException {
+        impl(channel).setSize(size);
+    }
+
+    private static RingFileChannelImpl impl(FileChannel channel) {
+        if (channel instanceof RingFileChannelImpl r) return r;
+        throw new IllegalArgumentException("not a channel from RingFiles.open: " + channel);
+    }
+
     public static long size(Path path) throws IOException {
         try (FileChannel ch = open(path, StandardOpenOption.READ)) {
             return ch.size();

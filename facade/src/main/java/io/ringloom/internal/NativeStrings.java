@@ -13,14 +13,43 @@ public final class NativeStrings {
     private static final Charset JNU = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     public static MemorySegment path(Arena arena, Path path) {
-        String s = path.toString();
-        if (s.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("path contains a NUL character: " + s);
-        }
-        byte[] bytes = s.getBytes(JNU);
+        byte[] bytes = bytes(path);
         MemorySegment seg = arena.allocate(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
         seg.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
         return seg;
+    }
+
+    /**
+     * The bytes the kernel knows the path by. An ASCII path is its own
+     * encoding; otherwise the name may hold bytes that are not valid in the
+     * file-name encoding (toString would replace them), so the bytes come
+     * from the path's URI, which the JDK builds from the raw bytes,
+     * percent-encoding every non-ASCII one.
+     */
+    static byte[] bytes(Path path) {
+        String s = path.toString();
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("path contains a NUL character: " + s);
+        }
+        boolean ascii = true;
+        for (int i = 0; i < s.length() && ascii; i++) ascii = s.charAt(i) < 0x80;
+        if (ascii) return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (path.getFileSystem() != java.nio.file.FileSystems.getDefault()) return s.getBytes(JNU);
+        String raw = path.toAbsolutePath().toUri().getRawPath();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' && i + 2 < raw.length()) {
+                out.write(Integer.parseInt(raw, i + 1, i + 3, 16));
+                i += 2;
+            } else {
+                out.write(c);
+            }
+        }
+        byte[] b = out.toByteArray();
+        // a directory's URI ends in '/', the path itself does not
+        if (b.length > 1 && b[b.length - 1] == '/' && !s.endsWith("/")) b = java.util.Arrays.copyOf(b, b.length - 1);
+        return b;
     }
 }

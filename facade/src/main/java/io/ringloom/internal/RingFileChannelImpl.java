@@ -679,6 +679,32 @@ public final class RingFileChannelImpl extends FileChannel {
         return done;
     }
 
+    // ------------------------------------------------ holes and exact sizes
+
+    /**
+     * {@code lseek(SEEK_DATA)} or {@code lseek(SEEK_HOLE)} from {@code from}:
+     * the next data or hole offset, or -1 past the last data (ENXIO).
+     */
+    public long seek(long from, boolean data) throws IOException {
+        if (from < 0) throw new IllegalArgumentException("Negative position");
+        ensureOpen();
+        long r = blocking("lseek", () -> {
+            long x = SYS.lseek(fdVal, from, data ? SysCalls.SEEK_DATA : SysCalls.SEEK_HOLE);
+            return x == -ENXIO ? -1 : x;
+        });
+        return r;
+    }
+
+    private static final int ENXIO = 6;
+
+    /** Sets the file's size exactly, growing (with a hole) or shrinking: {@code ftruncate(2)}. */
+    public void setSize(long size) throws IOException {
+        if (size < 0) throw new IllegalArgumentException("Negative size");
+        ensureOpen();
+        if (!writable) throw new NonWritableChannelException();
+        blocking("ftruncate", () -> SYS.ftruncate(fdVal, size));
+    }
+
     // -------------------------------------------------- map and lock: the JDK's
 
     /** A JDK channel on the same open file (through /proc/self/fd, so DELETE_ON_CLOSE files work too). */

@@ -1,0 +1,55 @@
+package io.ringloom.demos;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** The live progress line: files, bytes, rate, ETA, redrawn in place every 200 ms. */
+final class Progress {
+    private final Thread thread;
+    private final PrintStream out;
+    private volatile boolean stop;
+
+    private Progress(RingCopy copy, PrintStream out) {
+        this.out = out;
+        long t0 = System.nanoTime();
+        this.thread = Thread.ofPlatform().daemon().name("ringcopy-progress").start(() -> {
+            while (!stop) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                long bytes = copy.bytesDone();
+                double rate = bytes / Math.max(s, 1e-9);
+                long left = Math.max(0, copy.bytesTotal() - bytes);
+                String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
+                out.printf(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
+                        copy.filesDone(), copy.filesTotal(), bytes / 1e6, copy.bytesTotal() / 1e6, rate / 1e6, eta);
+                out.flush();
+            }
+        });
+    }
+
+    static Progress start(RingCopy copy, boolean enabled, PrintStream out) {
+        return enabled ? new Progress(copy, out) : new Progress();
+    }
+
+    private Progress() {
+        this.thread = null;
+        this.out = null;
+    }
+
+    void stop() {
+        if (thread == null) return;
+        stop = true;
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.print("\r\033[K");
+        out.flush();
+    }
+}

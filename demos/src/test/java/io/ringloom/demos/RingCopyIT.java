@@ -1,0 +1,259 @@
+package io.ringloom.demos;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** ringcopy on generated trees: exact copies, errors per path, and never a partial file under a final name. */
+class RingCopyIT {
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {}
+
+    private static Run copy(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int status = RingCopy.run(RingCopy.parse(args), new PrintStream(out, true), new PrintStream(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private static void sh(Path cwd, String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), script + ": " + output);
+    }
+
+    private static long blocks(Path p) throws Exception {
+        Process proc = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        String s = new String(proc.getInputStream().readAllBytes()).trim();
+        assertEquals(0, proc.waitFor());
+        return Long.parseLong(s);
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** The tree the issue asks for: nested folders, 0/1 byte, 1 MiB, 100 MiB sparse, links, odd names, modes, mtimes. */
+    private Path tree() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path deep = Files.createDirectories(src.resolve("a/b/c/d"));
+        Files.write(src.resolve("empty"), new byte[0]);
+        Files.write(src.resolve("one"), new byte[] {42});
+        Files.write(deep.resolve("mib.bin"), random(1 << 20, 1));
+        Files.write(src.resolve("name with spaces.txt"), "spaces".getBytes());
+        Files.write(src.resolve("new\nline"), "newline".getBytes());
+        sh(src, "printf 'latin-1 bytes' > \"$(printf 'bad\\377name\\351')\"");
+        try (FileChannel ch = FileChannel.open(src.resolve("a/sparse.bin"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(random(4096, 2)), 0);
+            ch.write(ByteBuffer.wrap(random(4096, 3)), 50L << 20);
+            ch.write(ByteBuffer.wrap("end".getBytes()), (100L << 20) - 3);
+        }
+        try (FileChannel ch = FileChannel.open(src.resolve("a/trailing-hole.bin"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(random(100_000, 4)), 0);
+            ch.truncate(0);
+        }
+        sh(src, "truncate -s 10M a/trailing-hole.bin && printf data | dd of=a/trailing-hole.bin conv=notrunc status=none");
+        Files.createSymbolicLink(src.resolve("link-to-one"), Path.of("one"));
+        Files.createSymbolicLink(src.resolve("a/b/link-up"), Path.of("../../empty"));
+        Files.setPosixFilePermissions(src.resolve("one"), PosixFilePermissions.fromString("r--------"));
+        Files.setPosixFilePermissions(deep.resolve("mib.bin"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setPosixFilePermissions(src.resolve("a/b"), PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setLastModifiedTime(src.resolve("empty"), FileTime.fromMillis(1_000_000_000_123L));
+        Files.setLastModifiedTime(deep.resolve("mib.bin"), FileTime.fromMillis(1_234_567_890_000L));
+        Files.setLastModifiedTime(src.resolve("a/b/c"), FileTime.fromMillis(1_500_000_000_000L));
+        return src;
+    }
+
+    private static List<Path> entries(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.map(root::relativize).sorted().toList();
+        }
+    }
+
+    private static void assertSameTree(Path src, Path dst) throws Exception {
+        List<Path> a = entries(src), b = entries(dst);
+        assertEquals(a.stream().map(Path::toString).toList(), b.stream().map(Path::toString).toList());
+        for (Path rel : a) {
+            Path s = src.resolve(rel), d = dst.resolve(rel);
+            PosixFileAttributes sa = Files.readAttributes(s, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            PosixFileAttributes da = Files.readAttributes(d, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            assertEquals(sa.isDirectory(), da.isDirectory(), rel.toString());
+            assertEquals(sa.isSymbolicLink(), da.isSymbolicLink(), rel.toString());
+            assertEquals(sa.lastModifiedTime(), da.lastModifiedTime(), "mtime of " + rel);
+            if (sa.isSymbolicLink()) {
+                assertEquals(Files.readSymbolicLink(s), Files.readSymbolicLink(d), rel.toString());
+                continue;
+            }
+            assertEquals(sa.permissions(), da.permissions(), "mode of " + rel);
+            if (sa.isRegularFile()) {
+                assertEquals(sa.size(), da.size(), "size of " + rel);
+                assertTrue(sameContent(s, d), "content of " + rel);
+            }
+        }
+    }
+
+    private static boolean sameContent(Path a, Path b) throws IOException {
+        return Files.mismatch(a, b) == -1;
+    }
+
+    @Test
+    void copiesATreeExactly() throws Exception {
+        Path src = tree();
+        Path dst = dir.resolve("dst");
+        Run run = copy("-a", src.toString(), dst.toString());
+        assertEquals(0, run.status(), run.err());
+        assertSameTree(src, dst);
+        assertTrue(blocks(dst.resolve("a/sparse.bin")) < 1000, "the 100 MiB sparse file must stay sparse");
+        assertTrue(blocks(dst.resolve("a/trailing-hole.bin")) < 100, "a trailing hole must stay a hole");
+        assertTrue(run.out().contains("failed"), run.out());
+        try (Stream<Path> s = Files.walk(dst)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith(".ringcopy-")).toList());
+        }
+    }
+
+    @Test
+    void verifyAndIntoAnExistingDirectory() throws Exception {
+        Path a = Files.write(dir.resolve("a.bin"), random(300_000, 5));
+        Path b = Files.write(dir.resolve("b.bin"), random(5, 6));
+        Path into = Files.createDirectories(dir.resolve("into"));
+        Run run = copy("--verify", a.toString(), b.toString(), into.toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(sameContent(a, into.resolve("a.bin")));
+        assertTrue(sameContent(b, into.resolve("b.bin")));
+    }
+
+    @Test
+    void existingTargetsAndSelfCopyAreRefusedUnlessForced() throws Exception {
+        Path a = Files.write(dir.resolve("a"), "new".getBytes());
+        Path t = Files.write(dir.resolve("t"), "old".getBytes());
+        Run refused = copy(a.toString(), t.toString());
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("exists"), refused.err());
+        assertEquals("old", Files.readString(t));
+        Run forced = copy("--force", a.toString(), t.toString());
+        assertEquals(0, forced.status(), forced.err());
+        assertEquals("new", Files.readString(t));
+        Run self = copy("--force", a.toString(), a.toString());
+        assertEquals(1, self.status());
+        assertTrue(self.err().contains("same file"), self.err());
+        assertEquals("new", Files.readString(a));
+        Run dirWithoutR = copy(dir.toString(), dir.resolve("elsewhere").toString());
+        assertEquals(1, dirWithoutR.status());
+        assertTrue(dirWithoutR.err().contains("-r"), dirWithoutR.err());
+    }
+
+    @Test
+    void aFailingPathIsReportedAndTheRestIsCopied() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        for (int i = 0; i < 20; i++) Files.write(src.resolve("f" + i), random(10_000, i));
+        Files.createSymbolicLink(src.resolve("gone"), Path.of("removed-before-the-copy"));
+        sh(src, "mkfifo fifo");
+        Path dst = dir.resolve("dst");
+        Run run = copy("-r", "-L", src.toString(), dst.toString());
+        assertEquals(1, run.status(), "a failed path makes the exit status non-zero");
+        assertTrue(run.err().contains("gone"), run.err());
+        assertTrue(run.err().contains("skipping") && run.err().contains("fifo"), run.err());
+        for (int i = 0; i < 20; i++) assertTrue(sameContent(src.resolve("f" + i), dst.resolve("f" + i)));
+        assertFalse(Files.exists(dst.resolve("gone"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(dst.resolve("fifo"), LinkOption.NOFOLLOW_LINKS));
+
+        Run fast = copy("-r", "-L", "--fail-fast", "--jobs", "1", src.toString(), dir.resolve("dst2").toString());
+        assertEquals(1, fast.status());
+    }
+
+    @Test
+    void diskFullLeavesNoPartialFile() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (" + why.trim() + "): disk-full test skipped");
+        try {
+            Path big = Files.write(dir.resolve("big.bin"), random(4 << 20, 9));
+            Path fits = Files.write(dir.resolve("fits.bin"), random(1000, 10));
+            Run run = copy(big.toString(), fits.toString(), small.toString());
+            assertEquals(1, run.status());
+            assertTrue(run.err().contains("No space left"), run.err());
+            assertFalse(Files.exists(small.resolve("big.bin")), "no partial file under the final name");
+            assertTrue(sameContent(fits, small.resolve("fits.bin")));
+            try (Stream<Path> s = Files.list(small)) {
+                assertEquals(List.of("fits.bin"), s.map(p -> p.getFileName().toString()).toList());
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
+
+    @Test
+    void killedMidCopyLeavesNoPartialFile() throws Exception {
+        Path big = dir.resolve("big.bin");
+        try (FileChannel ch = FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] chunk = random(1 << 20, 11);
+            for (int i = 0; i < 400; i++) ch.write(ByteBuffer.wrap(chunk));
+        }
+        Path target = Files.createDirectories(dir.resolve("target"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), RingCopy.class.getName(),
+                "--sync", "--depth", "1", "--jobs", "1", big.toString(), target.toString()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).until(() -> {
+                try (Stream<Path> s = Files.list(target)) {
+                    return s.anyMatch(p -> p.getFileName().toString().startsWith(".ringcopy-"));
+                }
+            });
+        } finally {
+            child.destroy();   // SIGTERM, as kill(1) sends
+        }
+        assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        Path copied = target.resolve("big.bin");
+        if (Files.exists(copied)) {
+            assertTrue(sameContent(big, copied), "a file under its final name must be complete");
+        }
+        try (Stream<Path> s = Files.list(target)) {
+            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".ringcopy-")).toList();
+            assertEquals(List.of(), left, "temporary files must be removed on SIGTERM");
+        }
+    }
+
+    @Test
+    void badUsage() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> RingCopy.parse(new String[] {"only-one"}));
+        assertThrows(IllegalArgumentException.class, () -> RingCopy.parse(new String[] {"--jobs", "0", "a", "b"}));
+        assertThrows(IllegalArgumentException.class, () -> RingCopy.parse(new String[] {"--nope", "a", "b"}));
+        Path a = Files.write(dir.resolve("x"), new byte[1]);
+        Run notDir = copy(a.toString(), a.toString(), dir.resolve("missing-dir").toString());
+        assertEquals(2, notDir.status());
+        assertTrue(Arrays.asList(notDir.err().split("\n")).stream().anyMatch(l -> l.contains("not a directory")));
+        assertEquals(-1, new String(new byte[0], StandardCharsets.UTF_8).indexOf('x'));
+    }
+}
