@@ -397,7 +397,8 @@ public final class RingCopy {
                 if (opt.sync) out.force(true);
             }
             if (opt.preserve) {
-                PosixFileAttributes pa = Files.readAttributes(src, PosixFileAttributes.class);
+                PosixFileAttributes pa = attrs instanceof PosixFileAttributes p ? p
+                        : Files.readAttributes(src, PosixFileAttributes.class);
                 Files.setPosixFilePermissions(temp, pa.permissions());
                 Files.getFileAttributeView(temp, BasicFileAttributeView.class)
                         .setTimes(pa.lastModifiedTime(), pa.lastAccessTime(), null);
@@ -465,10 +466,15 @@ public final class RingCopy {
         for (long[] r : regions) {
             for (long p = r[0]; p < r[1]; p += opt.chunkBytes) chunks.add(new long[] {p, Math.min(r[1], p + opt.chunkBytes)});
         }
+        if (chunks.isEmpty()) {
+            RingFiles.setSize(out, size);
+            return;
+        }
         AtomicInteger next = new AtomicInteger();
         IOException[] failure = new IOException[1];
+        int bufferSize = size <= SMALL_BUFFER ? SMALL_BUFFER : opt.chunkBytes;
         Runnable worker = () -> {
-            ByteBuffer buf = ByteBuffer.allocateDirect(opt.chunkBytes);
+            ByteBuffer buf = takeBuffer(bufferSize);
             try {
                 int c;
                 while ((c = next.getAndIncrement()) < chunks.size() && failure[0] == null) {
@@ -488,6 +494,8 @@ public final class RingCopy {
                 synchronized (failure) {
                     if (failure[0] == null) failure[0] = e;
                 }
+            } finally {
+                giveBuffer(buf);   // every read and write on it has returned: the kernel is done with it
             }
         };
         int helpers = Math.min(opt.depth, chunks.size()) - 1;
@@ -506,6 +514,20 @@ public final class RingCopy {
         if (regions.isEmpty() || regions.getLast()[1] < size) {
             RingFiles.setSize(out, size);   // a trailing hole: size the copy without writing zeros
         }
+    }
+
+    /** Direct buffers for chunks, reused: allocating one per file costs more than copying a small file. */
+    private final ConcurrentLinkedQueue<ByteBuffer> smallBuffers = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ByteBuffer> largeBuffers = new ConcurrentLinkedQueue<>();
+    private static final int SMALL_BUFFER = 64 * 1024;
+
+    private ByteBuffer takeBuffer(int size) {
+        ByteBuffer b = (size == SMALL_BUFFER ? smallBuffers : largeBuffers).poll();
+        return b != null ? b : ByteBuffer.allocateDirect(size);
+    }
+
+    private void giveBuffer(ByteBuffer b) {
+        (b.capacity() == SMALL_BUFFER ? smallBuffers : largeBuffers).offer(b);
     }
 
     /** Files from this size on are mapped with SEEK_DATA/SEEK_HOLE, so their holes stay holes. */

@@ -142,8 +142,9 @@ public final class RingFileChannelImpl extends FileChannel {
         }
         boolean isRegular, inMemory;
         try {
-            isRegular = (statMode(fd) & Stat.S_IFMT) == Stat.S_IFREG;
-            inMemory = isRegular && isMemoryFs(fd);
+            long[] modeAndDev = statModeAndDev(fd);
+            isRegular = (modeAndDev[0] & Stat.S_IFMT) == Stat.S_IFREG;
+            inMemory = isRegular && isMemoryFs(fd, modeAndDev[1]);
         } catch (IOException e) {
             SYS.close(fd);
             throw e;
@@ -171,23 +172,36 @@ public final class RingFileChannelImpl extends FileChannel {
         return mode;
     }
 
-    private static int statMode(int fd) throws IOException {
+    /** st_mode and st_dev of an open fd. */
+    private static long[] statModeAndDev(int fd) throws IOException {
         MemorySegment st = Scratch.acquire();
         try {
             int r = SYS.fstat(fd, st.address());
             if (r < 0) throw Errors.forFd(r, "fstat", fd, null);
-            return st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET);
+            return new long[] {st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET), st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET)};
         } finally {
             Scratch.release(st);
         }
     }
+
+    /** Filesystem kind by device: a mount does not change type under an open file's st_dev. */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, Boolean> MEMORY_FS_BY_DEV =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * tmpfs and ramfs serve reads and writes from memory: io_uring would punt
      * them to io-wq workers (DESIGN.md: 45k against 548k IOPS), and RWF_NOWAIT
      * buys nothing, so they are plain syscalls on the caller's thread.
      */
-    private static boolean isMemoryFs(int fd) throws IOException {
+    private static boolean isMemoryFs(int fd, long dev) throws IOException {
+        Boolean known = MEMORY_FS_BY_DEV.get(dev);
+        if (known != null) return known;
+        boolean memory = fsTypeIsMemory(fd);
+        MEMORY_FS_BY_DEV.put(dev, memory);
+        return memory;
+    }
+
+    private static boolean fsTypeIsMemory(int fd) throws IOException {
         MemorySegment st = Scratch.acquire();
         try {
             int r = SYS.fstatfs(fd, st.address());

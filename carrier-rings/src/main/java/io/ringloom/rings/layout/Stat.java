@@ -12,6 +12,7 @@ package io.ringloom.rings.layout;
 public final class Stat {
     private Stat() {}
 
+    public static final long DEV_OFFSET = 0;
     public static final long MODE_OFFSET = 24;
     public static final long SIZE_OFFSET = 48;
     public static final long BLOCKS_OFFSET = 64;
