@@ -44,10 +44,13 @@ class FileChannelBehaviourIT {
     Path dir;
     private Map<Integer, String> fdsBefore;
 
+    /** The suite also runs with -Dringloom.fallback=true: every call then a plain syscall. */
+    static final boolean FALLBACK = Boolean.getBoolean("ringloom.fallback");
+
     @BeforeAll
     static void startPool() {
         Impl.pool = CarrierPool.builder().carriers(2).build();
-        assertFalse(Impl.pool.isFallback(), () -> Impl.pool.fallbackReason());
+        assertEquals(FALLBACK, Impl.pool.isFallback(), () -> "fallback: " + Impl.pool.fallbackReason());
     }
 
     @AfterAll
@@ -334,6 +337,29 @@ class FileChannelBehaviourIT {
         });
     }
 
+    @ParameterizedTest
+    @EnumSource(Impl.class)
+    void mapAndLockWork(Impl impl) throws Exception {
+        Path f = dir.resolve("maplock");
+        Files.writeString(f, "mapped bytes");
+        impl.run(() -> {
+            try (FileChannel ch = impl.open(f, READ, WRITE)) {
+                java.nio.MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, 6);
+                byte[] b = new byte[6];
+                m.get(b);
+                assertEquals("mapped", new String(b, StandardCharsets.US_ASCII));
+                try (var lock = ch.tryLock()) {
+                    assertNotNull(lock);
+                    assertTrue(lock.isValid());
+                }
+            }
+            try (FileChannel ro = impl.open(f, READ)) {
+                assertThrows(NonWritableChannelException.class, () -> ro.map(FileChannel.MapMode.READ_WRITE, 0, 1));
+                assertThrows(NonWritableChannelException.class, () -> ro.lock());
+            }
+        });
+    }
+
     private Path fifo() throws Exception {
         Path p = dir.resolve("fifo");
         Process mk = new ProcessBuilder("mkfifo", p.toString()).start();
@@ -344,7 +370,8 @@ class FileChannelBehaviourIT {
     @ParameterizedTest
     @EnumSource(Impl.class)
     void interruptWhileBlockedClosesTheChannel(Impl impl) throws Exception {
-        assumeTrue(impl != Impl.RING_PLATFORM, "a plain read(2) on a platform thread cannot be interrupted by Ringloom");
+        assumeTrue(impl != Impl.RING_PLATFORM && !(impl == Impl.RING_POOL && FALLBACK),
+                "a plain read(2) off the ring cannot be interrupted by Ringloom");
         Path fifo = fifo();
         FileChannel ch = impl.open(fifo, READ, WRITE);   // O_RDWR: opening does not wait for a writer
         AtomicReference<Throwable> outcome = new AtomicReference<>();
@@ -372,7 +399,8 @@ class FileChannelBehaviourIT {
     @ParameterizedTest
     @EnumSource(Impl.class)
     void closeWhileBlockedEndsTheCall(Impl impl) throws Exception {
-        assumeTrue(impl != Impl.RING_PLATFORM, "a plain read(2) on a platform thread cannot be woken by Ringloom");
+        assumeTrue(impl != Impl.RING_PLATFORM && !(impl == Impl.RING_POOL && FALLBACK),
+                "a plain read(2) off the ring cannot be woken by Ringloom");
         Path fifo = fifo();
         FileChannel ch = impl.open(fifo, READ, WRITE);
         AtomicReference<Throwable> outcome = new AtomicReference<>();
