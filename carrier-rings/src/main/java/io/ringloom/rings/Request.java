@@ -163,6 +163,68 @@ public final class Request {
         return new Request(IORING_OP_FTRUNCATE, (byte) 0, fd, length, 0, 0, 0, (short) 0, 0, 0, null);
     }
 
+    /** {@code accept4(fd, addr, &addrLen, SOCK_CLOEXEC)}; {@code addrLen} holds the buffer size. */
+    public static Request accept(int fd, MemorySegment addr, MemorySegment addrLen) {
+        checkFd(fd);
+        checkBuffer(addr);
+        checkBuffer(addrLen);
+        if (addrLen.byteSize() < 4) throw new IllegalArgumentException("socklen_t needs 4 bytes");
+        return new Request(IORING_OP_ACCEPT, (byte) 0, fd, addrLen.address(), addr.address(), 0,
+                02000000, (short) 0, 0, 0, new Object[] {addr, addrLen});
+    }
+
+    /** {@code connect(fd, addr, addr.byteSize())}. */
+    public static Request connect(int fd, MemorySegment addr) {
+        checkFd(fd);
+        checkBuffer(addr);
+        return new Request(IORING_OP_CONNECT, (byte) 0, fd, addr.byteSize(), addr.address(), 0, 0,
+                (short) 0, 0, 0, addr);
+    }
+
+    /** {@code recv(fd, buffer, size, flags)}. */
+    public static Request recv(int fd, MemorySegment buffer, int flags) {
+        checkFd(fd);
+        checkBuffer(buffer);
+        return new Request(IORING_OP_RECV, (byte) 0, fd, 0, buffer.address(), (int) buffer.byteSize(), flags,
+                (short) 0, 0, 0, buffer);
+    }
+
+    /** {@code send(fd, buffer, size, flags)}. */
+    public static Request send(int fd, MemorySegment buffer, int flags) {
+        checkFd(fd);
+        checkBuffer(buffer);
+        return new Request(IORING_OP_SEND, (byte) 0, fd, 0, buffer.address(), (int) buffer.byteSize(), flags,
+                (short) 0, 0, 0, buffer);
+    }
+
+    /** {@code shutdown(fd, how)}. */
+    public static Request shutdown(int fd, int how) {
+        checkFd(fd);
+        return new Request(IORING_OP_SHUTDOWN, (byte) 0, fd, 0, 0, how, 0, (short) 0, 0, 0, null);
+    }
+
+    /** {@code socket(domain, type, protocol)} (5.19); res is the new fd. */
+    public static Request socket(int domain, int type, int protocol) {
+        return new Request(IORING_OP_SOCKET, (byte) 0, domain, type, 0, protocol, 0, (short) 0, 0, 0, null);
+    }
+
+    /**
+     * A timeout linked to the request before it ({@code IORING_OP_LINK_TIMEOUT}):
+     * that request is cancelled (-ECANCELED) unless it completes within
+     * {@code timespec} ({@code struct __kernel_timespec}, read at submission).
+     */
+    public static Request linkTimeout(MemorySegment timespec) {
+        checkBuffer(timespec);
+        if (timespec.byteSize() < 16) throw new IllegalArgumentException("a __kernel_timespec needs 16 bytes");
+        return new Request(IORING_OP_LINK_TIMEOUT, (byte) 0, -1, 0, timespec.address(), 1, 0, (short) 0, 0, 0, timespec);
+    }
+
+    /** This request with {@code IOSQE_IO_LINK}: the next SQE waits for it (a linked timeout guards it). */
+    public Request linked() {
+        return new Request(opcode, (byte) (flags | IOSQE_IO_LINK), fd, off, addr, len, opFlags, bufIndex,
+                spliceFdIn, addr3, keepAlive);
+    }
+
     /** Post a CQE with {@code res} and {@code userData} into the ring whose fd is {@code targetRingFd}. */
     public static Request msgRing(int targetRingFd, int res, long userData) {
         checkFd(targetRingFd);

@@ -271,6 +271,33 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
+     * Publishes {@code first} (which must carry {@code IOSQE_IO_LINK}) and
+     * {@code second} in consecutive SQEs of one submission, as a link needs.
+     *
+     * @return false when the kernel takes no more SQEs for now (reap, then retry)
+     */
+    public boolean pushLinked(Request first, long firstUserData, Request second, long secondUserData)
+            throws IOException {
+        checkOpen();
+        for (Request r : new Request[] {first, second}) {
+            if (!probe.supports(r.opcode)) {
+                throw new UnsupportedOperationException("this kernel does not support IORING_OP_"
+                        + IoUring.opName(Byte.toUnsignedInt(r.opcode)) + " (probe)");
+            }
+        }
+        while (sq.entries() - sq.pending() < 2) {
+            int ret = submit(0, 0);
+            if (ret < 0 && ret != -Errno.EINTR) {
+                return false;
+            }
+        }
+        sq.push(first, firstUserData);
+        sq.push(second, secondUserData);
+        inFlight += 2;
+        return true;
+    }
+
+    /**
      * Submits pending SQEs and optionally waits: one {@code io_uring_enter}.
      * With {@code minComplete > 0} or a pending {@code IORING_SQ_TASKRUN} or
      * {@code CQ_OVERFLOW} flag it passes GETEVENTS so task work runs and

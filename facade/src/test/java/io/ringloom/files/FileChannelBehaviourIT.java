@@ -66,7 +66,7 @@ class FileChannelBehaviourIT {
 
     @AfterEach
     void nothingLeaked() {
-        await().atMost(Duration.ofSeconds(5)).until(() -> ProcFds.leakedSince(fdsBefore).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
         Impl.pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
     }
 

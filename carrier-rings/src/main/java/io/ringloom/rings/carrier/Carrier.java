@@ -346,10 +346,18 @@ final class Carrier implements Runnable {
         op.carrier = this;
         op.userData = UserData.pack(UserData.KIND_OP, generations[index], index);
         try {
-            while (!ring.push(op.request, op.userData)) {
-                // The kernel takes no more SQEs until CQ room frees up: reap, then retry.
-                enter(0);
-                reap();
+            if (op.linkedTimeout != null) {
+                long timeoutUd = UserData.pack(UserData.KIND_IGNORED, 0, 0);
+                while (!ring.pushLinked(op.request, op.userData, op.linkedTimeout, timeoutUd)) {
+                    enter(0);
+                    reap();
+                }
+            } else {
+                while (!ring.push(op.request, op.userData)) {
+                    // The kernel takes no more SQEs until CQ room frees up: reap, then retry.
+                    enter(0);
+                    reap();
+                }
             }
         } catch (IOException | RuntimeException e) {
             slots[index] = null;

@@ -191,7 +191,18 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * @throws CarrierPoolClosedException when the pool closed while waiting
      */
     public int submitAndAwait(Request request) throws IOException {
-        Op op = new Op(request, Thread.currentThread());
+        return submitAndAwait(request, null);
+    }
+
+    /**
+     * As {@link #submitAndAwait(Request)}, with {@code linkedTimeout} (from
+     * {@link Request#linkTimeout}) linked after the request: if the timeout
+     * fires first the request completes with {@code -ECANCELED}. The
+     * timeout's own CQE is not waited for; the kernel read its timespec at
+     * submission.
+     */
+    public int submitAndAwait(Request request, Request linkedTimeout) throws IOException {
+        Op op = new Op(request, linkedTimeout, Thread.currentThread());
         Carrier here = currentCarrier();
         if (here != null) {
             here.push(op);

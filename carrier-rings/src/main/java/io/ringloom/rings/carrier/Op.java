@@ -18,6 +18,8 @@ final class Op {
     static final int DONE = 2;
 
     final Request request;
+    /** A LINK_TIMEOUT pushed right after {@link #request} (which then carries IOSQE_IO_LINK), or null. */
+    final Request linkedTimeout;
     /** The thread parked on this op; unparked by the reaping carrier. */
     final Thread waiter;
     /** The carrier whose ring holds the SQE; written before SUBMITTED. */
@@ -33,8 +35,9 @@ final class Op {
     /** The pool closed while this op was in flight; the waiter throws. */
     volatile boolean failedByClose;
 
-    Op(Request request, Thread waiter) {
-        this.request = request;
+    Op(Request request, Request linkedTimeout, Thread waiter) {
+        this.request = linkedTimeout == null ? request : request.linked();
+        this.linkedTimeout = linkedTimeout;
         this.waiter = waiter;
     }
 }

@@ -34,6 +34,7 @@ public final class Errno {
     public static final int EBADR = 53;
     public static final int EOPNOTSUPP = 95;
     public static final int ECONNRESET = 104;
+    public static final int ENOTCONN = 107;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
     public static final int EHOSTUNREACH = 113;
@@ -72,6 +73,7 @@ public final class Errno {
             case EBADR -> "EBADR";
             case EOPNOTSUPP -> "EOPNOTSUPP";
             case ECONNRESET -> "ECONNRESET";
+            case ENOTCONN -> "ENOTCONN";
             case ETIMEDOUT -> "ETIMEDOUT";
             case ECONNREFUSED -> "ECONNREFUSED";
             case EHOSTUNREACH -> "EHOSTUNREACH";

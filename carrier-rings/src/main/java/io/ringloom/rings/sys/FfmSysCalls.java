@@ -75,6 +75,29 @@ final class FfmSysCalls implements SysCalls {
     private static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise64",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
 
+    private static final MethodHandle SOCKET = downcall("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle BIND = downcall("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle LISTEN = downcall("listen",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle ACCEPT4 = downcall("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle CONNECT = downcall("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle GETSOCKNAME = downcall("getsockname",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle GETPEERNAME = downcall("getpeername",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle SHUTDOWN = downcall("shutdown",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle POLL = downcall("poll",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
@@ -328,6 +351,116 @@ final class FfmSysCalls implements SysCalls {
             return -(int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
         } catch (Throwable t) {
             throw new AssertionError("posix_fadvise downcall failed", t);
+        }
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) SOCKET.invokeExact(c, domain, type, protocol), c);
+        } catch (Throwable t) {
+            throw new AssertionError("socket downcall failed", t);
+        }
+    }
+
+    @Override
+    public int bind(int fd, long addrAddress, int addrLen) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) BIND.invokeExact(c, fd, addrAddress, addrLen), c);
+        } catch (Throwable t) {
+            throw new AssertionError("bind downcall failed", t);
+        }
+    }
+
+    @Override
+    public int listen(int fd, int backlog) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) LISTEN.invokeExact(c, fd, backlog), c);
+        } catch (Throwable t) {
+            throw new AssertionError("listen downcall failed", t);
+        }
+    }
+
+    @Override
+    public int accept4(int fd, long addrAddress, long addrLenAddress, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) ACCEPT4.invokeExact(c, fd, addrAddress, addrLenAddress, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("accept4 downcall failed", t);
+        }
+    }
+
+    @Override
+    public int connect(int fd, long addrAddress, int addrLen) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) CONNECT.invokeExact(c, fd, addrAddress, addrLen), c);
+        } catch (Throwable t) {
+            throw new AssertionError("connect downcall failed", t);
+        }
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, long valueAddress, int valueLen) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) SETSOCKOPT.invokeExact(c, fd, level, name, valueAddress, valueLen), c);
+        } catch (Throwable t) {
+            throw new AssertionError("setsockopt downcall failed", t);
+        }
+    }
+
+    @Override
+    public int getsockopt(int fd, int level, int name, long valueAddress, long valueLenAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) GETSOCKOPT.invokeExact(c, fd, level, name, valueAddress, valueLenAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("getsockopt downcall failed", t);
+        }
+    }
+
+    @Override
+    public int getsockname(int fd, long addrAddress, long addrLenAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) GETSOCKNAME.invokeExact(c, fd, addrAddress, addrLenAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("getsockname downcall failed", t);
+        }
+    }
+
+    @Override
+    public int getpeername(int fd, long addrAddress, long addrLenAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) GETPEERNAME.invokeExact(c, fd, addrAddress, addrLenAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("getpeername downcall failed", t);
+        }
+    }
+
+    @Override
+    public int shutdown(int fd, int how) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) SHUTDOWN.invokeExact(c, fd, how), c);
+        } catch (Throwable t) {
+            throw new AssertionError("shutdown downcall failed", t);
+        }
+    }
+
+    @Override
+    public int poll(long fdsAddress, int nfds, int timeoutMillis) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) POLL.invokeExact(c, fdsAddress, (long) nfds, timeoutMillis), c);
+        } catch (Throwable t) {
+            throw new AssertionError("poll downcall failed", t);
         }
     }
 

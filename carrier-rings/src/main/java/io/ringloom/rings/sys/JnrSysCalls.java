@@ -68,6 +68,39 @@ final class JnrSysCalls implements SysCalls {
         int mkdirat(int dirFd, long path, int mode);
 
         int posix_fadvise64(int fd, long offset, long length, int advice);
+
+        @SaveError
+        int socket(int domain, int type, int protocol);
+
+        @SaveError
+        int bind(int fd, long addr, int addrLen);
+
+        @SaveError
+        int listen(int fd, int backlog);
+
+        @SaveError
+        int accept4(int fd, long addr, long addrLen, int flags);
+
+        @SaveError
+        int connect(int fd, long addr, int addrLen);
+
+        @SaveError
+        int getsockname(int fd, long addr, long addrLen);
+
+        @SaveError
+        int getpeername(int fd, long addr, long addrLen);
+
+        @SaveError
+        int shutdown(int fd, int how);
+
+        @SaveError
+        int poll(long fds, long nfds, int timeout);
+
+        @SaveError
+        int getsockopt(int fd, int level, int name, long value, long valueLen);
+
+        @SaveError
+        int setsockopt(int fd, int level, int name, long value, int valueLen);
     }
 
     /** libc as jnr-ffi binds it; pointers are passed as raw {@code long} addresses. */
@@ -228,6 +261,61 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int posixFadvise(int fd, long offset, long length, int advice) {
         return -files.posix_fadvise64(fd, offset, length, advice);
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        return (int) check(files.socket(domain, type, protocol));
+    }
+
+    @Override
+    public int bind(int fd, long addrAddress, int addrLen) {
+        return (int) check(files.bind(fd, addrAddress, addrLen));
+    }
+
+    @Override
+    public int listen(int fd, int backlog) {
+        return (int) check(files.listen(fd, backlog));
+    }
+
+    @Override
+    public int accept4(int fd, long addrAddress, long addrLenAddress, int flags) {
+        return (int) check(files.accept4(fd, addrAddress, addrLenAddress, flags));
+    }
+
+    @Override
+    public int connect(int fd, long addrAddress, int addrLen) {
+        return (int) check(files.connect(fd, addrAddress, addrLen));
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, long valueAddress, int valueLen) {
+        return (int) check(files.setsockopt(fd, level, name, valueAddress, valueLen));
+    }
+
+    @Override
+    public int getsockopt(int fd, int level, int name, long valueAddress, long valueLenAddress) {
+        return (int) check(files.getsockopt(fd, level, name, valueAddress, valueLenAddress));
+    }
+
+    @Override
+    public int getsockname(int fd, long addrAddress, long addrLenAddress) {
+        return (int) check(files.getsockname(fd, addrAddress, addrLenAddress));
+    }
+
+    @Override
+    public int getpeername(int fd, long addrAddress, long addrLenAddress) {
+        return (int) check(files.getpeername(fd, addrAddress, addrLenAddress));
+    }
+
+    @Override
+    public int shutdown(int fd, int how) {
+        return (int) check(files.shutdown(fd, how));
+    }
+
+    @Override
+    public int poll(long fdsAddress, int nfds, int timeoutMillis) {
+        return (int) check(files.poll(fdsAddress, nfds, timeoutMillis));
     }
 
     @Override

@@ -72,6 +72,30 @@ public interface SysCalls {
     /** {@code posix_fadvise(2)}: returns 0 or {@code -errno} (it does not use errno itself). */
     int posixFadvise(int fd, long offset, long length, int advice);
 
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, long addrAddress, int addrLen);
+
+    int listen(int fd, int backlog);
+
+    /** {@code accept4(2)}; {@code addrLenAddress} holds the buffer size in, the address size out. */
+    int accept4(int fd, long addrAddress, long addrLenAddress, int flags);
+
+    int connect(int fd, long addrAddress, int addrLen);
+
+    int setsockopt(int fd, int level, int name, long valueAddress, int valueLen);
+
+    int getsockopt(int fd, int level, int name, long valueAddress, long valueLenAddress);
+
+    int getsockname(int fd, long addrAddress, long addrLenAddress);
+
+    int getpeername(int fd, long addrAddress, long addrLenAddress);
+
+    int shutdown(int fd, int how);
+
+    /** {@code poll(2)} on {@code nfds} {@code struct pollfd}; returns the ready count. */
+    int poll(long fdsAddress, int nfds, int timeoutMillis);
+
     /** {@code "ffm"} or {@code "jnr"}. */
     String name();
 
@@ -127,6 +151,26 @@ public interface SysCalls {
     /** preadv2/pwritev2: fail with EAGAIN instead of blocking (4.14). */
     int RWF_NOWAIT = 0x8;
     int POSIX_FADV_DONTNEED = 4;
+    // sockets (bits/socket.h, netinet/in.h, netinet/tcp.h)
+    int AF_INET = 2;
+    int AF_INET6 = 10;
+    int SOCK_STREAM = 1;
+    int SOCK_NONBLOCK = O_NONBLOCK;
+    int SOCK_CLOEXEC = O_CLOEXEC;
+    int SOL_SOCKET = 1;
+    int SO_REUSEADDR = 2;
+    int SO_ERROR = 4;
+    int SO_LINGER = 13;
+    int IPPROTO_TCP = 6;
+    int IPPROTO_IPV6 = 41;
+    int TCP_NODELAY = 1;
+    int IPV6_V6ONLY = 26;
+    int SHUT_RD = 0;
+    int SHUT_WR = 1;
+    int SHUT_RDWR = 2;
+    int MSG_NOSIGNAL = 0x4000;
+    short POLLIN = 1;
+    short POLLOUT = 4;
     /** statfs f_type of tmpfs and ramfs (linux/magic.h): reads and writes there never wait for a device. */
     long TMPFS_MAGIC = 0x01021994L;
     long RAMFS_MAGIC = 0x858458f6L;

@@ -1,0 +1,77 @@
+package io.ringloom.internal;
+
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An fd shared by a channel's calls, closed only once no request on it is in
+ * flight. Every call that hands the fd to the kernel holds a use
+ * ({@link #acquire}/{@link #release}); {@link #close} marks it closing,
+ * cancels the requests of blocked calls in every ring that may hold them, and
+ * whoever then drops the last use closes the fd, exactly once. So the fd
+ * number is never reused while the kernel still works on it.
+ */
+public final class FdHolder {
+    private static final int CLOSING = 1 << 30;
+    private static final int FD_CLOSED = -1;
+
+    private final int fdVal;
+    /** Uses in the low bits, CLOSING once closed, FD_CLOSED once the fd is closed. */
+    private final AtomicInteger state = new AtomicInteger();
+    /** Pools whose rings may hold requests on the fd. */
+    private final Set<CarrierScheduler> schedulersUsed = new CopyOnWriteArraySet<>();
+    private final Runnable afterClose;
+
+    public FdHolder(int fdVal, Runnable afterClose) {
+        this.fdVal = fdVal;
+        this.afterClose = afterClose;
+    }
+
+    public int fd() {
+        return fdVal;
+    }
+
+    /** Takes a use for one call; false once closing. */
+    public boolean acquire() {
+        while (true) {
+            int s = state.get();
+            if (s < 0 || (s & CLOSING) != 0) return false;
+            if (state.compareAndSet(s, s + 1)) return true;
+        }
+    }
+
+    public void release() {
+        if (state.decrementAndGet() == CLOSING && state.compareAndSet(CLOSING, FD_CLOSED)) {
+            closeNow();
+        }
+    }
+
+    /** Records that {@code s}'s ring may get requests on the fd. */
+    public void usedBy(CarrierScheduler s) {
+        schedulersUsed.add(s);
+    }
+
+    /** Closes now if idle; else cancels in-flight requests and leaves the close to the last user. Once. */
+    public void close() throws IOException {
+        int before = state.getAndAdd(CLOSING);
+        if (before == 0 && state.compareAndSet(CLOSING, FD_CLOSED)) {
+            closeNow();
+            return;
+        }
+        if ((before & ~CLOSING) > 0) {
+            for (CarrierScheduler s : schedulersUsed) {
+                s.cancelAll(fdVal);
+            }
+        }
+    }
+
+    private void closeNow() {
+        SysCalls.get().close(fdVal);
+        if (afterClose != null) afterClose.run();
+    }
+}
