@@ -20,6 +20,7 @@ import java.net.SocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetBoundException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.channels.spi.AbstractInterruptibleChannel;
@@ -33,20 +34,31 @@ import java.util.concurrent.locks.ReentrantLock;
  * servers expect. As the JDK's {@code ServerSocketChannel}: a close while
  * {@link #accept} is blocked ends it with {@code AsynchronousCloseException},
  * an interrupt closes the socket and throws {@code ClosedByInterruptException}.
+ * Created where no ring serves it (off every pool, or in fallback mode) it is
+ * the JDK's {@code ServerSocketChannel} underneath, as {@link RingSocket} is.
  */
 public final class RingServerSocket extends AbstractInterruptibleChannel {
     private static final SysCalls SYS = SysCalls.get();
 
     private final CarrierScheduler home = Dispatch.scheduler();
+    /** The JDK channel doing the work when no ring serves this socket; null otherwise. */
+    private final ServerSocketChannel jdk;
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final Object stateLock = new Object();
     private volatile FdHolder fd;            // set by bind; guarded by stateLock
     private volatile InetSocketAddress local;
 
-    private RingServerSocket() {}
+    private RingServerSocket() throws IOException {
+        this.jdk = home == null ? ServerSocketChannel.open() : null;
+    }
 
-    public static RingServerSocket open() {
+    public static RingServerSocket open() throws IOException {
         return new RingServerSocket();
+    }
+
+    /** Whether accept goes through a carrier's ring (false: the JDK's channel underneath). */
+    public boolean usesRing() {
+        return jdk == null;
     }
 
     public RingServerSocket bind(SocketAddress address) throws IOException {
@@ -66,6 +78,11 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
             isa = a;
         } else {
             throw new UnsupportedAddressTypeException();
+        }
+        if (jdk != null) {
+            jdk.bind(isa, backlog < 1 ? 50 : backlog);
+            local = (InetSocketAddress) jdk.getLocalAddress();
+            return this;
         }
         synchronized (stateLock) {
             if (!isOpen()) throw new ClosedChannelException();
@@ -105,6 +122,9 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
 
     /** Waits for a connection; the accepted socket uses the caller's pool. */
     public RingSocket accept() throws IOException {
+        if (jdk != null) {
+            return RingSocket.ofJdk(jdk.accept());
+        }
         acceptLock.lock();
         try {
             if (!isOpen()) throw new ClosedChannelException();
@@ -156,6 +176,10 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
+        if (jdk != null) {
+            jdk.close();
+            return;
+        }
         FdHolder h;
         synchronized (stateLock) {
             h = fd;

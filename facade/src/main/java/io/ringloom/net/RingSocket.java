@@ -27,6 +27,7 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.channels.spi.AbstractInterruptibleChannel;
@@ -40,13 +41,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * Behaves as the JDK's blocking {@code SocketChannel}: interrupt closes it and
  * throws {@code ClosedByInterruptException}; a close while a call is blocked
  * ends that call with {@code AsynchronousCloseException}. Called from a thread
- * off the pool it uses the pool it was created on, if any, else plain syscalls.
+ * off the pool it uses the pool it was created on.
+ *
+ * <p>A socket created where no ring can serve it (off every pool, or in
+ * fallback mode) is the JDK's {@code SocketChannel} underneath: plain
+ * blocking syscalls would hold a virtual thread's carrier, which the JDK's
+ * channel avoids with its poller.
  */
 public final class RingSocket extends AbstractInterruptibleChannel implements ByteChannel {
     private static final SysCalls SYS = SysCalls.get();
 
     /** The pool current when this socket was made: off-pool callers hand their requests to it. */
     private final CarrierScheduler home = Dispatch.scheduler();
+    /** The JDK channel doing the work when no ring serves this socket; null otherwise. */
+    private final SocketChannel jdk;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Object stateLock = new Object();
@@ -57,11 +65,27 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     private volatile boolean inputShut;
     private volatile boolean outputShut;
 
-    private RingSocket() {}
+    private RingSocket() throws IOException {
+        this.jdk = home == null ? SocketChannel.open() : null;
+    }
+
+    private RingSocket(SocketChannel jdk) {
+        this.jdk = jdk;
+    }
 
     /** An unconnected socket; {@link #connect} makes its fd. */
-    public static RingSocket open() {
+    public static RingSocket open() throws IOException {
         return new RingSocket();
+    }
+
+    /** Wraps a channel the JDK accepted (the server socket itself is a JDK one). */
+    static RingSocket ofJdk(SocketChannel accepted) {
+        return new RingSocket(accepted);
+    }
+
+    /** Whether this socket's calls go through a carrier's ring (false: the JDK's channel underneath). */
+    public boolean usesRing() {
+        return jdk == null;
     }
 
     /** A socket connected to {@code remote}. */
@@ -71,8 +95,9 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         return s;
     }
 
-    /** Wraps an accepted fd. */
+    /** Wraps an fd accepted through a ring. */
     RingSocket(int fdVal, InetSocketAddress remote) {
+        this.jdk = null;
         this.fd = new FdHolder(fdVal, null);
         this.remote = remote;
     }
@@ -147,6 +172,12 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         if (!(address instanceof InetSocketAddress isa)) throw new UnsupportedAddressTypeException();
         if (isa.isUnresolved()) throw new UnresolvedAddressException();
         if (!isOpen()) throw new ClosedChannelException();
+        if (jdk != null) {
+            if (timeoutMillis > 0) jdk.socket().connect(isa, timeoutMillis);
+            else jdk.connect(isa);
+            remote = isa;
+            return;
+        }
         synchronized (stateLock) {
             if (fd != null) throw new AlreadyConnectedException();
             int family = SockAddr.family(isa);
@@ -197,6 +228,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst);
         if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+        if (jdk != null) return jdkRead(dst);
         readLock.lock();
         try {
             FdHolder h = fdOrThrow();
@@ -225,6 +257,17 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         } finally {
             readLock.unlock();
         }
+    }
+
+    private int jdkRead(ByteBuffer dst) throws IOException {
+        int timeout = soTimeoutMillis;
+        if (timeout <= 0) return jdk.read(dst);
+        // The JDK's channel has no read time-out; its socket adaptor's stream has.
+        jdk.socket().setSoTimeout(timeout);
+        byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
+        int n = jdk.socket().getInputStream().read(b);
+        if (n > 0) dst.put(b, 0, n);
+        return n;
     }
 
     /** @return the kernel's result: bytes read, 0 at EOF, or {@code -errno} */
@@ -275,6 +318,11 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src);
+        if (jdk != null) {
+            int total = 0;
+            while (src.hasRemaining()) total += jdk.write(src);
+            return total;
+        }
         writeLock.lock();
         try {
             FdHolder h = fdOrThrow();
@@ -346,6 +394,10 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     public void setTcpNoDelay(boolean on) throws IOException {
         if (!isOpen()) throw new SocketException("Socket is closed");
         tcpNoDelay = on;
+        if (jdk != null) {
+            jdk.socket().setTcpNoDelay(on);
+            return;
+        }
         FdHolder h = fd;
         if (h != null) setIntOption(h.fd(), SysCalls.IPPROTO_TCP, SysCalls.TCP_NODELAY, on ? 1 : 0);
     }
@@ -366,6 +418,10 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     // ---------------------------------------------------- shutdown, close
 
     public RingSocket shutdownInput() throws IOException {
+        if (jdk != null) {
+            jdk.shutdownInput();
+            return this;
+        }
         FdHolder h = fdOrThrow();
         if (!inputShut) {
             shutdown(h, SysCalls.SHUT_RD);
@@ -375,6 +431,10 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     }
 
     public RingSocket shutdownOutput() throws IOException {
+        if (jdk != null) {
+            jdk.shutdownOutput();
+            return this;
+        }
         FdHolder h = fdOrThrow();
         if (!outputShut) {
             shutdown(h, SysCalls.SHUT_WR);
@@ -394,16 +454,19 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     }
 
     public boolean isConnected() {
+        if (jdk != null) return jdk.isConnected() && isOpen();
         return remote != null && isOpen();
     }
 
     public InetSocketAddress remoteAddress() throws IOException {
         if (!isOpen()) throw new ClosedChannelException();
+        if (jdk != null) return (InetSocketAddress) jdk.getRemoteAddress();
         return remote;
     }
 
     public InetSocketAddress localAddress() throws IOException {
         if (!isOpen()) throw new ClosedChannelException();
+        if (jdk != null) return (InetSocketAddress) jdk.getLocalAddress();
         FdHolder h = fd;
         return h == null ? null : RingServerSocket.sockName(h.fd(), false);
     }
@@ -420,6 +483,10 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
 
     @Override
     protected void implCloseChannel() throws IOException {
+        if (jdk != null) {
+            jdk.close();
+            return;
+        }
         FdHolder h;
         synchronized (stateLock) {
             h = fd;

@@ -64,24 +64,13 @@ class SocketBehaviourIT {
         }
     }
 
-    /** The suite also runs with -Dringloom.fallback=true: Ringloom's calls are then plain syscalls. */
+    /** The suite also runs with -Dringloom.fallback=true: Ringloom's sockets are then the JDK's channels. */
     static final boolean FALLBACK = Boolean.getBoolean("ringloom.fallback");
 
     @BeforeAll
     static void startPool() {
         NetImpl.pool = CarrierPool.builder().carriers(2).build();
         assertEquals(FALLBACK, NetImpl.pool.isFallback(), () -> "fallback: " + NetImpl.pool.fallbackReason());
-    }
-
-    private static void assumeRingsFor(NetImpl impl, String what) {
-        org.junit.jupiter.api.Assumptions.assumeFalse(impl == NetImpl.RING && FALLBACK,
-                what + " needs the ring: plain syscalls off the ring cannot do it");
-    }
-
-    @AfterAll
-    static void stopPool() {
-        assertEquals(List.of(), NetImpl.pool.carrierFailures());
-        NetImpl.pool.close();
     }
 
     @BeforeEach
@@ -233,7 +222,6 @@ class SocketBehaviourIT {
     @ParameterizedTest
     @EnumSource(NetImpl.class)
     void connectTimeout(NetImpl impl) throws Exception {
-        assumeRingsFor(impl, "a connect time-out");
         try (NetImpl.Listener l = impl.listen(1)) {
             List<Socket> fillers = fillBacklog(l);
             try {
@@ -280,7 +268,6 @@ class SocketBehaviourIT {
     enum Blocked { READ, ACCEPT, CONNECT }
 
     private void blockAndEnd(NetImpl impl, Blocked what, boolean interrupt) throws Exception {
-        assumeRingsFor(impl, "ending a blocked call by interrupt or close");
         try (NetImpl.Listener l = impl.listen(1)) {
             List<Socket> fillers = what == Blocked.CONNECT ? fillBacklog(l) : List.of();
             NetImpl.Conn client = what == Blocked.READ ? impl.connect(l.address(), 0) : null;
