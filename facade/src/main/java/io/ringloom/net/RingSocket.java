@@ -298,6 +298,10 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     private long recv(FdHolder h, MemorySegment seg, int timeout) throws IOException {
         CarrierScheduler s = scheduler();
         if (s != null) {
+            // A non-blocking attempt first, as the JDK makes: data already queued
+            // costs one syscall and no park; only an empty socket goes to the ring.
+            long r = SYS.recv(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
+            if (r != -Errno.EAGAIN) return r;
             h.usedBy(s);
             if (timeout <= 0) return s.submitAndAwait(Request.recv(h.fd(), seg, 0));
             try (Arena arena = Arena.ofConfined()) {
@@ -358,9 +362,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
 
     private long writeOnce(FdHolder h, ByteBuffer src) throws IOException {
         if (src.isDirect()) {
-            MemorySegment seg = MemorySegment.ofBuffer(src);
-            long r = io(h, Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL), null,
-                    () -> SYS.write(h.fd(), seg.address(), seg.byteSize()));
+            long r = send(h, MemorySegment.ofBuffer(src));
             if (r > 0) src.position(src.position() + (int) r);
             return r;
         }
@@ -369,13 +371,28 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         try {
             MemorySegment seg = chunk.asSlice(0, len);
             MemorySegment.copy(src.array(), src.arrayOffset() + src.position(), seg, ValueLayout.JAVA_BYTE, 0, len);
-            long r = io(h, Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL), null,
-                    () -> SYS.write(h.fd(), seg.address(), seg.byteSize()));
+            long r = send(h, seg);
             if (r > 0) src.position(src.position() + (int) r);
             return r;
         } finally {
-            Staging.release(chunk);
+            Staging.release(chunk);   // submitAndAwait returned: the CQE is in
         }
+    }
+
+    /** One send: a non-blocking attempt first; the ring only when the socket buffer is full. */
+    private long send(FdHolder h, MemorySegment seg) throws IOException {
+        CarrierScheduler s = scheduler();
+        if (s != null) {
+            long r = SYS.send(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
+            if (r != -Errno.EAGAIN) return r;
+            h.usedBy(s);
+            return s.submitAndAwait(Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL));
+        }
+        long r;
+        do {
+            r = SYS.send(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_NOSIGNAL);
+        } while (r == -Errno.EINTR);
+        return r;
     }
 
     // ------------------------------------------------------------- options

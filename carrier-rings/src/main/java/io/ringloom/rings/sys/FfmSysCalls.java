@@ -95,6 +95,10 @@ final class FfmSysCalls implements SysCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle SHUTDOWN = downcall("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle RECV = downcall("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SEND = downcall("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle POLL = downcall("poll",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
 
@@ -451,6 +455,26 @@ final class FfmSysCalls implements SysCalls {
             return (int) check((int) SHUTDOWN.invokeExact(c, fd, how), c);
         } catch (Throwable t) {
             throw new AssertionError("shutdown downcall failed", t);
+        }
+    }
+
+    @Override
+    public long recv(int fd, long bufferAddress, long length, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) RECV.invokeExact(c, fd, bufferAddress, length, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("recv downcall failed", t);
+        }
+    }
+
+    @Override
+    public long send(int fd, long bufferAddress, long length, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) SEND.invokeExact(c, fd, bufferAddress, length, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("send downcall failed", t);
         }
     }
 

@@ -97,6 +97,12 @@ final class JnrSysCalls implements SysCalls {
         int poll(long fds, long nfds, int timeout);
 
         @SaveError
+        long recv(int fd, long buffer, long length, int flags);
+
+        @SaveError
+        long send(int fd, long buffer, long length, int flags);
+
+        @SaveError
         int getsockopt(int fd, int level, int name, long value, long valueLen);
 
         @SaveError
@@ -311,6 +317,16 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int shutdown(int fd, int how) {
         return (int) check(files.shutdown(fd, how));
+    }
+
+    @Override
+    public long recv(int fd, long bufferAddress, long length, int flags) {
+        return check(files.recv(fd, bufferAddress, length, flags));
+    }
+
+    @Override
+    public long send(int fd, long bufferAddress, long length, int flags) {
+        return check(files.send(fd, bufferAddress, length, flags));
     }
 
     @Override

@@ -93,6 +93,10 @@ public interface SysCalls {
 
     int shutdown(int fd, int how);
 
+    long recv(int fd, long bufferAddress, long length, int flags);
+
+    long send(int fd, long bufferAddress, long length, int flags);
+
     /** {@code poll(2)} on {@code nfds} {@code struct pollfd}; returns the ready count. */
     int poll(long fdsAddress, int nfds, int timeoutMillis);
 
@@ -169,6 +173,7 @@ public interface SysCalls {
     int SHUT_WR = 1;
     int SHUT_RDWR = 2;
     int MSG_NOSIGNAL = 0x4000;
+    int MSG_DONTWAIT = 0x40;
     short POLLIN = 1;
     short POLLOUT = 4;
     /** statfs f_type of tmpfs and ramfs (linux/magic.h): reads and writes there never wait for a device. */
