@@ -1,0 +1,267 @@
+package io.ringloom.demos;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.RingFiles;
+import io.ringloom.net.RingServerSocket;
+import io.ringloom.net.RingSocket;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ringhttp}: a minimal HTTP/1.1 server in plain blocking style, thread
+ * per connection. {@code --backend ringloom} (default) runs it on the carrier
+ * pool with {@link RingServerSocket}; {@code --backend jdk} runs the identical
+ * handler on {@code java.net.ServerSocket} and the JDK's default virtual
+ * threads. GET (and HEAD) of {@code /} answers a fixed body; with {@code --dir},
+ * other paths are static files under it. Keep-alive, Content-Length, 400, 404,
+ * 405, 431 for a request head over {@value #MAX_HEAD} bytes.
+ */
+public final class RingHttp {
+    static final int MAX_HEAD = 8192;
+    static final byte[] HELLO = "Hello, World!".getBytes(StandardCharsets.US_ASCII);
+
+    /** Reads a file for a response: RingFiles on the pool, Files for the JDK backend. */
+    interface FileSource {
+        byte[] read(Path p) throws IOException;
+    }
+
+    private final Path dir;
+    private final FileSource files;
+    final AtomicLong requests = new AtomicLong();
+
+    RingHttp(Path dir, FileSource files) {
+        this.dir = dir == null ? null : dir.toAbsolutePath().normalize();
+        this.files = files;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = 8080;
+        String backend = "ringloom";
+        Path dir = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+                case "--backend" -> backend = value(args, ++i, "--backend");
+                case "--dir" -> dir = Path.of(value(args, ++i, "--dir"));
+                case "-h", "--help" -> {
+                    System.out.println("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR]");
+                    return;
+                }
+                default -> usage("unknown option " + args[i]);
+            }
+        }
+        if (!backend.equals("ringloom") && !backend.equals("jdk")) usage("--backend must be ringloom or jdk");
+        if (dir != null && !Files.isDirectory(dir)) usage("--dir " + dir + " is not a directory");
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        if (backend.equals("jdk")) {
+            RingHttp server = new RingHttp(dir, Files::readAllBytes);
+            try (ServerSocket ss = new ServerSocket()) {
+                ss.setReuseAddress(true);
+                ss.bind(address, 4096);
+                System.out.println("ringhttp (jdk backend): listening on http://" + hostPort(ss.getLocalSocketAddress()) + "/");
+                while (true) {
+                    Socket s = ss.accept();
+                    Thread.ofVirtual().start(() -> server.serveJdk(s));
+                }
+            }
+        }
+        RingHttp server = new RingHttp(dir, RingFiles::readAllBytes);
+        try (CarrierPool pool = CarrierPool.open()) {
+            System.out.println("ringhttp (ringloom backend, " + (pool.isFallback() ? "fallback: " + pool.fallbackReason()
+                    : pool.carrierCount() + " carriers") + ")");
+            Thread acceptor = pool.startVirtualThread(() -> {
+                try (RingServerSocket ss = RingServerSocket.open().bind(address, 4096)) {
+                    System.out.println("ringhttp: listening on http://" + hostPort(ss.localAddress()) + "/");
+                    while (true) {
+                        RingSocket s = ss.accept();
+                        pool.startVirtualThread(() -> server.serveRing(s));
+                    }
+                } catch (IOException e) {
+                    System.err.println("ringhttp: " + e);
+                }
+            });
+            acceptor.join();
+        }
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length) usage(name + " needs a value");
+        return args[i];
+    }
+
+    private static void usage(String why) {
+        System.err.println("ringhttp: " + why);
+        System.err.println("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR]");
+        System.exit(2);
+    }
+
+    private static String hostPort(Object address) {
+        InetSocketAddress a = (InetSocketAddress) address;
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    void serveRing(RingSocket s) {
+        try (s) {
+            s.setTcpNoDelay(true);
+            serve(s.getInputStream(), s.getOutputStream());
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    void serveJdk(Socket s) {
+        try (s) {
+            s.setTcpNoDelay(true);
+            serve(s.getInputStream(), s.getOutputStream());
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    /** The handler both backends run: requests on one connection until it closes. */
+    void serve(InputStream rawIn, OutputStream out) throws IOException {
+        InputStream in = new BufferedInputStream(rawIn, MAX_HEAD);
+        while (true) {
+            Request req;
+            try {
+                req = Request.read(in);
+            } catch (BadRequest e) {
+                respond(out, e.status, e.reason, e.getMessage().getBytes(StandardCharsets.US_ASCII), false, true);
+                return;
+            }
+            if (req == null) return;   // the client closed between requests
+            requests.incrementAndGet();
+            boolean keepAlive = req.keepAlive;
+            if (!req.method.equals("GET") && !req.method.equals("HEAD")) {
+                respond(out, 405, "Method Not Allowed", "GET and HEAD only\n".getBytes(StandardCharsets.US_ASCII),
+                        false, !keepAlive, "Allow: GET, HEAD\r\n");
+            } else {
+                byte[] body;
+                int status = 200;
+                String reason = "OK";
+                if (req.path.equals("/")) {
+                    body = HELLO;
+                } else {
+                    body = file(req.path);
+                    if (body == null) {
+                        status = 404;
+                        reason = "Not Found";
+                        body = "not found\n".getBytes(StandardCharsets.US_ASCII);
+                    }
+                }
+                respond(out, status, reason, body, req.method.equals("HEAD"), !keepAlive);
+            }
+            if (!keepAlive) return;
+        }
+    }
+
+    private byte[] file(String rawPath) throws IOException {
+        if (dir == null) return null;
+        String decoded = URLDecoder.decode(rawPath, StandardCharsets.UTF_8);
+        Path p = dir.resolve(decoded.substring(1)).normalize();
+        if (!p.startsWith(dir) || !Files.isRegularFile(p)) return null;   // no escaping the directory
+        try {
+            return files.read(p);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static void respond(OutputStream out, int status, String reason, byte[] body, boolean head,
+                                boolean close, String... extraHeaders) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(128 + (head ? 0 : body.length));
+        StringBuilder h = new StringBuilder(128);
+        h.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n")
+                .append("Content-Type: text/plain\r\n");
+        if (close) h.append("Connection: close\r\n");
+        for (String x : extraHeaders) h.append(x);
+        h.append("\r\n");
+        b.write(h.toString().getBytes(StandardCharsets.US_ASCII));
+        if (!head) b.write(body);
+        out.write(b.toByteArray());
+        out.flush();
+    }
+
+    static final class BadRequest extends IOException {
+        final int status;
+        final String reason;
+
+        BadRequest(int status, String reason, String detail) {
+            super(detail + "\n");
+            this.status = status;
+            this.reason = reason;
+        }
+    }
+
+    /** A request head: method, path, and whether the connection stays open. */
+    record Request(String method, String path, boolean keepAlive) {
+        /** Reads one head; null at a clean EOF before it. */
+        static Request read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream(256);
+            int state = 0;   // matched bytes of CRLF CRLF
+            while (state < 4) {
+                int c = in.read();
+                if (c < 0) {
+                    if (head.size() == 0) return null;
+                    throw new BadRequest(400, "Bad Request", "incomplete request");
+                }
+                head.write(c);
+                if (head.size() > MAX_HEAD) {
+                    throw new BadRequest(431, "Request Header Fields Too Large", "request head over " + MAX_HEAD + " bytes");
+                }
+                state = switch (state) {
+                    case 0, 2 -> c == '\r' ? state + 1 : 0;
+                    case 1, 3 -> c == '\n' ? state + 1 : c == '\r' ? 1 : 0;
+                    default -> 0;
+                };
+            }
+            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            String[] parts = lines[0].split(" ");
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[1].startsWith("/")) {
+                throw new BadRequest(400, "Bad Request", "bad request line");
+            }
+            boolean http11 = parts[2].equals("HTTP/1.1");
+            boolean keepAlive = http11;
+            long contentLength = 0;
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon <= 0) throw new BadRequest(400, "Bad Request", "bad header line");
+                String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = lines[i].substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+                if (name.equals("connection")) {
+                    if (value.contains("close")) keepAlive = false;
+                    else if (value.contains("keep-alive")) keepAlive = true;
+                } else if (name.equals("content-length")) {
+                    try {
+                        contentLength = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new BadRequest(400, "Bad Request", "bad Content-Length");
+                    }
+                } else if (name.equals("transfer-encoding")) {
+                    throw new BadRequest(400, "Bad Request", "request bodies are not supported");
+                }
+            }
+            if (contentLength < 0 || contentLength > MAX_HEAD) {
+                throw new BadRequest(400, "Bad Request", "request body too large");
+            }
+            in.skipNBytes(contentLength);
+            return new Request(parts[0], parts[1], keepAlive);
+        }
+    }
+}
