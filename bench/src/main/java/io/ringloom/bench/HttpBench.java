@@ -1,0 +1,156 @@
+package io.ringloom.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./ringloom bench http}: wrk (Debian's package; 2 threads, 10 s, 64,
+ * 256 and 1024 connections) against ringhttp on Ringloom, the same handler
+ * on the JDK's ServerSocket and default virtual threads, and a Netty 4.2
+ * io_uring hello server ({@link NettyHello}) answering the same bytes. Each
+ * server runs in its own process. Reports req/s, p50/p99 latency, and IPIs
+ * and context switches per request (system-wide, over wrk's run).
+ *
+ * <p>Arguments: {@code [--seconds S] [--connections a,b,c]}.
+ */
+public final class HttpBench {
+    private HttpBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int seconds = 10;
+        int[] connections = {64, 256, 1024};
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --seconds --connections)");
+            }
+        }
+        if (!have("wrk")) {
+            System.out.println("wrk not found: install it (apt-get install wrk)");
+            System.exit(3);
+        }
+        System.out.println(Machine.describe());
+        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
+        System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        List<String> jvm = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", cp);
+        String[][] servers = {
+            {"ringhttp, Ringloom", "io.ringloom.demos.RingHttp", "--backend", "ringloom"},
+            {"ringhttp, JDK virtual threads", "io.ringloom.demos.RingHttp", "--backend", "jdk"},
+            {"Netty 4.2 io_uring", NettyHello.class.getName()},
+        };
+        for (int c : connections) {
+            double[][] results = new double[servers.length][];
+            for (int s = 0; s < servers.length; s++) {
+                int port = freePort();
+                List<String> cmd = new ArrayList<>(jvm);
+                cmd.add(servers[s][1]);
+                if (servers[s].length > 2) {
+                    cmd.addAll(List.of(servers[s][2], servers[s][3], "--port", Integer.toString(port)));
+                } else {
+                    cmd.add(Integer.toString(port));
+                }
+                java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
+                log.deleteOnExit();
+                Process server = new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectOutput(log).start();
+                try {
+                    awaitListening(port);
+                    run(List.of("wrk", "-t2", "-c" + c, "-d1s", "http://127.0.0.1:" + port + "/"));   // warm-up
+                    long[] irq0 = Machine.ipis();
+                    long cs0 = Machine.contextSwitches();
+                    String out = run(List.of("wrk", "-t2", "-c" + c, "-d" + seconds + "s", "--latency",
+                            "http://127.0.0.1:" + port + "/"));
+                    long[] irq1 = Machine.ipis();
+                    long cs1 = Machine.contextSwitches();
+                    double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
+                    double requests = number(out, "([0-9]+) requests in");
+                    if (requests == 0) {
+                        throw new IllegalStateException(servers[s][0] + " served nothing; wrk said:\n" + out
+                                + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+                    }
+                    double p50 = millis(out, "50%"), p99 = millis(out, "99%");
+                    double errors = out.contains("Non-2xx") || out.contains("Socket errors") ? 1 : 0;
+                    results[s] = new double[] {rps, p50, p99, ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests,
+                            (cs1 - cs0) / requests, errors};
+                    System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", servers[s][0], c,
+                            rps, p50, p99, results[s][3], results[s][4], errors > 0 ? " (wrk reported errors)" : "");
+                } finally {
+                    server.destroy();
+                    server.waitFor();
+                }
+            }
+            System.out.printf(Locale.ROOT, "%n%d connections: Ringloom / JDK req/s %.2fx (target >= 1.3x), p99 %.2f vs %.2f ms; Ringloom / Netty %.2fx (target >= 1.0x)%n%n",
+                    c, results[0][0] / results[1][0], results[0][2], results[1][2], results[0][0] / results[2][0]);
+        }
+    }
+
+    private static boolean have(String tool) {
+        try {
+            return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitListening(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("server on port " + port + " did not start");
+    }
+
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            String line;
+            while ((line = r.readLine()) != null) out.append(line).append('\n');
+        }
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        return out.toString();
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) throw new IllegalStateException("no " + regex + " in: " + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** A wrk latency percentile line ("50%  1.23ms"), in milliseconds. */
+    private static double millis(String text, String percentile) {
+        Matcher m = Pattern.compile("\\s" + Pattern.quote(percentile) + "\\s+([0-9.]+)(us|ms|s)").matcher(text);
+        if (!m.find()) throw new IllegalStateException("no " + percentile + " latency in: " + text);
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+}
