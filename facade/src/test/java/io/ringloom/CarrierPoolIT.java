@@ -43,7 +43,7 @@ class CarrierPoolIT {
     @BeforeEach
     void openPool() {
         fdsBefore = ProcFds.snapshot();
-        pool = CarrierPool.builder().carriers(2).closeGrace(Duration.ofSeconds(2)).build();
+        pool = CarrierPool.builder().carriers(2).closeGrace(Duration.ofSeconds(2)).name(PoolFixture.POOL_NAME).build();
         assertFalse(pool.isFallback(), () -> "pool fell back: " + pool.fallbackReason());
     }
 
@@ -152,7 +152,7 @@ class CarrierPoolIT {
     @Test
     void aBlockedReadDoesNotStopItsCarrier() throws Exception {
         pool.close();
-        pool = CarrierPool.builder().carriers(1).closeGrace(Duration.ofSeconds(2)).build();
+        pool = CarrierPool.builder().carriers(1).closeGrace(Duration.ofSeconds(2)).name(PoolFixture.POOL_NAME).build();
         int[] p = PoolFixture.pipe();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(4);

@@ -19,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class PoolFixture {
     private PoolFixture() {}
 
+    /** The name the pool-level tests give their pools, so checks see only their own carriers. */
+    static final String POOL_NAME = "pooltest";
+
     static int[] pipe() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(8, 4);
@@ -48,9 +51,11 @@ final class PoolFixture {
         for (var s : pool.stats()) {
             assertEquals(0, s.inFlight(), "operations left in flight on " + s);
         }
-        boolean carrierLeft = Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.getName().startsWith("ringloom-carrier-") && t.isAlive());
-        assertFalse(carrierLeft, "a carrier thread is still alive");
+        var left = Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().startsWith(POOL_NAME + "-carrier-") && e.getKey().isAlive())
+                .map(e -> e.getKey().getName() + " at " + java.util.Arrays.toString(e.getValue()))
+                .toList();
+        assertEquals(java.util.List.of(), left, "carrier threads of this pool still alive");
         assertEquals(Map.of(), ProcFds.leakedSince(before), "fds leaked (rings, eventfds or pipes)");
         assertTrue(pool.carrierFailures().isEmpty(), "a carrier died: " + pool.carrierFailures());
     }

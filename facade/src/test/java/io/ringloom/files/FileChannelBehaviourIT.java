@@ -49,7 +49,7 @@ class FileChannelBehaviourIT {
 
     @BeforeAll
     static void startPool() {
-        Impl.pool = CarrierPool.builder().carriers(2).build();
+        Impl.pool = CarrierPool.builder().carriers(2).name("filesuite").build();
         assertEquals(FALLBACK, Impl.pool.isFallback(), () -> "fallback: " + Impl.pool.fallbackReason());
     }
 

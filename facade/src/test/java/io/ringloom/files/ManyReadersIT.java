@@ -58,7 +58,7 @@ class ManyReadersIT {
         Map<Integer, String> before = ProcFds.snapshot();
         AtomicInteger mismatches = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
-        try (CarrierPool pool = CarrierPool.builder().carriers(2).build();
+        try (CarrierPool pool = CarrierPool.builder().carriers(2).name("manyreaders").build();
              FileChannel ch = RingFiles.open(file, StandardOpenOption.READ)) {
             assertFalse(pool.isFallback(), pool.fallbackReason());
             List<Thread> all = new ArrayList<>(threads);

@@ -44,7 +44,7 @@ class ManyConnectionsIT {
         int n = Integer.parseInt(args[2]);
         AtomicInteger ok = new AtomicInteger();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        try (CarrierPool pool = CarrierPool.builder().carriers(2).build()) {
+        try (CarrierPool pool = CarrierPool.builder().carriers(2).name("manyconn").build()) {
             if (pool.isFallback()) throw new IllegalStateException(pool.fallbackReason());
             List<Thread> clients = new ArrayList<>(n);
             java.util.concurrent.CountDownLatch allConnected = new java.util.concurrent.CountDownLatch(n);

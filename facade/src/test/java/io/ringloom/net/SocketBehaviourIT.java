@@ -69,8 +69,14 @@ class SocketBehaviourIT {
 
     @BeforeAll
     static void startPool() {
-        NetImpl.pool = CarrierPool.builder().carriers(2).build();
+        NetImpl.pool = CarrierPool.builder().carriers(2).name("socketsuite").build();
         assertEquals(FALLBACK, NetImpl.pool.isFallback(), () -> "fallback: " + NetImpl.pool.fallbackReason());
+    }
+
+    @AfterAll
+    static void stopPool() {
+        assertEquals(List.of(), NetImpl.pool.carrierFailures());
+        NetImpl.pool.close();
     }
 
     @BeforeEach

@@ -106,14 +106,14 @@ final class Carrier implements Runnable {
     /** Threads a pending SQE or flagged task work may wait for an enter ({@code -Dringloom.submit.batch}). */
     private final int submitBatch = Math.max(1, Integer.getInteger("ringloom.submit.batch", 4));
 
-    Carrier(CarrierScheduler pool, int id, int ringEntries, RingMode mode) {
+    Carrier(CarrierScheduler pool, int id, int ringEntries, RingMode mode, String name) {
         this.pool = pool;
         this.id = id;
         this.ringEntries = ringEntries;
         this.mode = mode;
         for (int i = 0; i < freeSlots.length; i++) freeSlots[i] = freeSlots.length - 1 - i;
         freeCount = freeSlots.length;
-        this.thread = new CarrierThread(this, "ringloom-carrier-" + id);
+        this.thread = new CarrierThread(this, name + "-carrier-" + id);
     }
 
     // ---------------------------------------------------------------- loop

@@ -37,7 +37,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {
         this.carriers = new Carrier[carrierCount];
         for (int i = 0; i < carrierCount; i++) {
-            carriers[i] = new Carrier(this, i, ringEntries, mode);
+            carriers[i] = new Carrier(this, i, ringEntries, mode, name);
         }
         Loom.initializeJdkPoller();
         for (Carrier c : carriers) c.thread.start();
