@@ -150,25 +150,26 @@ public final class EchoBench {
     }
 
     private static void ringHandler(RingSocket c) {
-        try (c) {
+        try {
             c.setTcpNoDelay(true);
-            ByteBuffer buf = ByteBuffer.allocateDirect(32);
-            while (true) {
-                buf.clear();
-                while (buf.hasRemaining()) {
-                    if (c.read(buf) < 0) return;
-                }
-                work();
-                c.write(buf.flip());
-            }
         } catch (IOException e) {
-            // client gone
+            return;
         }
+        handle(c);
     }
 
     private static void jdkHandler(SocketChannel c) {
-        try (c) {
+        try {
             c.socket().setTcpNoDelay(true);
+        } catch (IOException e) {
+            return;
+        }
+        handle(c);
+    }
+
+    /** The same handler for both servers: read 32 bytes, work, echo them. */
+    private static void handle(java.nio.channels.ByteChannel c) {
+        try (c) {
             ByteBuffer buf = ByteBuffer.allocateDirect(32);
             while (true) {
                 buf.clear();

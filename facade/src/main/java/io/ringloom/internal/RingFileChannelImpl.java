@@ -29,7 +29,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -42,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code AsynchronousCloseException}.
  *
  * <p>fd lifetime: every call that hands {@link #fdVal} to the kernel holds a
- * use count ({@link #fdState}); the fd is closed by whoever drops the count to
+ * use ({@link FdHolder}); the fd is closed by whoever drops the count to
  * zero after the channel closed, so it is never closed, and its number never
  * reused, while a request on it is in flight.
  */
@@ -61,18 +60,10 @@ public final class RingFileChannelImpl extends FileChannel {
     private final boolean memoryFs;           // tmpfs/ramfs: I/O never waits for a device; plain syscalls
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
-    /**
-     * Calls holding {@link #fdVal} in the low bits, {@link #CLOSING} once the
-     * channel closed, {@link #FD_CLOSED} once the fd was closed. Whoever moves
-     * it from CLOSING with no user to FD_CLOSED closes the fd, exactly once.
-     */
-    private final java.util.concurrent.atomic.AtomicInteger fdState = new java.util.concurrent.atomic.AtomicInteger();
-    private static final int CLOSING = 1 << 30;
-    private static final int FD_CLOSED = -1;
+    /** Holds fdVal for calls in flight; closes it once the last of them returned (see FdHolder). */
+    private final FdHolder fd;
     /** Guards the delegate. */
     private final Object delegateLock = new Object();
-    /** Pools whose rings may hold requests on fdVal; close cancels there. */
-    private final Set<CarrierScheduler> schedulersUsed = new CopyOnWriteArraySet<>();
     /** Disabled after the kernel refuses RWF_NOWAIT on this file. */
     private volatile boolean nowait = NOWAIT_READS;
     /** The JDK channel on the same file for map and lock; created on first use, guarded by delegateLock. */
@@ -87,6 +78,7 @@ public final class RingFileChannelImpl extends FileChannel {
         this.append = append;
         this.regular = regular;
         this.memoryFs = memoryFs;
+        this.fd = new FdHolder(fdVal, this::closeDelegate);
     }
 
     // ------------------------------------------------------------------ open
@@ -213,27 +205,8 @@ public final class RingFileChannelImpl extends FileChannel {
         }
     }
 
-    // ------------------------------------------------------- fd use counting
-
-    /** Takes a use of the fd for one call; false when the channel closed meanwhile. */
-    private boolean acquireFd() {
-        while (true) {
-            int s = fdState.get();
-            if (s < 0 || (s & CLOSING) != 0) return false;
-            if (fdState.compareAndSet(s, s + 1)) return true;
-        }
-    }
-
-    private void releaseFd() {
-        int s = fdState.decrementAndGet();
-        if (s == CLOSING && fdState.compareAndSet(CLOSING, FD_CLOSED)) {
-            closeFd();
-        }
-    }
-
-    /** Called exactly once, by whoever moved fdState to FD_CLOSED. */
-    private void closeFd() {
-        SYS.close(fdVal);
+    /** After the fd closed: the JDK channel used for map and lock goes too. */
+    private void closeDelegate() {
         synchronized (delegateLock) {
             if (delegate != null) {
                 try {
@@ -247,19 +220,7 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
-        int before = fdState.getAndAdd(CLOSING);
-        if (before == 0 && fdState.compareAndSet(CLOSING, FD_CLOSED)) {
-            closeFd();
-            return;
-        }
-        boolean busy = (before & ~CLOSING) > 0;
-        if (busy) {
-            // Calls are blocked on the fd: cancel their requests; the last of
-            // them to return closes the fd (releaseFd).
-            for (CarrierScheduler s : schedulersUsed) {
-                s.cancelAll(fdVal);
-            }
-        }
+        fd.close();
     }
 
     private void ensureOpen() throws IOException {
@@ -283,7 +244,7 @@ public final class RingFileChannelImpl extends FileChannel {
         }
         CarrierScheduler s = Dispatch.scheduler();
         if (s != null) {
-            schedulersUsed.add(s);
+            fd.usedBy(s);
             return s.submitAndAwait(Request.read(fdVal, seg, position));
         }
         return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
@@ -311,7 +272,7 @@ public final class RingFileChannelImpl extends FileChannel {
     private long rawWrite(MemorySegment seg, long position) throws IOException {
         CarrierScheduler s = memoryFs ? null : Dispatch.scheduler();
         if (s != null) {
-            schedulersUsed.add(s);
+            fd.usedBy(s);
             return s.submitAndAwait(Request.write(fdVal, seg, position));
         }
         return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
@@ -419,13 +380,13 @@ public final class RingFileChannelImpl extends FileChannel {
         boolean completed = false;
         begin();
         try {
-            if (!acquireFd()) return 0;
+            if (!fd.acquire()) return 0;
             try {
                 n = check(call.run(), name);
                 // as FileChannelImpl: EOF found after a concurrent close is an asynchronous close
                 completed = n >= 0 || n == -1 && isOpen();
             } finally {
-                releaseFd();
+                fd.release();
             }
         } finally {
             end(completed);
@@ -626,7 +587,7 @@ public final class RingFileChannelImpl extends FileChannel {
         blocking("fsync", () -> {
             CarrierScheduler s = Dispatch.scheduler();
             if (s != null) {
-                schedulersUsed.add(s);
+                fd.usedBy(s);
                 return s.submitAndAwait(Request.fsync(fdVal, !metaData));
             }
             return metaData ? SYS.fsync(fdVal) : SYS.fdatasync(fdVal);
