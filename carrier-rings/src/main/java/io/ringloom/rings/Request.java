@@ -208,6 +208,20 @@ public final class Request {
         return new Request(IORING_OP_SOCKET, (byte) 0, domain, type, 0, protocol, 0, (short) 0, 0, 0, null);
     }
 
+    /** {@code bind(fd, addr, addr.byteSize())} (6.11). */
+    public static Request bind(int fd, MemorySegment addr) {
+        checkFd(fd);
+        checkBuffer(addr);
+        return new Request(IORING_OP_BIND, (byte) 0, fd, addr.byteSize(), addr.address(), 0, 0,
+                (short) 0, 0, 0, addr);
+    }
+
+    /** {@code listen(fd, backlog)} (6.11). */
+    public static Request listen(int fd, int backlog) {
+        checkFd(fd);
+        return new Request(IORING_OP_LISTEN, (byte) 0, fd, 0, 0, backlog, 0, (short) 0, 0, 0, null);
+    }
+
     /**
      * A timeout linked to the request before it ({@code IORING_OP_LINK_TIMEOUT}):
      * that request is cancelled (-ECANCELED) unless it completes within

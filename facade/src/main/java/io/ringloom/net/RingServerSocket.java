@@ -99,10 +99,11 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
                     RingSocket.setIntOption(fdVal, SysCalls.IPPROTO_IPV6, SysCalls.IPV6_V6ONLY, 0);
                 }
                 MemorySegment sa = SockAddr.encode(arena, isa);
-                // bind and listen never wait for a peer: plain syscalls on the carrier
-                int r = SYS.bind(fdVal, sa.address(), (int) sa.byteSize());
+                int n = backlog < 1 ? 50 : backlog;
+                boolean ringOps = s != null && s.supports(IoUring.IORING_OP_BIND) && s.supports(IoUring.IORING_OP_LISTEN);
+                int r = ringOps ? s.submitAndAwait(Request.bind(fdVal, sa)) : SYS.bind(fdVal, sa.address(), (int) sa.byteSize());
                 if (r < 0) throw NetErrors.of(r, "bind");
-                r = SYS.listen(fdVal, backlog < 1 ? 50 : backlog);
+                r = ringOps ? s.submitAndAwait(Request.listen(fdVal, n)) : SYS.listen(fdVal, n);
                 if (r < 0) throw NetErrors.of(r, "listen");
             } catch (IOException | RuntimeException e) {
                 SYS.close(fdVal);
