@@ -433,19 +433,7 @@ public final class RingFileChannelImpl extends FileChannel {
         if (!readable) throw new NonReadableChannelException();
         positionLock.lock();
         try {
-            return blocking("readv", () -> {
-                long total = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    ByteBuffer b = dsts[i];
-                    if (!b.hasRemaining()) continue;
-                    int want = b.remaining();
-                    long n = readInto(b, -1);
-                    if (n < 0) return total == 0 ? n : total;
-                    total += n;
-                    if (n < want) break;
-                }
-                return total;
-            });
+            return blocking("readv", () -> eachBuffer(dsts, offset, length, b -> readInto(b, -1)));
         } finally {
             positionLock.unlock();
         }
@@ -483,22 +471,33 @@ public final class RingFileChannelImpl extends FileChannel {
         if (!writable) throw new NonWritableChannelException();
         positionLock.lock();
         try {
-            return Math.max(0, blocking("writev", () -> {
-                long total = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    ByteBuffer b = srcs[i];
-                    if (!b.hasRemaining()) continue;
-                    int want = b.remaining();
-                    long n = writeFrom(b, -1);
-                    if (n < 0) return total == 0 ? n : total;
-                    total += n;
-                    if (n < want) break;
-                }
-                return total;
-            }));
+            return Math.max(0, blocking("writev", () -> eachBuffer(srcs, offset, length, b -> writeFrom(b, -1))));
         } finally {
             positionLock.unlock();
         }
+    }
+
+    private interface BufferCall {
+        long run(ByteBuffer b) throws IOException;
+    }
+
+    /**
+     * Scatter or gather as sequential transfers, one buffer after the other,
+     * stopping at the first short one. Returns the total, or the first
+     * transfer's result when that is negative (-1 at EOF, or -errno).
+     */
+    private static long eachBuffer(ByteBuffer[] bufs, int offset, int length, BufferCall call) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            ByteBuffer b = bufs[i];
+            if (!b.hasRemaining()) continue;
+            int want = b.remaining();
+            long n = call.run(b);
+            if (n < 0) return total == 0 ? n : total;
+            total += n;
+            if (n < want) break;
+        }
+        return total;
     }
 
     private static int normalize(long n) {

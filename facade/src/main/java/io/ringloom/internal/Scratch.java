@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** Small native scratch blocks (iovecs, struct stat) lent for one synchronous syscall. */
-final class Scratch {
+public final class Scratch {
     private Scratch() {}
 
     static final int SIZE = 256;

@@ -3,6 +3,7 @@ package io.ringloom.net;
 import io.ringloom.internal.Dispatch;
 import io.ringloom.internal.FdHolder;
 import io.ringloom.internal.NetErrors;
+import io.ringloom.internal.Poll;
 import io.ringloom.internal.SockAddr;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
@@ -199,12 +200,7 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
 
     /** Whether a connection is queued on the listening socket now: poll(2) with no wait. */
     private static boolean readyNow(int fdVal) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(ValueLayout.JAVA_INT, 0, fdVal);
-            pfd.set(ValueLayout.JAVA_SHORT, 4, SysCalls.POLLIN);
-            return SYS.poll(pfd.address(), 1, 0) > 0;
-        }
+        return Poll.poll(fdVal, SysCalls.POLLIN, 0) > 0;
     }
 
     static InetSocketAddress sockName(int fdVal, boolean peer) throws IOException {

@@ -3,6 +3,7 @@ package io.ringloom.net;
 import io.ringloom.internal.Dispatch;
 import io.ringloom.internal.FdHolder;
 import io.ringloom.internal.NetErrors;
+import io.ringloom.internal.Poll;
 import io.ringloom.internal.SockAddr;
 import io.ringloom.internal.Staging;
 import io.ringloom.rings.Request;
@@ -134,17 +135,12 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     /** Off the rings: wait for {@code events} up to the timeout; false when it ran out. */
     private static boolean pollReady(int fdVal, short events, int timeoutMillis) throws IOException {
         if (timeoutMillis <= 0) return true;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(ValueLayout.JAVA_INT, 0, fdVal);
-            pfd.set(ValueLayout.JAVA_SHORT, 4, events);
-            int r;
-            do {
-                r = SYS.poll(pfd.address(), 1, timeoutMillis);
-            } while (r == -Errno.EINTR);
-            if (r < 0) throw NetErrors.of(r, "poll");
-            return r > 0;
-        }
+        int r;
+        do {
+            r = Poll.poll(fdVal, events, timeoutMillis);
+        } while (r == -Errno.EINTR);
+        if (r < 0) throw NetErrors.of(r, "poll");
+        return r > 0;
     }
 
     private FdHolder fdOrThrow() throws IOException {

@@ -214,7 +214,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         } else {
             if (closed) throw new CarrierPoolClosedException("carrier pool is closed");
             pickForExternal().submitForeign(op);
-            parkUntilDone(op);
+            parkOnCarrier(null, op);
         }
         if (op.failedByClose) {
             throw new CarrierPoolClosedException("carrier pool closed while " + request + " was blocked");
@@ -223,23 +223,28 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     }
 
     /**
-     * Parks a pool virtual thread until its op is done. If the thread is
-     * pinned (a class initializer, a native frame), its park holds the
-     * carrier's OS thread and nobody reaps the ring: the watchdog then
-     * unparks it, it finds itself still mounted with the carrier's progress
-     * unchanged, and waits for its CQE in place instead.
+     * Parks until {@code op} is done. {@code here} is the carrier of a pool
+     * virtual thread, null for any other thread. A pool thread that is pinned
+     * (a class initializer, a native frame) parks by holding its carrier's OS
+     * thread, so nobody reaps the ring: the watchdog unparks it after 10-20 ms,
+     * and it then finds that the carrier's progress did not move while it
+     * parked that long, and waits for its CQE in place instead. A park that
+     * returns at once (a permit left over from an earlier unpark) is not
+     * taken for pinning: it did not last.
      */
     private void parkOnCarrier(Carrier here, Op op) throws IOException {
-        long progress = here.progress;
-        here.parkCandidate = op;
+        if (here != null) here.parkCandidate = op;
         boolean interrupted = false;
         while (op.state != Op.DONE) {
+            long progress = here == null ? 0 : here.progress;
+            long parkedAt = System.nanoTime();
             LockSupport.park(op);
             if (Thread.interrupted()) {
                 interrupted = true;
                 requestCancel(op);
             }
-            if (op.state != Op.DONE && here.progress == progress
+            if (here != null && op.state != Op.DONE && here.progress == progress
+                    && System.nanoTime() - parkedAt >= PIN_WATCH_NANOS / 2
                     && Loom.currentCarrierThread() == here.thread) {
                 here.parkCandidate = null;
                 here.waitInPlace(op);
@@ -268,18 +273,6 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             if (c.thread.isAlive()) return true;
         }
         return false;
-    }
-
-    private void parkUntilDone(Op op) throws IOException {
-        boolean interrupted = false;
-        while (op.state != Op.DONE) {
-            LockSupport.park(op);
-            if (Thread.interrupted()) {
-                interrupted = true;
-                requestCancel(op);
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private void requestCancel(Op op) throws IOException {
