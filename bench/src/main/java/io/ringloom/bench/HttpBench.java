@@ -41,7 +41,7 @@ public final class HttpBench {
             System.exit(3);
         }
         System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
+        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
         System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -70,7 +70,8 @@ public final class HttpBench {
                         .redirectOutput(log).start();
                 try {
                     awaitListening(port);
-                    run(List.of("wrk", "-t2", "-c" + c, "-d1s", "http://127.0.0.1:" + port + "/"));   // warm-up
+                    // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
+                    run(List.of("wrk", "-t2", "-c" + c, "-d5s", "http://127.0.0.1:" + port + "/"));
                     long[] irq0 = Machine.ipis();
                     long cs0 = Machine.contextSwitches();
                     String out = run(List.of("wrk", "-t2", "-c" + c, "-d" + seconds + "s", "--latency",

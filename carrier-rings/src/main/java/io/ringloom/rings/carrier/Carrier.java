@@ -59,6 +59,17 @@ final class Carrier implements Runnable {
     private final RingMode mode;
     /** Runnable virtual threads; any thread adds, this carrier and thieves take. */
     final ConcurrentLinkedQueue<Runnable> runQueue = new ConcurrentLinkedQueue<>();
+    /**
+     * Threads this carrier's own reaping woke (their CQE arrived): run before
+     * the shared queue, at most {@link #WOKEN_STREAK} in a row, and never
+     * stolen, so a completion resumes its thread on the carrier that reaped it,
+     * soon. Carrier only.
+     */
+    private final java.util.ArrayDeque<Runnable> woken = new java.util.ArrayDeque<>();
+    private static final int WOKEN_STREAK = 8;
+    private int wokenStreak;                 // woken threads run in a row; carrier only
+    /** True while this carrier reaps: unparks then come from completions. Carrier only. */
+    boolean reaping;
     /** Ops from threads not on this carrier, to be pushed by it. */
     private final ConcurrentLinkedQueue<Op> foreignOps = new ConcurrentLinkedQueue<>();
     /** fds whose requests in this ring must all be cancelled (a channel closed). */
@@ -160,7 +171,7 @@ final class Carrier implements Runnable {
             if (failInFlight) {
                 cancelAllInFlight();
             }
-            Runnable task = runQueue.poll();
+            Runnable task = nextTask();
             if (task != null) {
                 inc(RUN);
                 task.run();
@@ -175,7 +186,7 @@ final class Carrier implements Runnable {
                 continue;
             }
             if (stopping) {
-                if (opsInFlight == 0 && runQueue.isEmpty() && foreignOps.isEmpty()) {
+                if (opsInFlight == 0 && runQueue.isEmpty() && woken.isEmpty() && foreignOps.isEmpty()) {
                     return;
                 }
                 if (!failInFlight) {
@@ -185,6 +196,26 @@ final class Carrier implements Runnable {
             }
             sleep();
         }
+    }
+
+    /** Woken threads first, but every WOKEN_STREAK-th pick goes to the shared queue (fairness). */
+    private Runnable nextTask() {
+        Runnable task = null;
+        if (wokenStreak < WOKEN_STREAK) {
+            task = woken.poll();
+        }
+        if (task != null) {
+            wokenStreak++;
+            return task;
+        }
+        wokenStreak = 0;
+        task = runQueue.poll();
+        return task != null ? task : woken.poll();
+    }
+
+    /** Queues a thread that a completion reaped here woke. Carrier only. */
+    void queueWoken(Runnable continuation) {
+        woken.offer(continuation);
     }
 
     private void afterTask() {
@@ -230,8 +261,8 @@ final class Carrier implements Runnable {
         sleeping = true;
         // Store sleeping, then load the queues (both volatile: sequentially
         // consistent); pairs with wake(): enqueue, then load sleeping.
-        if (!runQueue.isEmpty() || !foreignOps.isEmpty() || !foreignCancels.isEmpty() || !fdCancels.isEmpty()
-                || stopping) {
+        if (!runQueue.isEmpty() || !woken.isEmpty() || !foreignOps.isEmpty() || !foreignCancels.isEmpty()
+                || !fdCancels.isEmpty() || stopping) {
             sleeping = false;
             return;
         }
@@ -283,7 +314,12 @@ final class Carrier implements Runnable {
     // ------------------------------------------------------------- reaping
 
     private int reap() {
-        return ring.reap(this::completed);
+        reaping = true;
+        try {
+            return ring.reap(this::completed);
+        } finally {
+            reaping = false;
+        }
     }
 
     private void completed(long userData, int res, int flags) {

@@ -110,8 +110,12 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     public void execute(Runnable continuation) {
         Carrier here = currentCarrier();
         if (here != null) {
-            // On one of our carriers (the carrier itself, e.g. unparking after a
-            // CQE, or a thread mounted on it): its own queue, no wake-up needed.
+            if (here.reaping && Thread.currentThread() == here.thread) {
+                here.queueWoken(continuation);   // woken by a CQE this carrier reaped
+                return;
+            }
+            // On one of our carriers (a thread mounted on it, or the carrier
+            // itself): its own queue, no wake-up needed.
             Runnable previous = here.runQueue.peek();
             here.runQueue.offer(continuation);
             if (previous != null && sleepers.get() > 0) {
