@@ -238,7 +238,7 @@ final class Carrier implements Runnable {
         int flags = ring.sq().flags();
         boolean waiting = pending > 0 || (flags & IORING_SQ_TASKRUN) != 0;
         boolean enterNow = waiting
-                && (idle || ++tasksSinceFirstPending >= submitBatch || runQueue.peek() == null);
+                && (idle || ++tasksSinceFirstPending >= submitBatch || runQueue.peek() == null && woken.isEmpty());
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) inc(OVERFLOWS);
             enter(0);
