@@ -79,16 +79,16 @@ public final class FileRead {
         System.out.println("| contender | ops/s | p50 us | p99 us | IPIs/op | peak OS threads |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         List<Result> results = new ArrayList<>();
-        if (cold) evict(file);
+        prepareCache(file, cold);
         results.add(ringloom(file, readers, seconds));
-        if (cold) evict(file);
+        prepareCache(file, cold);
         results.add(jdk(file, readers, seconds, "JDK FileChannel, default virtual threads", Thread.ofVirtual().factory()::newThread));
-        if (cold) evict(file);
+        prepareCache(file, cold);
         results.add(jdk(file, readers, seconds, "JDK FileChannel, platform threads", Thread.ofPlatform().factory()::newThread));
         if (fio) {
-            if (cold) evict(file);
+            prepareCache(file, cold);
             results.add(fio(file, "io_uring", readers, seconds));
-            if (cold) evict(file);
+            prepareCache(file, cold);
             results.add(fio(file, "psync", readers, seconds));
         }
         for (Result r : results) {
@@ -228,6 +228,20 @@ public final class FileRead {
             ch.force(false);
         }
         return file;
+    }
+
+    /** Cold: drop the file's pages. Cached: read it all, so every contender starts warm. */
+    private static void prepareCache(Path file, boolean cold) throws IOException {
+        if (cold) {
+            evict(file);
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            long pos = 0;
+            int n;
+            while ((n = ch.read(buf.clear(), pos)) > 0) pos += n;
+        }
     }
 
     private static void evict(Path file) throws IOException {
