@@ -708,18 +708,20 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public FileLock lock(long position, long size, boolean shared) throws IOException {
-        ensureOpen();
-        if (shared && !readable) throw new NonReadableChannelException();
-        if (!shared && !writable) throw new NonWritableChannelException();
-        return delegate().lock(position, size, shared);
+        return lockDelegate(shared).lock(position, size, shared);
     }
 
     @Override
     public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+        return lockDelegate(shared).tryLock(position, size, shared);
+    }
+
+    /** A shared lock needs reading, an exclusive one writing, as the JDK checks. */
+    private FileChannel lockDelegate(boolean shared) throws IOException {
         ensureOpen();
         if (shared && !readable) throw new NonReadableChannelException();
         if (!shared && !writable) throw new NonWritableChannelException();
-        return delegate().tryLock(position, size, shared);
+        return delegate();
     }
 
     @Override

@@ -187,15 +187,7 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
-        if (jdk != null) {
-            jdk.close();
-            return;
-        }
-        FdHolder h;
-        synchronized (stateLock) {
-            h = fd;
-        }
-        if (h != null) h.close();
+        RingSocket.closeUnderlying(jdk, stateLock, () -> fd);
     }
 
     /** Whether a connection is queued on the listening socket now: poll(2) with no wait. */

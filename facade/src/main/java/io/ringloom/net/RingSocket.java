@@ -175,6 +175,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
             return;
         }
         synchronized (stateLock) {
+            if (!isOpen()) throw new ClosedChannelException();   // closed since the check above
             if (fd != null) throw new AlreadyConnectedException();
             int family = SockAddr.family(isa);
             int fdVal;
@@ -431,27 +432,24 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     // ---------------------------------------------------- shutdown, close
 
     public RingSocket shutdownInput() throws IOException {
-        if (jdk != null) {
-            jdk.shutdownInput();
-            return this;
-        }
-        FdHolder h = fdOrThrow();
-        if (!inputShut) {
-            shutdown(h, SysCalls.SHUT_RD);
-            inputShut = true;
-        }
-        return this;
+        return shutdownSide(true);
     }
 
     public RingSocket shutdownOutput() throws IOException {
+        return shutdownSide(false);
+    }
+
+    private RingSocket shutdownSide(boolean input) throws IOException {
         if (jdk != null) {
-            jdk.shutdownOutput();
+            if (input) jdk.shutdownInput();
+            else jdk.shutdownOutput();
             return this;
         }
         FdHolder h = fdOrThrow();
-        if (!outputShut) {
-            shutdown(h, SysCalls.SHUT_WR);
-            outputShut = true;
+        if (input ? !inputShut : !outputShut) {
+            shutdown(h, input ? SysCalls.SHUT_RD : SysCalls.SHUT_WR);
+            if (input) inputShut = true;
+            else outputShut = true;
         }
         return this;
     }
@@ -496,17 +494,25 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
 
     @Override
     protected void implCloseChannel() throws IOException {
+        closeUnderlying(jdk, stateLock, () -> fd);
+    }
+
+    /**
+     * Closes what a Ringloom socket has underneath: the JDK channel, or its fd
+     * holder. The holder is read under {@code stateLock}, which also guards its
+     * creation, so a close racing a connect or bind cannot miss it.
+     */
+    static void closeUnderlying(java.nio.channels.Channel jdk, Object stateLock,
+                                java.util.function.Supplier<FdHolder> holder) throws IOException {
         if (jdk != null) {
             jdk.close();
             return;
         }
         FdHolder h;
         synchronized (stateLock) {
-            h = fd;
+            h = holder.get();
         }
-        if (h != null) {
-            h.close();
-        }
+        if (h != null) h.close();
     }
 
     @Override
