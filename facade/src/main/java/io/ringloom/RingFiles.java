@@ -244,8 +244,10 @@ public final class RingFiles {
             AtomicLong next = new AtomicLong();
             IOException[] failure = new IOException[1];
             Runnable worker = () -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(COPY_CHUNK);
-                try {
+                // Freed when this worker's last call has returned, so after its last CQE;
+                // not left to the GC, as a direct buffer would be.
+                try (Arena arena = Arena.ofConfined()) {
+                    ByteBuffer buf = arena.allocate(COPY_CHUNK, 4096).asByteBuffer();
                     long c;
                     while ((c = next.getAndIncrement()) < chunks) {
                         long pos = c * COPY_CHUNK;

@@ -1,5 +1,6 @@
 package io.ringloom.internal;
 
+import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.sys.SysCalls;
 
@@ -51,9 +52,25 @@ public final class FdHolder {
         }
     }
 
-    /** Records that {@code s}'s ring may get requests on the fd. */
-    public void usedBy(CarrierScheduler s) {
+    /**
+     * One request on the fd through {@code s}'s ring, under a use taken with
+     * {@link #acquire}; {@code linkedTimeout} may be null. The scheduler is
+     * recorded before the SQE is pushed, and the carrier cancels the request
+     * if a close got in first (see {@link CarrierScheduler#submitAndAwait(Request, Request, java.util.function.BooleanSupplier)}).
+     */
+    public int submit(CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
         schedulersUsed.add(s);
+        return s.submitAndAwait(request, linkedTimeout, this::isClosing);
+    }
+
+    public int submit(CarrierScheduler s, Request request) throws IOException {
+        return submit(s, request, null);
+    }
+
+    /** True once {@link #close} was called. */
+    public boolean isClosing() {
+        int s = state.get();
+        return s < 0 || (s & CLOSING) != 0;
     }
 
     /** Closes now if idle; else cancels in-flight requests and leaves the close to the last user. Once. */

@@ -244,22 +244,23 @@ public final class RingFileChannelImpl extends FileChannel {
         }
         CarrierScheduler s = Dispatch.scheduler();
         if (s != null) {
-            fd.usedBy(s);
-            return s.submitAndAwait(Request.read(fdVal, seg, position));
+            return fd.submit(s, Request.read(fdVal, seg, position));
         }
         return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
                 : SYS.pread(fdVal, seg.address(), seg.byteSize(), position);
     }
 
+    /**
+     * {@code preadv2(RWF_NOWAIT)}: data already in the page cache, without
+     * blocking the carrier. The iovec is taken from a pool for this call
+     * alone: a virtual thread can unmount even here (JDK 24+ unmounts one
+     * blocked on a contended monitor, e.g. class loading on a first call), and
+     * memory shared by all threads of a carrier would then be rewritten under
+     * the syscall. Measured before this: reads landing in other threads'
+     * buffers under 10k concurrent readers.
+     */
     private long nowaitRead(MemorySegment seg, long position) {
-        MemorySegment iov = CarrierScheduler.carrierScratch();
-        if (iov != null) {
-            // the carrier's scratch: no yield can come between these stores and the syscall
-            iov.set(ValueLayout.JAVA_LONG, 0, seg.address());
-            iov.set(ValueLayout.JAVA_LONG, 8, seg.byteSize());
-            return SYS.preadv2(fdVal, iov.address(), 1, position, SysCalls.RWF_NOWAIT);
-        }
-        iov = Scratch.acquire();
+        MemorySegment iov = Scratch.acquire();
         try {
             iov.set(ValueLayout.JAVA_LONG, 0, seg.address());
             iov.set(ValueLayout.JAVA_LONG, 8, seg.byteSize());
@@ -272,8 +273,7 @@ public final class RingFileChannelImpl extends FileChannel {
     private long rawWrite(MemorySegment seg, long position) throws IOException {
         CarrierScheduler s = memoryFs ? null : Dispatch.scheduler();
         if (s != null) {
-            fd.usedBy(s);
-            return s.submitAndAwait(Request.write(fdVal, seg, position));
+            return fd.submit(s, Request.write(fdVal, seg, position));
         }
         return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
                 : SYS.pwrite(fdVal, seg.address(), seg.byteSize(), position);
@@ -338,8 +338,7 @@ public final class RingFileChannelImpl extends FileChannel {
                 MemorySegment chunk = Staging.acquire(want);
                 try {
                     MemorySegment seg = chunk.asSlice(0, want);
-                    MemorySegment.copy(src.array(), src.arrayOffset() + src.position(), seg,
-                            ValueLayout.JAVA_BYTE, 0, want);
+                    seg.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, want));   // works for a read-only buffer too
                     n = rawWrite(seg, pos);
                 } finally {
                     Staging.release(chunk);
@@ -352,7 +351,9 @@ public final class RingFileChannelImpl extends FileChannel {
             src.position(src.position() + (int) n);
             total += n;
             if (pos >= 0) pos += n;
-            if (!regular || n < want) break;
+            // A ring write to a FIFO ends short once the pipe is full, where the JDK's
+            // blocking write(2) waits to take it all: keep writing, as write(2) would.
+            if (regular ? n < want : n == 0) break;
         }
         return total;
     }
@@ -398,9 +399,9 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        Objects.requireNonNull(dst);
         ensureOpen();
         if (!readable) throw new NonReadableChannelException();
+        Objects.requireNonNull(dst);
         if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
         positionLock.lock();
         try {
@@ -424,13 +425,14 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        // the JDK's order of checks: bounds, open, readable, then each buffer
         Objects.checkFromIndexSize(offset, length, dsts.length);
+        ensureOpen();
+        if (!readable) throw new NonReadableChannelException();
         for (int i = offset; i < offset + length; i++) {
             Objects.requireNonNull(dsts[i]);
             if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
         }
-        ensureOpen();
-        if (!readable) throw new NonReadableChannelException();
         positionLock.lock();
         try {
             return blocking("readv", () -> eachBuffer(dsts, offset, length, b -> readInto(b, -1)));
@@ -443,9 +445,9 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        Objects.requireNonNull(src);
         ensureOpen();
         if (!writable) throw new NonWritableChannelException();
+        Objects.requireNonNull(src);
         positionLock.lock();
         try {
             return normalize(blocking("write", () -> writeFrom(src, -1)));
@@ -466,9 +468,9 @@ public final class RingFileChannelImpl extends FileChannel {
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, srcs.length);
-        for (int i = offset; i < offset + length; i++) Objects.requireNonNull(srcs[i]);
         ensureOpen();
         if (!writable) throw new NonWritableChannelException();
+        for (int i = offset; i < offset + length; i++) Objects.requireNonNull(srcs[i]);
         positionLock.lock();
         try {
             return Math.max(0, blocking("writev", () -> eachBuffer(srcs, offset, length, b -> writeFrom(b, -1))));
@@ -519,8 +521,8 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public FileChannel position(long newPosition) throws IOException {
-        if (newPosition < 0) throw new IllegalArgumentException();
         ensureOpen();
+        if (newPosition < 0) throw new IllegalArgumentException();
         positionLock.lock();
         try {
             blocking("lseek", () -> {
@@ -551,8 +553,8 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public FileChannel truncate(long size) throws IOException {
-        if (size < 0) throw new IllegalArgumentException("Negative size");
         ensureOpen();
+        if (size < 0) throw new IllegalArgumentException("Negative size");
         if (!writable) throw new NonWritableChannelException();
         positionLock.lock();
         try {
@@ -586,8 +588,7 @@ public final class RingFileChannelImpl extends FileChannel {
         blocking("fsync", () -> {
             CarrierScheduler s = Dispatch.scheduler();
             if (s != null) {
-                fd.usedBy(s);
-                return s.submitAndAwait(Request.fsync(fdVal, !metaData));
+                return fd.submit(s, Request.fsync(fdVal, !metaData));
             }
             return metaData ? SYS.fsync(fdVal) : SYS.fdatasync(fdVal);
         });
@@ -597,58 +598,66 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-        Objects.requireNonNull(target);
-        if (position < 0) throw new IllegalArgumentException("position < 0");
-        if (count < 0) throw new IllegalArgumentException("count < 0");
         ensureOpen();
         if (!target.isOpen()) throw new ClosedChannelException();
         if (!readable) throw new NonReadableChannelException();
         if (target instanceof RingFileChannelImpl t && !t.writable) throw new NonWritableChannelException();
+        if (position < 0) throw new IllegalArgumentException("position < 0");
+        if (count < 0) throw new IllegalArgumentException("count < 0");
         long size = size();
         if (position > size) return 0;
         long left = Math.min(count, size - position);
         long done = 0;
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(Math.max(left, 1), Staging.CHUNK));
-        while (left > 0) {
-            buf.clear().limit((int) Math.min(buf.capacity(), left));
-            int n = read(buf, position + done);
-            if (n <= 0) break;
-            buf.flip();
-            int w = 0;
-            while (buf.hasRemaining()) {
-                int k = target.write(buf);
-                if (k <= 0) break;
-                w += k;
+        MemorySegment chunk = Staging.acquire(Staging.CHUNK);
+        ByteBuffer buf = chunk.asByteBuffer();
+        try {
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                int n = read(buf, position + done);
+                if (n <= 0) break;
+                buf.flip();
+                int w = 0;
+                while (buf.hasRemaining()) {
+                    int k = target.write(buf);
+                    if (k <= 0) break;
+                    w += k;
+                }
+                done += w;
+                left -= w;
+                if (w < n) break;
             }
-            done += w;
-            left -= w;
-            if (w < n) break;
+        } finally {
+            Staging.release(chunk);   // every read into it has returned
         }
         return done;
     }
 
     @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-        Objects.requireNonNull(src);
-        if (position < 0) throw new IllegalArgumentException("position < 0");
-        if (count < 0) throw new IllegalArgumentException("count < 0");
         ensureOpen();
         if (!src.isOpen()) throw new ClosedChannelException();
         if (src instanceof RingFileChannelImpl s && !s.readable) throw new NonReadableChannelException();
         if (!writable) throw new NonWritableChannelException();
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(Math.max(count, 1), Staging.CHUNK));
+        if (position < 0) throw new IllegalArgumentException("position < 0");
+        if (count < 0) throw new IllegalArgumentException("count < 0");
+        MemorySegment chunk = Staging.acquire(Staging.CHUNK);
+        ByteBuffer buf = chunk.asByteBuffer();
         long done = 0;
-        while (done < count) {
-            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
-            int n = src.read(buf);
-            if (n <= 0) break;
-            buf.flip();
-            while (buf.hasRemaining()) {
-                int w = write(buf, position + done);
-                if (w <= 0) break;
-                done += w;
+        try {
+            while (done < count) {
+                buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+                int n = src.read(buf);
+                if (n <= 0) break;
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    int w = write(buf, position + done);
+                    if (w <= 0) break;
+                    done += w;
+                }
+                if (buf.hasRemaining()) break;
             }
-            if (buf.hasRemaining()) break;
+        } finally {
+            Staging.release(chunk);
         }
         return done;
     }
@@ -673,8 +682,8 @@ public final class RingFileChannelImpl extends FileChannel {
 
     /** Sets the file's size exactly, growing (with a hole) or shrinking: {@code ftruncate(2)}. */
     public void setSize(long size) throws IOException {
-        if (size < 0) throw new IllegalArgumentException("Negative size");
         ensureOpen();
+        if (size < 0) throw new IllegalArgumentException("Negative size");
         if (!writable) throw new NonWritableChannelException();
         blocking("ftruncate", () -> SYS.ftruncate(fdVal, size));
     }

@@ -25,10 +25,16 @@ public final class Staging {
         if (size > CHUNK) throw new IllegalArgumentException("staging chunk of " + size + " bytes");
         boolean small = size <= SMALL;
         MemorySegment s = (small ? SMALL_FREE : LARGE_FREE).poll();
-        return s != null ? s : Arena.global().allocate(small ? SMALL : CHUNK, 4096);
+        if (s == null) s = Arena.global().allocate(small ? SMALL : CHUNK, 4096);
+        assert IN_USE.add(s.address()) : "staging chunk handed out twice";
+        return s;
     }
 
     public static void release(MemorySegment chunk) {
+        assert IN_USE.remove(chunk.address()) : "staging chunk released twice, or never acquired";
         (chunk.byteSize() == SMALL ? SMALL_FREE : LARGE_FREE).offer(chunk);
     }
+
+    /** Addresses of the chunks handed out; kept only with assertions on (the tests run so). */
+    private static final java.util.Set<Long> IN_USE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

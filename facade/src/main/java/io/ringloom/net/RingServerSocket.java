@@ -125,7 +125,11 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
     /** Waits for a connection; the accepted socket uses the caller's pool. */
     public RingSocket accept() throws IOException {
         if (jdk != null) {
-            return RingSocket.ofJdk(jdk.accept());
+            try {
+                return RingSocket.ofJdk(jdk.accept());
+            } catch (IOException e) {
+                throw RingSocket.followJdkClose(this, jdk, e);
+            }
         }
         acceptLock.lock();
         try {
@@ -153,8 +157,7 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
                                 ? SYS.accept4(h.fd(), addr.address(), len.address(), SysCalls.SOCK_CLOEXEC)
                                 : -Errno.EAGAIN;
                         if (r == -Errno.EAGAIN) {
-                            h.usedBy(s);
-                            r = s.submitAndAwait(Request.accept(h.fd(), addr, len));
+                            r = h.submit(s, Request.accept(h.fd(), addr, len));
                         }
                     } else {
                         do {

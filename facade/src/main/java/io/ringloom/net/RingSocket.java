@@ -119,8 +119,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     private long io(FdHolder h, Request req, Request timeout, Syscall syscall) throws IOException {
         CarrierScheduler s = scheduler();
         if (s != null) {
-            h.usedBy(s);
-            return s.submitAndAwait(req, timeout);
+            return h.submit(s, req, timeout);
         }
         return syscall.run();
     }
@@ -169,8 +168,12 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         if (isa.isUnresolved()) throw new UnresolvedAddressException();
         if (!isOpen()) throw new ClosedChannelException();
         if (jdk != null) {
-            if (timeoutMillis > 0) jdk.socket().connect(isa, timeoutMillis);
-            else jdk.connect(isa);
+            try {
+                if (timeoutMillis > 0) jdk.socket().connect(isa, timeoutMillis);
+                else jdk.connect(isa);
+            } catch (IOException e) {
+                throw followJdkClose(this, jdk, e);
+            }
             remote = isa;
             return;
         }
@@ -257,14 +260,36 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     }
 
     private int jdkRead(ByteBuffer dst) throws IOException {
-        int timeout = soTimeoutMillis;
-        if (timeout <= 0) return jdk.read(dst);
-        // The JDK's channel has no read time-out; its socket adaptor's stream has.
-        jdk.socket().setSoTimeout(timeout);
-        byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
-        int n = jdk.socket().getInputStream().read(b);
-        if (n > 0) dst.put(b, 0, n);
-        return n;
+        try {
+            int timeout = soTimeoutMillis;
+            if (timeout <= 0) return jdk.read(dst);
+            // The JDK's channel has no read time-out; its socket adaptor's stream has.
+            jdk.socket().setSoTimeout(timeout);
+            byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
+            int n = jdk.socket().getInputStream().read(b);
+            if (n > 0) dst.put(b, 0, n);
+            return n;
+        } catch (IOException e) {
+            throw followJdkClose(this, jdk, e);
+        }
+    }
+
+    /**
+     * {@code e} came from the JDK channel under {@code self}. If that channel
+     * closed itself (an interrupt, or a close racing the call), {@code self}
+     * closes too, so that {@code isOpen()} tells the truth, as the JDK's own
+     * channel's does after a {@code ClosedByInterruptException}.
+     */
+    static IOException followJdkClose(java.nio.channels.spi.AbstractInterruptibleChannel self,
+                                      java.nio.channels.Channel jdk, IOException e) {
+        if (!jdk.isOpen()) {
+            try {
+                self.close();
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+        }
+        return e;
     }
 
     /** @return the kernel's result: bytes read, 0 at EOF, or {@code -errno} */
@@ -299,10 +324,9 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
             // costs one syscall and no park; only an empty socket goes to the ring.
             long r = SYS.recv(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
             if (r != -Errno.EAGAIN) return r;
-            h.usedBy(s);
-            if (timeout <= 0) return s.submitAndAwait(Request.recv(h.fd(), seg, 0));
+            if (timeout <= 0) return h.submit(s, Request.recv(h.fd(), seg, 0));
             try (Arena arena = Arena.ofConfined()) {
-                return s.submitAndAwait(Request.recv(h.fd(), seg, 0), Request.linkTimeout(timespec(arena, timeout)));
+                return h.submit(s, Request.recv(h.fd(), seg, 0), Request.linkTimeout(timespec(arena, timeout)));
             }
         }
         if (!pollReady(h.fd(), SysCalls.POLLIN, timeout)) return -Errno.ECANCELED;
@@ -321,7 +345,11 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         Objects.requireNonNull(src);
         if (jdk != null) {
             int total = 0;
-            while (src.hasRemaining()) total += jdk.write(src);
+            try {
+                while (src.hasRemaining()) total += jdk.write(src);
+            } catch (IOException e) {
+                throw followJdkClose(this, jdk, e);
+            }
             return total;
         }
         writeLock.lock();
@@ -367,7 +395,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         MemorySegment chunk = Staging.acquire(len);
         try {
             MemorySegment seg = chunk.asSlice(0, len);
-            MemorySegment.copy(src.array(), src.arrayOffset() + src.position(), seg, ValueLayout.JAVA_BYTE, 0, len);
+            seg.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, len));   // works for a read-only buffer too
             long r = send(h, seg);
             if (r > 0) src.position(src.position() + (int) r);
             return r;
@@ -382,8 +410,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
         if (s != null) {
             long r = SYS.send(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
             if (r != -Errno.EAGAIN) return r;
-            h.usedBy(s);
-            return s.submitAndAwait(Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL));
+            return h.submit(s, Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL));
         }
         long r;
         do {

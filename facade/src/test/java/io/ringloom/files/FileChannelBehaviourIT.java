@@ -422,6 +422,31 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
+    @EnumSource(Impl.class)
+    void writeLargerThanAFifoWaitsForTheReaderAndWritesEverything(Impl impl) throws Exception {
+        Path fifo = fifo();
+        byte[] data = new byte[1 << 20];   // 16 times a pipe's default capacity
+        new Random(5).nextBytes(data);
+        try (FileChannel w = impl.open(fifo, READ, WRITE); FileChannel r = FileChannel.open(fifo, READ)) {
+            AtomicReference<byte[]> got = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                ByteBuffer all = ByteBuffer.allocate(data.length);
+                try {
+                    while (all.hasRemaining() && r.read(all) > 0) {
+                        // drain until every byte is in
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                got.set(all.array());
+            });
+            impl.run(() -> assertEquals(data.length, w.write(ByteBuffer.wrap(data))));
+            reader.join(10_000);
+            assertArrayEquals(data, got.get());
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
     void ringFilesConveniences(Impl impl) throws Exception {
         impl.run(() -> {

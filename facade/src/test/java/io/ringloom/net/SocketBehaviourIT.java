@@ -148,6 +148,40 @@ class SocketBehaviourIT {
 
     @ParameterizedTest
     @EnumSource(NetImpl.class)
+    void readOnlyBuffersWriteButCannotBeReadInto(NetImpl impl) throws Exception {
+        byte[] data = new byte[100_000];
+        new Random(3).nextBytes(data);
+        try (NetImpl.Listener l = impl.listen(0)) {
+            AtomicReference<byte[]> got = new AtomicReference<>();
+            Thread server = impl.start(() -> {
+                try (NetImpl.Conn c = l.accept()) {
+                    ByteBuffer in = ByteBuffer.allocate(2 * data.length);
+                    readFully(c, in);
+                    got.set(in.array());
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            impl.run(() -> {
+                try (NetImpl.Conn c = impl.connect(l.address(), 0)) {
+                    ByteBuffer heap = ByteBuffer.wrap(data).asReadOnlyBuffer();
+                    ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).flip().asReadOnlyBuffer();
+                    assertEquals(data.length, c.write(heap));
+                    assertEquals(data.length, c.write(direct));
+                    assertFalse(heap.hasRemaining() || direct.hasRemaining());
+                    assertThrows(IllegalArgumentException.class, () -> c.read(ByteBuffer.allocate(8).asReadOnlyBuffer()));
+                }
+            });
+            server.join(10_000);
+            byte[] twice = new byte[2 * data.length];
+            System.arraycopy(data, 0, twice, 0, data.length);
+            System.arraycopy(data, 0, twice, data.length, data.length);
+            assertArrayEquals(twice, got.get());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(NetImpl.class)
     void halfClose(NetImpl impl) throws Exception {
         try (NetImpl.Listener l = impl.listen(0)) {
             Thread server = impl.start(() -> {

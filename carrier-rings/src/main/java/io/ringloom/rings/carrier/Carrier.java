@@ -38,7 +38,6 @@ final class Carrier implements Runnable {
     private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle OPS_IN_FLIGHT;
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
-    static final int SCRATCH_SIZE = 256;
 
     static {
         try {
@@ -105,8 +104,6 @@ final class Carrier implements Runnable {
     private Arena arena;                     // wake buffers; carrier only
     private MemorySegment wakeBuffer;        // the armed eventfd read's 8 bytes; owned by the kernel while armed
     private MemorySegment wakeValue;         // the 1 that wake() writes; written before started, then read-only
-    /** Scratch for synchronous syscalls made on this carrier's OS thread (iovecs, stat buffers). */
-    MemorySegment scratch;
     private boolean wakeArmed;               // carrier only
     private Op[] slots = new Op[64];         // in-flight ops by slot index; carrier only
     private int[] generations = new int[64]; // per-slot generation; carrier only
@@ -139,7 +136,6 @@ final class Carrier implements Runnable {
             wakeBuffer = arena.allocate(8, 8);
             wakeValue = arena.allocate(8, 8);
             wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
-            scratch = arena.allocate(SCRATCH_SIZE, 16);
             // Blocking eventfd: io_uring arms a poll for a blocking file; an
             // O_NONBLOCK one would complete at once with -EAGAIN.
             int efd = SysCalls.get().eventfd(0, SysCalls.EFD_CLOEXEC);
@@ -402,8 +398,13 @@ final class Carrier implements Runnable {
             throw e;
         }
         op.state = Op.SUBMITTED;
-        if (failInFlight) {
+        if (failInFlight && !op.failedByClose) {
+            op.failedByClose = true;
+            op.cancelRequested = true;
             pushCancel(op);
+        } else if (op.abandoned != null && op.abandoned.getAsBoolean() && !op.cancelRequested) {
+            op.cancelRequested = true;
+            pushCancel(op);   // behind the SQE in this ring: the kernel sees the request first
         }
     }
 

@@ -4,7 +4,6 @@ import io.ringloom.rings.Request;
 import io.ringloom.rings.RingMode;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -13,6 +12,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The virtual-thread scheduler whose carriers own io_uring rings (DESIGN.md
@@ -163,17 +163,6 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
                 ? ct.carrier.pool : null;
     }
 
-    /**
-     * 256 bytes of native scratch owned by the carrier the current thread runs
-     * on, or null off the pool. Valid only until the caller next blocks or
-     * yields: use it for one synchronous syscall (a virtual thread is never
-     * unmounted inside a native call).
-     */
-    public static MemorySegment carrierScratch() {
-        return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
-                ? ct.carrier.scratch : null;
-    }
-
     // ---------------------------------------------------------- primitive
 
     /**
@@ -206,9 +195,25 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * submission.
      */
     public int submitAndAwait(Request request, Request linkedTimeout) throws IOException {
-        Op op = new Op(request, linkedTimeout, Thread.currentThread());
+        return submitAndAwait(request, linkedTimeout, null);
+    }
+
+    /**
+     * As {@link #submitAndAwait(Request, Request)}, for a request on a
+     * channel's fd. A close that comes while the request is on its way to
+     * the ring may cancel the fd's requests before this one is among them;
+     * so once the SQE is in the ring the carrier asks {@code abandoned}
+     * (true once the channel is closing) and, if so, cancels it itself.
+     * Either the close's cancel is queued behind the SQE, or this check sees
+     * the close: the call cannot stay blocked on a closed channel.
+     */
+    public int submitAndAwait(Request request, Request linkedTimeout, BooleanSupplier abandoned) throws IOException {
+        Op op = new Op(request, linkedTimeout, abandoned, Thread.currentThread());
         Carrier here = currentCarrier();
         if (here != null) {
+            // Past the close's grace every request fails, so a thread whose I/O would
+            // all complete at once (cached files) still ends before the carriers stop.
+            if (here.failInFlight) throw new CarrierPoolClosedException("carrier pool is closed");
             here.push(op);
             if (Thread.currentThread().isVirtual()) {
                 parkOnCarrier(here, op);
@@ -220,7 +225,9 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             pickForExternal().submitForeign(op);
             parkOnCarrier(null, op);
         }
-        if (op.failedByClose) {
+        // A request that completed before the close's cancel reached it keeps its
+        // result: an fd opened or accepted, bytes read, must reach the caller.
+        if (op.failedByClose && op.res < 0) {
             throw new CarrierPoolClosedException("carrier pool closed while " + request + " was blocked");
         }
         return op.res;

@@ -2,6 +2,8 @@ package io.ringloom.rings.carrier;
 
 import io.ringloom.rings.Request;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * One blocking operation between its SQE and its CQE. The op keeps its
  * {@link Request} (and so the request's memory) reachable until the CQE: the
@@ -22,6 +24,8 @@ final class Op {
     final Request linkedTimeout;
     /** The thread parked on this op; unparked by the reaping carrier. */
     final Thread waiter;
+    /** Asked by the carrier once the SQE is in its ring: true cancels it (its channel closed meanwhile); or null. */
+    final BooleanSupplier abandoned;
     /** The carrier whose ring holds the SQE; written before SUBMITTED. */
     Carrier carrier;
     /** user_data of the SQE; written by the carrier before pushing. */
@@ -35,9 +39,10 @@ final class Op {
     /** The pool closed while this op was in flight; the waiter throws. */
     volatile boolean failedByClose;
 
-    Op(Request request, Request linkedTimeout, Thread waiter) {
+    Op(Request request, Request linkedTimeout, BooleanSupplier abandoned, Thread waiter) {
         this.request = linkedTimeout == null ? request : request.linked();
         this.linkedTimeout = linkedTimeout;
+        this.abandoned = abandoned;
         this.waiter = waiter;
     }
 }
