@@ -60,7 +60,7 @@ class ManyReadersIT {
         AtomicInteger failures = new AtomicInteger();
         try (CarrierPool pool = CarrierPool.builder().carriers(2).name("manyreaders").build();
              FileChannel ch = RingFiles.open(file, StandardOpenOption.READ)) {
-            assertFalse(pool.isFallback(), pool.fallbackReason());
+            assertEquals(Boolean.getBoolean("ringloom.fallback"), pool.isFallback(), () -> "fallback: " + pool.fallbackReason());
             List<Thread> all = new ArrayList<>(threads);
             for (int i = 0; i < threads; i++) {
                 int id = i;
@@ -84,7 +84,7 @@ class ManyReadersIT {
             assertEquals(0, mismatches.get(), "slices whose checksum differs");
             long sqes = pool.stats().stream().mapToLong(s -> s.sqesSubmitted()).sum();
             // Cold pages miss RWF_NOWAIT and go through the ring; readahead brings in the rest.
-            assertTrue(sqes > 0, "no read went through the ring");
+            assertTrue(sqes > 0 || pool.isFallback(), "no read went through the ring");
             System.out.println("ManyReadersIT: " + threads + " readers, " + sqes + " SQEs submitted, stats " + pool.stats());
         }
         assertEquals(Map.of(), ProcFds.leakedSince(before));

@@ -26,7 +26,14 @@ import static org.junit.jupiter.api.Assertions.*;
  * under 100k submitting threads, and a CQ of 64 under 2000 completions at once.
  * Each prints what it tried and what failed (must be 0).
  */
+@org.junit.jupiter.api.Tag(Reliability.TAG)
 class BackpressureAndOverflowIT {
+
+    @org.junit.jupiter.api.BeforeEach
+    void needsRings() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Reliability.FALLBACK,
+                "exercises the rings' own limits (SQ and CQ sizes); a fallback pool has no ring");
+    }
 
     @Test
     void hundredThousandThreadsOnARingOf32Entries() throws Exception {
@@ -49,7 +56,7 @@ class BackpressureAndOverflowIT {
             }
             for (Thread t : all) t.join(60_000);
             long sqes = pool.stats().stream().mapToLong(CarrierStats::sqesSubmitted).sum();
-            System.out.printf("reliability/backpressure: %d operations tried on 32-entry rings, %d SQEs submitted, %d failures%n",
+            Reliability.report("backpressure", "%,d operations tried at once on 32-entry rings, %,d SQEs submitted, %d failures",
                     threads, sqes, failures.size());
             assertEquals(List.of(), failures.stream().limit(3).map(Throwable::toString).toList());
             assertEquals(threads, ok.get());
@@ -99,8 +106,8 @@ class BackpressureAndOverflowIT {
                 for (Thread t : readers) t.join(60_000);
                 overflows = pool.stats().stream().mapToLong(CarrierStats::overflows).sum();
                 long cqEntries = 64;   // the kernel's default CQ: twice the 32 SQ entries
-                System.out.printf("reliability/cq-overflow: %d reads in flight over CQs of %d entries, "
-                        + "%d overflow flags seen, %d completed exactly once, %d failures%n",
+                Reliability.report("cq-overflow", "%,d reads in flight over CQs of %d entries, "
+                        + "%d overflow flags seen, %,d completed exactly once, %d failures",
                         n, cqEntries, overflows, exact.get(), failures.size());
                 assertEquals(List.of(), failures.stream().limit(3).toList());
                 assertEquals(n, exact.get());
