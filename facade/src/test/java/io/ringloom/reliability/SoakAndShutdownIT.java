@@ -79,6 +79,11 @@ class SoakAndShutdownIT {
         Reliability.closeAndCheck(pool, fdsBefore);
 
         Memory first = checkpoints.getFirst(), last = checkpoints.getLast();
+        // Direct and native memory freed by the GC's cleaner can lag a checkpoint: a leak
+        // shows in both of the last two, a buffer waiting for its cleaner in one.
+        Memory beforeLast = checkpoints.get(Math.max(0, checkpoints.size() - 2));
+        long lastDirect = Math.min(last.direct(), beforeLast.direct());
+        long lastNative = Math.min(last.nativeOther(), beforeLast.nativeOther());
         Reliability.report("soak",
                 "%d s, %d clients and %d file workers, %,d operations, %,d MiB checked, %d CRC mismatches, "
                         + "%d workers failed; fds %d at start, at most %d (bound %d), none left; after warm-up "
@@ -93,10 +98,10 @@ class SoakAndShutdownIT {
         // Not growing after warm-up: the last checkpoint within a margin of the first.
         assertTrue(last.heap() <= first.heap() + first.heap() / 4 + 32 * MIB,
                 "heap after GC grew: " + Memory.series(checkpoints, Memory::heap));
-        assertTrue(last.direct() <= first.direct() + 8 * MIB,
+        assertTrue(lastDirect <= first.direct() + 8 * MIB,
                 "direct buffers grew: " + Memory.series(checkpoints, Memory::direct));
         if (first.nativeOther() >= 0) {
-            assertTrue(last.nativeOther() <= first.nativeOther() + 16 * MIB,
+            assertTrue(lastNative <= first.nativeOther() + 16 * MIB,
                     "native memory grew: " + Memory.series(checkpoints, Memory::nativeOther));
         }
     }

@@ -44,6 +44,7 @@ final class Traffic {
     final ConcurrentLinkedQueue<Throwable> ended = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicInteger echoes = new AtomicInteger();
+    private final ConcurrentLinkedQueue<ByteBuffer> echoBuffers = new ConcurrentLinkedQueue<>();
     private volatile boolean stop;
     private RingServerSocket server;
     private Thread acceptor;
@@ -162,8 +163,11 @@ final class Traffic {
     }
 
     private void echo(RingSocket s) {
+        // Pooled, like the workers' buffers: one made per connection would wait for the
+        // GC's cleaner and blur the soak's direct-memory figure.
+        ByteBuffer b = echoBuffers.poll();
+        if (b == null) b = ByteBuffer.allocateDirect(MESSAGE_MAX);
         try (s) {
-            ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
             while (s.read(b.clear()) >= 0) {
                 b.flip();
                 s.write(b);
@@ -171,6 +175,7 @@ final class Traffic {
         } catch (Throwable e) {
             if (!stop) ended.add(e);
         } finally {
+            echoBuffers.offer(b);
             echoes.decrementAndGet();
         }
     }
