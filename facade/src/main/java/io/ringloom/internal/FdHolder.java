@@ -5,6 +5,7 @@ import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,18 +74,44 @@ public final class FdHolder {
         return s < 0 || (s & CLOSING) != 0;
     }
 
-    /** Closes now if idle; else cancels in-flight requests and leaves the close to the last user. Once. */
+    /**
+     * Closes now if idle; else cancels in-flight requests and leaves the close
+     * to the last user. Once. The cancels hold a use of their own until every
+     * ring has issued them: the kernel looks the fd up then, and the number
+     * must still be this file's.
+     */
     public void close() throws IOException {
-        int before = state.getAndAdd(CLOSING);
-        if (before == 0 && state.compareAndSet(CLOSING, FD_CLOSED)) {
-            closeNow();
-            return;
-        }
-        if ((before & ~CLOSING) > 0) {
-            for (CarrierScheduler s : schedulersUsed) {
-                s.cancelAll(fdVal);
+        while (true) {
+            int s = state.get();
+            if (s < 0 || (s & CLOSING) != 0) return;
+            if (s == 0) {
+                if (state.compareAndSet(0, FD_CLOSED)) {
+                    closeNow();
+                    return;
+                }
+            } else if (state.compareAndSet(s, (s + 1) | CLOSING)) {
+                break;
             }
         }
+        List<CarrierScheduler> pools = List.copyOf(schedulersUsed);
+        if (pools.isEmpty()) {
+            release();
+            return;
+        }
+        AtomicInteger pending = new AtomicInteger(pools.size());
+        Runnable issued = () -> {
+            if (pending.decrementAndGet() == 0) release();
+        };
+        IOException failure = null;
+        for (CarrierScheduler s : pools) {
+            try {
+                s.cancelAll(fdVal, issued);   // runs issued even when it throws
+            } catch (IOException e) {
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) throw failure;
     }
 
     private void closeNow() {

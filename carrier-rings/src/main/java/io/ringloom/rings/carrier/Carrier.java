@@ -71,8 +71,11 @@ final class Carrier implements Runnable {
     boolean reaping;
     /** Ops from threads not on this carrier, to be pushed by it. */
     private final ConcurrentLinkedQueue<Op> foreignOps = new ConcurrentLinkedQueue<>();
-    /** fds whose requests in this ring must all be cancelled (a channel closed). */
-    private final ConcurrentLinkedQueue<Integer> fdCancels = new ConcurrentLinkedQueue<>();
+    /** fds whose requests in this ring must all be cancelled (a channel closed), each with its callback. */
+    private final ConcurrentLinkedQueue<FdCancel> fdCancels = new ConcurrentLinkedQueue<>();
+
+    /** An fd-wide cancel to issue; {@code issued} runs once it has been (or cannot be: the ring is gone). */
+    private record FdCancel(int fd, Runnable issued) {}
     /** Ops on this ring whose cancel was asked for from another thread. */
     private final ConcurrentLinkedQueue<Op> foreignCancels = new ConcurrentLinkedQueue<>();
     /** Set by this carrier just before it sleeps in the kernel; cleared by whoever wakes it. */
@@ -418,13 +421,23 @@ final class Carrier implements Runnable {
         }
     }
 
-    /** Cancels every request on {@code fd} in this ring; any thread. */
-    void cancelFd(int fd) throws IOException {
+    /** Cancels every request on {@code fd} in this ring, then runs {@code issued}; any thread. */
+    void cancelFd(int fd, Runnable issued) throws IOException {
         if (pool.currentCarrier() == this) {
-            pushFdCancel(fd);
-        } else {
-            fdCancels.offer(fd);
-            wake();
+            try {
+                pushFdCancel(fd);
+            } finally {
+                issued.run();
+            }
+            return;
+        }
+        fdCancels.offer(new FdCancel(fd, issued));
+        wake();
+        if (!thread.isAlive()) {
+            // The carrier has ended (it drains the queue last of all): no ring holds
+            // requests on the fd, so each entry still here is done by whoever takes it.
+            FdCancel c;
+            while ((c = fdCancels.poll()) != null) c.issued.run();
         }
     }
 
@@ -471,9 +484,13 @@ final class Carrier implements Runnable {
         while ((op = foreignCancels.poll()) != null) {
             pushCancel(op);
         }
-        Integer fd;
-        while ((fd = fdCancels.poll()) != null) {
-            pushFdCancel(fd);
+        FdCancel c;
+        while ((c = fdCancels.poll()) != null) {
+            try {
+                pushFdCancel(c.fd);
+            } finally {
+                c.issued.run();
+            }
         }
     }
 
@@ -543,6 +560,9 @@ final class Carrier implements Runnable {
         } catch (IOException | RuntimeException e) {
             System.getLogger("io.ringloom").log(System.Logger.Level.ERROR, "carrier " + id + " close", e);
         } finally {
+            // Nothing will issue these any more; the channels waiting on them may close their fds.
+            FdCancel c;
+            while ((c = fdCancels.poll()) != null) c.issued.run();
             if (eventFd >= 0 && (ring == null || ring.isClosed())) {
                 SysCalls.get().close(eventFd);
             }

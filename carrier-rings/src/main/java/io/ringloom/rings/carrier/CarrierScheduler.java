@@ -303,13 +303,27 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     /**
      * Cancels every request on {@code fd} in every carrier's ring: for a
      * channel closed while calls on it are blocked. Each blocked call then
-     * gets its own CQE (typically {@code -ECANCELED}); the fd stays open until
-     * the caller has seen them all.
+     * gets its own CQE (typically {@code -ECANCELED}). {@code issued} runs
+     * once every ring has issued its cancel (or has none to issue: no ring
+     * left). The kernel finds an fd-wide cancel's file from the fd number when
+     * it issues it, so the fd must stay open until then: closed earlier, the
+     * number could name another file whose requests the cancel would end.
      */
-    public void cancelAll(int fd) throws IOException {
+    public void cancelAll(int fd, Runnable issued) throws IOException {
+        AtomicInteger pending = new AtomicInteger(carriers.length);
+        Runnable one = () -> {
+            if (pending.decrementAndGet() == 0) issued.run();
+        };
+        IOException failure = null;
         for (Carrier c : carriers) {
-            c.cancelFd(fd);
+            try {
+                c.cancelFd(fd, one);   // runs one even when it throws
+            } catch (IOException e) {
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
+            }
         }
+        if (failure != null) throw failure;
     }
 
     /** Whether the kernel under this pool's rings supports {@code opcode}. */
