@@ -24,6 +24,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
@@ -347,6 +348,15 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
             int total = 0;
             try {
                 while (src.hasRemaining()) total += jdk.write(src);
+            } catch (ClosedChannelException e) {
+                // Closed between two of the JDK's partial writes: for the caller this one
+                // write was in progress, so the close was asynchronous to it.
+                if (total > 0 && !(e instanceof AsynchronousCloseException)) {
+                    AsynchronousCloseException async = new AsynchronousCloseException();
+                    async.addSuppressed(e);
+                    throw followJdkClose(this, jdk, async);
+                }
+                throw followJdkClose(this, jdk, e);
             } catch (IOException e) {
                 throw followJdkClose(this, jdk, e);
             }
