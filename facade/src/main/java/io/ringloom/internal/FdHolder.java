@@ -28,6 +28,8 @@ public final class FdHolder {
     /** Pools whose rings may hold requests on the fd. */
     private final Set<CarrierScheduler> schedulersUsed = new CopyOnWriteArraySet<>();
     private final Runnable afterClose;
+    /** {@link #isClosing}, made once: every request on the fd hands it to the carrier. */
+    private final java.util.function.BooleanSupplier closing = this::isClosing;
 
     public FdHolder(int fdVal, Runnable afterClose) {
         this.fdVal = fdVal;
@@ -61,7 +63,7 @@ public final class FdHolder {
      */
     public int submit(CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
         schedulersUsed.add(s);
-        return s.submitAndAwait(request, linkedTimeout, this::isClosing);
+        return s.submitAndAwait(request, linkedTimeout, closing);
     }
 
     public int submit(CarrierScheduler s, Request request) throws IOException {
