@@ -608,8 +608,9 @@ public final class RingFileChannelImpl extends FileChannel {
         if (position > size) return 0;
         long left = Math.min(count, size - position);
         long done = 0;
-        MemorySegment chunk = Staging.acquire(Staging.CHUNK);
-        ByteBuffer buf = chunk.asByteBuffer();
+        int bufSize = (int) Math.min(Math.max(left, 1), Staging.CHUNK);
+        MemorySegment chunk = Staging.acquire(bufSize);
+        ByteBuffer buf = chunk.asSlice(0, bufSize).asByteBuffer();
         try {
             while (left > 0) {
                 buf.clear().limit((int) Math.min(buf.capacity(), left));
@@ -640,8 +641,9 @@ public final class RingFileChannelImpl extends FileChannel {
         if (!writable) throw new NonWritableChannelException();
         if (position < 0) throw new IllegalArgumentException("position < 0");
         if (count < 0) throw new IllegalArgumentException("count < 0");
-        MemorySegment chunk = Staging.acquire(Staging.CHUNK);
-        ByteBuffer buf = chunk.asByteBuffer();
+        int bufSize = (int) Math.min(Math.max(count, 1), Staging.CHUNK);
+        MemorySegment chunk = Staging.acquire(bufSize);
+        ByteBuffer buf = chunk.asSlice(0, bufSize).asByteBuffer();
         long done = 0;
         try {
             while (done < count) {

@@ -83,12 +83,8 @@ class ManyConnectionsIT {
         int n = connections();
         System.out.println("ManyConnectionsIT: " + n + " connections (10000 wanted; the fd limit allows "
                 + (n == 10_000 ? "them" : "only these") + ")");
-        // The JDK keeps one socket for good once its first channel closes (its pre-close
-        // dup2 target); in fallback mode the sockets here are the JDK's: make it first.
-        java.nio.channels.Pipe warmUp = java.nio.channels.Pipe.open();
-        warmUp.source().close();
-        warmUp.sink().close();
-        Map<Integer, String> before = ProcFds.snapshot();
+        // In fallback mode the sockets here are the JDK's.
+        Map<Integer, String> before = io.ringloom.FdSnapshots.afterJdkWarmUp();
         AtomicInteger open = new AtomicInteger();
         AtomicInteger peak = new AtomicInteger();
         try (CarrierPool pool = CarrierPool.builder().carriers(2).build()) {

@@ -51,20 +51,9 @@ final class Reliability {
         return await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1));
     }
 
-    /**
-     * This process's fds before a scenario. The JDK keeps one socket for good
-     * once its first channel closes (the target of its pre-close dup2): made
-     * here first, so it is not taken for a leak.
-     */
+    /** This process's fds before a scenario (see {@link io.ringloom.FdSnapshots}). */
     static Map<Integer, String> fdsBefore() {
-        try {
-            java.nio.channels.Pipe p = java.nio.channels.Pipe.open();
-            p.source().close();
-            p.sink().close();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return ProcFds.snapshot();
+        return io.ringloom.FdSnapshots.afterJdkWarmUp();
     }
 
     /** A pool for a scenario: on rings, or the JDK's scheduler when the run forces fallback. */
