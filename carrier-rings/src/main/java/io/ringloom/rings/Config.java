@@ -1,0 +1,82 @@
+package io.ringloom.rings;
+
+import java.util.Locale;
+
+/**
+ * Every {@code ringloom.*} system property, read in this one place. The README's
+ * "Configuration" table lists the same names, defaults and meanings; keep the two
+ * together. Each value is read once, when first asked for, so a property set
+ * after start-up is seen only by a pool or channel made after it.
+ *
+ * <p>A malformed value is an {@link IllegalArgumentException} naming the property,
+ * never a silent default.
+ */
+public final class Config {
+    private Config() {}
+
+    /** {@code ringloom.native}: {@code ffm} (default) or {@code jnr}, the native backend. */
+    public static final String NATIVE = "ringloom.native";
+    /** {@code ringloom.fallback}: {@code true} forces plain syscalls and plain virtual threads. */
+    public static final String FALLBACK = "ringloom.fallback";
+    /** {@code ringloom.carriers}: carriers per pool; default the available processors. */
+    public static final String CARRIERS = "ringloom.carriers";
+    /** {@code ringloom.ring.mode}: {@code COOP} (default), {@code DEFER} or {@code NONE}. */
+    public static final String RING_MODE = "ringloom.ring.mode";
+    /** {@code ringloom.ring.entries}: SQ entries per carrier ring; default 256. */
+    public static final String RING_ENTRIES = "ringloom.ring.entries";
+    /** {@code ringloom.submit.batch}: threads a carrier runs before it must enter the kernel; default 4. */
+    public static final String SUBMIT_BATCH = "ringloom.submit.batch";
+    /** {@code ringloom.files.nowait}: {@code false} turns off the {@code preadv2(RWF_NOWAIT)} try before the ring. */
+    public static final String FILES_NOWAIT = "ringloom.files.nowait";
+    /** {@code ringloom.copy.parallelism}: chunks of one large file in flight in a copy; default 8. */
+    public static final String COPY_PARALLELISM = "ringloom.copy.parallelism";
+
+    /** The native backend's name: "ffm" or "jnr". */
+    public static String nativeBackend() {
+        String v = System.getProperty(NATIVE, "ffm").trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("ffm") && !v.equals("jnr")) {
+            throw new IllegalArgumentException(NATIVE + " must be ffm or jnr, not '" + v + "'");
+        }
+        return v;
+    }
+
+    public static boolean forcedFallback() {
+        return Boolean.getBoolean(FALLBACK);
+    }
+
+    public static int carriers() {
+        return positiveInt(CARRIERS, Runtime.getRuntime().availableProcessors());
+    }
+
+    public static RingMode ringMode() {
+        return RingMode.fromProperty(System.getProperty(RING_MODE, "COOP"));
+    }
+
+    public static int ringEntries() {
+        return positiveInt(RING_ENTRIES, 256);
+    }
+
+    public static int submitBatch() {
+        return positiveInt(SUBMIT_BATCH, 4);
+    }
+
+    public static boolean filesNowait() {
+        return !"false".equalsIgnoreCase(System.getProperty(FILES_NOWAIT, "true").trim());
+    }
+
+    public static int copyParallelism() {
+        return positiveInt(COPY_PARALLELISM, 8);
+    }
+
+    private static int positiveInt(String name, int defaultValue) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) return defaultValue;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below with the property's name
+        }
+        throw new IllegalArgumentException(name + " must be a positive integer, not '" + v + "'");
+    }
+}
