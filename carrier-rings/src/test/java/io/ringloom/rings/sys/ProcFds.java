@@ -12,6 +12,9 @@ import java.util.TreeMap;
  * are not ours and are left out, and so is the directory fd of the listing
  * itself. So are epoll fds: Ringloom uses none, and the JDK's socket poller
  * (started once per JVM when the first pool starts) holds several for good.
+ * So are {@code /dev/random} and {@code /dev/urandom}: the JDK's NativePRNG opens
+ * them on the first {@code SecureRandom} (a temporary file's name, for one) and
+ * keeps them for the JVM's life.
  */
 public final class ProcFds {
     private ProcFds() {}
@@ -29,7 +32,8 @@ public final class ProcFds {
                 }
                 if (target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith("/lib/modules")
                         || target.endsWith(".so") || (target.startsWith("/proc/") && target.endsWith("/fd"))
-                        || target.equals("anon_inode:[eventpoll]")) {
+                        || target.equals("anon_inode:[eventpoll]")
+                        || target.equals("/dev/random") || target.equals("/dev/urandom")) {
                     continue;
                 }
                 fds.put(Integer.parseInt(p.getFileName().toString()), target);
