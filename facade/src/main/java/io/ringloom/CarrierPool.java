@@ -1,8 +1,8 @@
 package io.ringloom;
 
+import io.ringloom.rings.Config;
 import io.ringloom.rings.RingMode;
 import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.rings.carrier.CarrierStats;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -39,8 +39,8 @@ public final class CarrierPool implements AutoCloseable {
     private CarrierPool(Builder b) {
         CarrierScheduler s = null;
         String why = CarrierScheduler.unavailableReason();
-        if (why == null && Boolean.getBoolean("ringloom.fallback")) {
-            why = "fallback forced by -Dringloom.fallback=true";
+        if (why == null && Config.forcedFallback()) {
+            why = "fallback forced by -D" + Config.FALLBACK + "=true";
         }
         if (why == null) {
             try {
@@ -62,8 +62,9 @@ public final class CarrierPool implements AutoCloseable {
 
     /**
      * A pool with the defaults, overridden by the system properties
-     * {@code ringloom.carriers} (count) and {@code ringloom.ring.mode}
-     * ({@code COOP}, {@code DEFER}, {@code NONE}).
+     * {@code ringloom.carriers} (count), {@code ringloom.ring.mode}
+     * ({@code COOP}, {@code DEFER}, {@code NONE}) and {@code ringloom.ring.entries}
+     * (the README's "Configuration" table lists them all).
      */
     public static CarrierPool open() {
         return builder().build();
@@ -108,7 +109,11 @@ public final class CarrierPool implements AutoCloseable {
 
     /** Per-carrier counters; empty in fallback mode. */
     public List<CarrierStats> stats() {
-        return scheduler == null ? List.of() : scheduler.stats();
+        if (scheduler == null) return List.of();
+        return scheduler.stats().stream()
+                .map(s -> new CarrierStats(s.carrier(), s.threadsRun(), s.sqesSubmitted(), s.enters(), s.sleeps(),
+                        s.wakeupsReceived(), s.cqesReaped(), s.overflows(), s.steals(), s.inFlight()))
+                .toList();
     }
 
     /** Carriers that died with an exception; empty when all are healthy. */
@@ -116,8 +121,8 @@ public final class CarrierPool implements AutoCloseable {
         return scheduler == null ? List.of() : scheduler.carrierFailures();
     }
 
-    /** The scheduler behind this pool, for the facade's channels; null in fallback mode. */
-    public CarrierScheduler scheduler() {
+    /** The scheduler behind this pool, null in fallback mode; for tests (channels find theirs from the carrier). */
+    CarrierScheduler scheduler() {
         return scheduler;
     }
 
@@ -140,9 +145,9 @@ public final class CarrierPool implements AutoCloseable {
     }
 
     public static final class Builder {
-        private int carriers = Integer.getInteger("ringloom.carriers", Runtime.getRuntime().availableProcessors());
-        private int ringEntries = 256;
-        private Mode mode = Mode.valueOf(RingMode.fromProperty(System.getProperty("ringloom.ring.mode", "COOP")).name());
+        private int carriers = Config.carriers();
+        private int ringEntries = Config.ringEntries();
+        private Mode mode = Mode.valueOf(Config.ringMode().name());
         private Duration closeGrace = Duration.ofSeconds(10);
         private String name = "ringloom";
 

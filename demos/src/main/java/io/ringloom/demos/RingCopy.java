@@ -2,7 +2,7 @@ package io.ringloom.demos;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.RingFiles;
-import io.ringloom.rings.carrier.CarrierStats;
+import io.ringloom.CarrierStats;
 
 import java.io.IOException;
 import java.io.PrintStream;

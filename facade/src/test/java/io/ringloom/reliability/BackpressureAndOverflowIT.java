@@ -3,7 +3,7 @@ package io.ringloom.reliability;
 import io.ringloom.CarrierPool;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.rings.carrier.CarrierStats;
+import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import io.ringloom.rings.sys.SysCalls;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class BackpressureAndOverflowIT {
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         try (CarrierPool pool = CarrierPool.builder().carriers(2).ringEntries(32).name("backpressure").build()) {
             assertFalse(pool.isFallback(), pool.fallbackReason());
-            CarrierScheduler s = pool.scheduler();
+            CarrierScheduler s = io.ringloom.PoolInternals.scheduler(pool);
             List<Thread> all = new ArrayList<>(threads);
             for (int i = 0; i < threads; i++) {
                 all.add(pool.startVirtualThread(() -> {
@@ -80,7 +80,7 @@ class BackpressureAndOverflowIT {
             long overflows;
             try (CarrierPool pool = CarrierPool.builder().carriers(2).ringEntries(32).name("overflow").build()) {
                 assertFalse(pool.isFallback(), pool.fallbackReason());
-                CarrierScheduler s = pool.scheduler();
+                CarrierScheduler s = io.ringloom.PoolInternals.scheduler(pool);
                 List<Thread> readers = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     int id = i;

@@ -4,7 +4,7 @@ import io.ringloom.CarrierPool;
 import io.ringloom.RingFiles;
 import io.ringloom.net.RingServerSocket;
 import io.ringloom.net.RingSocket;
-import io.ringloom.rings.carrier.CarrierStats;
+import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

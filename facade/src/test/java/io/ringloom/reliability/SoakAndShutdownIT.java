@@ -2,7 +2,7 @@ package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.rings.carrier.CarrierPoolClosedException;
-import io.ringloom.rings.carrier.CarrierStats;
+import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
