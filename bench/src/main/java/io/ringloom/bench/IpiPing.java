@@ -78,7 +78,6 @@ public final class IpiPing {
         try (CarrierPool pool = CarrierPool.builder().carriers(1).mode(mode).name("bench").build();
              Arena arena = Arena.ofShared()) {
             if (pool.isFallback()) throw new IllegalStateException("pool in fallback mode: " + pool.fallbackReason());
-            CarrierScheduler scheduler = pool.scheduler();
             Affinity.pinThreadsNamed("ringloom-carri", 0);
             List<Thread> servers = new ArrayList<>();
             List<Thread> peers = new ArrayList<>();
@@ -89,6 +88,7 @@ public final class IpiPing {
                 replies.add(rep);
                 MemorySegment buf = arena.allocate(1);
                 servers.add(pool.startVirtualThread(() -> {
+                    CarrierScheduler scheduler = CarrierScheduler.current();   // this pool's: the thread runs on it
                     try {
                         while (scheduler.submitAndAwait(Request.read(req[0], buf, -1)) == 1) {
                             long end = System.nanoTime() + workMicros * 1_000L;
