@@ -1,0 +1,15 @@
+/**
+ * Ringloom's kernel binding and carrier scheduler. Only the facade
+ * ({@code io.ringloom}) sees its packages; applications use the facade.
+ * On the module path it needs {@code --enable-native-access=io.ringloom.rings}
+ * and {@code --add-opens java.base/java.lang=io.ringloom.rings} (the README's
+ * "JVM flags" lists them).
+ */
+module io.ringloom.rings {
+    requires org.jnrproject.ffi;
+
+    exports io.ringloom.rings to io.ringloom;
+    exports io.ringloom.rings.carrier to io.ringloom;
+    exports io.ringloom.rings.layout to io.ringloom;
+    exports io.ringloom.rings.sys to io.ringloom;
+}
