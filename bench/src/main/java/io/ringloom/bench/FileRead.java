@@ -31,7 +31,11 @@ import java.util.regex.Pattern;
  * cold (page cache dropped with posix_fadvise(DONTNEED) before each run, 256
  * readers), cached (64 readers), and the same file on tmpfs (64 readers).
  *
- * <p>Arguments: {@code [--seconds S] [--dir DIR] [--tmpfs DIR] [--size-mib N]}.
+ * <p>With {@code --unmodified} it runs instead {@link FileReadApp}, the same
+ * workload written only against JDK APIs, in child JVMs with and without the
+ * options {@code ./ringloom jvm-flags} prints (cold and cached).
+ *
+ * <p>Arguments: {@code [--unmodified] [--seconds S] [--dir DIR] [--tmpfs DIR] [--size-mib N]}.
  */
 public final class FileRead {
     private FileRead() {}
@@ -45,18 +49,24 @@ public final class FileRead {
         Path dir = Path.of("target/bench-data");
         Path tmpfs = Path.of("/dev/shm/ringloom-bench");
         long sizeMiB = 1024;
+        boolean unmodified = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--unmodified" -> unmodified = true;
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--tmpfs" -> tmpfs = Path.of(args[++i]);
                 case "--size-mib" -> sizeMiB = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --seconds S --dir DIR --tmpfs DIR --size-mib N)");
+                        + " (known: --unmodified --seconds S --dir DIR --tmpfs DIR --size-mib N)");
             }
         }
         long size = sizeMiB << 20;
         Path disk = prepare(dir.resolve("file-read.bin"), size);
+        if (unmodified) {
+            runUnmodified(disk, sizeMiB, seconds);
+            return;
+        }
         Path shm = prepare(tmpfs.resolve("file-read.bin"), size);
         boolean fio = hasFio();
         System.out.println(Machine.describe());
@@ -170,6 +180,61 @@ public final class FileRead {
         double ops = all.count * 1e9 / elapsed;
         double ipis = (irq[0] - irq0[0]) + (irq[1] - irq0[1]);
         return new Result(name, ops, all.percentile(0.50) / 1e3, all.percentile(0.99) / 1e3, ipis / all.count, peak);
+    }
+
+    // --------------------------------------------------------- unmodified
+
+    private static void runUnmodified(Path file, long sizeMiB, double seconds) throws Exception {
+        List<String> flags = jvmFlags();
+        System.out.println(Machine.describe());
+        System.out.printf(Locale.ROOT, "file-read --unmodified: %s (only JDK APIs: newVirtualThreadPerTaskExecutor, "
+                + "FileChannel.open), 4 KiB random reads of a %d MiB file %s (%s), %.1f s per run, each in a child JVM%n",
+                FileReadApp.class.getSimpleName(), sizeMiB, file, fsType(file), seconds);
+        System.out.println("with the options: " + String.join(" ", flags));
+        System.out.println();
+        System.out.println("| case | JVM options | ops/s | p50 us | p99 us | a reader's carrier |");
+        System.out.println("|---|---|---:|---:|---:|---|");
+        String[][] cases = {{"cold", "256"}, {"cached", "64"}};
+        for (String[] c : cases) {
+            boolean cold = c[0].equals("cold");
+            double[] plain = null, ring = null;
+            for (boolean withFlags : new boolean[] {false, true}) {
+                prepareCache(file, cold);
+                String[] r = runApp(withFlags ? flags : List.of(), file, Integer.parseInt(c[1]), seconds);
+                double[] v = {Double.parseDouble(r[0]), Double.parseDouble(r[1]), Double.parseDouble(r[2])};
+                if (withFlags) ring = v; else plain = v;
+                System.out.printf(Locale.ROOT, "| %s, %s readers | %s | %,.0f | %.1f | %.1f | %s |%n", c[0], c[1],
+                        withFlags ? "`./ringloom jvm-flags`" : "none", v[0], v[1], v[2], r[3]);
+            }
+            System.out.printf(Locale.ROOT, "%s: with the options / without: %.2fx (target %s)%n", c[0], ring[0] / plain[0],
+                    cold ? ">= 3x" : ">= 0.95x");
+        }
+    }
+
+    /** The options {@code ./ringloom jvm-flags} prints, one per element. */
+    private static List<String> jvmFlags() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("./ringloom", "jvm-flags").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor() != 0 || out.isEmpty()) throw new IllegalStateException("./ringloom jvm-flags failed");
+        return List.of(out.split("\\s+"));
+    }
+
+    /** Runs {@link FileReadApp} in a child JVM; its result line's ops, p50, p99 and carrier. */
+    private static String[] runApp(List<String> flags, Path file, int readers, double seconds) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FileReadApp.class.getName(),
+                file.toString(), Integer.toString(readers), Double.toString(seconds)));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(Math.round(seconds) + 60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("FileReadApp did not end");
+        }
+        Matcher m = Pattern.compile("result ops=([0-9.]+) p50us=([0-9.]+) p99us=([0-9.]+) carrier=(\\S+)").matcher(out);
+        if (p.exitValue() != 0 || !m.find()) throw new IllegalStateException("FileReadApp failed: " + out);
+        return new String[] {m.group(1), m.group(2), m.group(3), m.group(4)};
     }
 
     // ---------------------------------------------------------------- fio
