@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.nio.channels.UnresolvedAddressException;
 
 /**
  * {@code struct sockaddr_in} and {@code sockaddr_in6} (netinet/in.h).
@@ -28,12 +29,14 @@ public final class SockAddr {
     public static final int STORAGE_SIZE = 128;
     private static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
+    /** The address family of {@code a}; an unresolved one throws {@link UnresolvedAddressException}, as the JDK's channels do. */
     public static int family(InetSocketAddress a) {
-        return a.getAddress() instanceof Inet6Address ? SysCalls.AF_INET6 : SysCalls.AF_INET;
+        return resolved(a) instanceof Inet6Address ? SysCalls.AF_INET6 : SysCalls.AF_INET;
     }
 
+    /** {@code a} as the kernel takes it; an unresolved one throws {@link UnresolvedAddressException}, as the JDK's channels do. */
     public static MemorySegment encode(Arena arena, InetSocketAddress a) {
-        InetAddress ip = a.getAddress();
+        InetAddress ip = resolved(a);
         if (ip instanceof Inet6Address v6) {
             MemorySegment s = arena.allocate(IN6_SIZE, 8);
             s.set(ValueLayout.JAVA_SHORT, 0, (short) SysCalls.AF_INET6);
@@ -47,6 +50,11 @@ public final class SockAddr {
         s.set(PORT, 2, (short) a.getPort());
         MemorySegment.copy(ip.getAddress(), 0, s, ValueLayout.JAVA_BYTE, 4, 4);
         return s;
+    }
+
+    private static InetAddress resolved(InetSocketAddress a) {
+        if (a.isUnresolved()) throw new UnresolvedAddressException();
+        return a.getAddress();
     }
 
     /** Decodes an AF_INET or AF_INET6 address; null for another family. */
