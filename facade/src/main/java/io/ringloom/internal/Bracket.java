@@ -12,15 +12,17 @@ import java.nio.file.Path;
  * the call, the use given back, {@code end(completed)}
  * (docs/DESIGN.md, "Lifecycle and close"). Outcomes:
  * <pre>
- *   result                          channel   thrown
- *   count, or -1 at EOF             open      none: the result
- *   -1 at EOF                       closed    AsynchronousCloseException (end), as FileChannelImpl
- *   anything                        interrupted: ClosedByInterruptException (end)
- *   cancellation (Errors)           closed    AsynchronousCloseException (end)
- *   -EBADF                          closed    ClosedChannelException
- *   other -errno                              Errors.forFd, naming the call, path and fd
- *   (no use: closed before the call)          AsynchronousCloseException (end)
+ *   result                          channel      thrown
+ *   count, or -1 at EOF             open         none: the result
+ *   count                           closed       none: the result
+ *   -1 at EOF                       closed       AsynchronousCloseException (end), as FileChannelImpl
+ *   anything                        interrupted  ClosedByInterruptException (end)
+ *   cancellation (Errors)           closed       AsynchronousCloseException (end)
+ *   (no use: closed before the call)             AsynchronousCloseException (end)
+ *   other -errno                    open         file: Errors.forFdResult; socket: Errors.forSocketResult
+ *   other -errno                    closed       AsynchronousCloseException (end replaces what the rules threw)
  * </pre>
+ * A transfer returns -1 at EOF, so a socket's turns its {@code recv}'s 0 into -1.
  * One per channel; the calls pass their arguments rather than capturing
  * them, so a read or write makes no object.
  */
@@ -55,16 +57,33 @@ public final class Bracket {
     private final FdHolder fd;
     /** For messages; null when the channel has no path. */
     private final Path path;
+    /** Socket rules: errors as the JDK's sockets give them, and a transfer's {@code position} is its timeout. */
+    private final boolean socket;
 
-    public Bracket(Ends channel, FdHolder fd, Path path) {
+    private Bracket(Ends channel, FdHolder fd, Path path, boolean socket) {
         this.channel = channel;
         this.fd = fd;
         this.path = path;
+        this.socket = socket;
+    }
+
+    /** The bracket of a file channel on {@code fd}; {@code path} names it in messages. */
+    public static Bracket forFile(Ends channel, FdHolder fd, Path path) {
+        return new Bracket(channel, fd, path, false);
     }
 
     /**
-     * Runs {@code transfer} on {@code buf} at {@code position} inside the
-     * bracket; {@code call} names it in messages.
+     * The bracket of a socket on {@code fd}: a transfer's {@code position}
+     * argument carries the call's timeout in milliseconds (0: none), whose
+     * expiry is a {@code SocketTimeoutException}.
+     */
+    public static Bracket forSocket(Ends channel, FdHolder fd) {
+        return new Bracket(channel, fd, null, true);
+    }
+
+    /**
+     * Runs {@code transfer} on {@code buf} at {@code position} (a socket's:
+     * its timeout) inside the bracket; {@code call} names it in messages.
      *
      * @return the result (a count, -1 at EOF), or 0 when the call was cut short
      *         and {@code end} did not throw (it always does then, unless the
@@ -78,8 +97,10 @@ public final class Bracket {
             if (!fd.acquire()) return 0;
             try {
                 n = transfer.run(buf, position);
-                IOException e = Errors.forFdResult(n, call, fd.fd(), path, channel.isOpen(),
-                        Thread.currentThread().isInterrupted());
+                boolean open = channel.isOpen();
+                boolean interrupted = Thread.currentThread().isInterrupted();
+                IOException e = socket ? Errors.forSocketResult(n, call, position > 0, open, interrupted)
+                        : Errors.forFdResult(n, call, fd.fd(), path, open, interrupted);
                 if (e != null) throw e;
                 completed = n >= 0 || n == -1 && channel.isOpen();
             } finally {

@@ -96,15 +96,18 @@ public final class Errors {
     }
 
     /**
-     * What a socket's {@code call} throws for a negative {@code res}, after
-     * {@code end} found neither a close nor an interrupt: the linked timeout's
-     * {@code -ECANCELED} is a {@link SocketTimeoutException} while the socket
-     * is {@code open} ({@code timeoutArmed}: the call had one), any other
-     * cancellation a {@link ClosedChannelException}.
+     * What a socket's {@code call} throws for the result {@code res} it got
+     * while the socket was {@code open} and the caller {@code interrupted};
+     * null when the result stands (a count, -1 at EOF) or is left to
+     * {@code end} (a cancellation after close, anything once interrupted).
+     * The linked timeout's {@code -ECANCELED} is a {@link SocketTimeoutException}
+     * ({@code timeoutArmed}: the call had one), any other cancellation of a
+     * socket still open a {@link ClosedChannelException}.
      */
-    public static IOException forSocketResult(long res, String call, boolean timeoutArmed, boolean open) {
-        assert res < 0 : res;
-        if (res == -Errno.ECANCELED && timeoutArmed && open) {
+    public static IOException forSocketResult(long res, String call, boolean timeoutArmed, boolean open,
+                                              boolean interrupted) {
+        if (res >= -1 || !open && isCancellation(res) || interrupted) return null;
+        if (res == -Errno.ECANCELED && timeoutArmed) {
             return new SocketTimeoutException(call.equals("connect") ? "Connect timed out" : "Read timed out");
         }
         if (isCancellation(res)) return new ClosedChannelException();

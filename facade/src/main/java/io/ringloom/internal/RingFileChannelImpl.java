@@ -65,7 +65,7 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
         this.writable = writable;
         this.append = append;
         this.file = new FileFd(fdVal, kind, IoDispatcher.nowaitReads(), this::closeDelegate);
-        this.bracket = new Bracket(this, file.holder(), path);
+        this.bracket = Bracket.forFile(this, file.holder(), path);
     }
 
     // ------------------------------------------------------------------ open

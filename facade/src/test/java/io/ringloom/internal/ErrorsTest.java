@@ -132,22 +132,39 @@ class ErrorsTest {
     }
 
     @Test
-    void socketLinkedTimeoutIsSocketTimeoutWhileOpen() {
-        is(SocketTimeoutException.class, Errors.forSocketResult(-Errno.ECANCELED, "read", true, true), "Read timed out");
-        is(SocketTimeoutException.class, Errors.forSocketResult(-Errno.ECANCELED, "connect", true, true), "Connect timed out");
+    void socketResultsThatStand() {
+        for (long res : new long[] {0, 1, 4096, -1}) {
+            assertNull(Errors.forSocketResult(res, "read", true, true, false), "result " + res);
+            assertNull(Errors.forSocketResult(res, "read", false, false, false), "result " + res + " after close");
+        }
     }
 
     @Test
-    void socketCancellationOtherwiseIsClosedChannel() {
-        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.ECANCELED, "read", true, false).getClass());
-        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.ECANCELED, "read", false, true).getClass());
-        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.EINTR, "write", false, true).getClass());
-        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.ERESTARTSYS, "accept", false, true).getClass());
+    void socketLinkedTimeoutIsSocketTimeoutWhileOpen() {
+        is(SocketTimeoutException.class, Errors.forSocketResult(-Errno.ECANCELED, "read", true, true, false), "Read timed out");
+        is(SocketTimeoutException.class, Errors.forSocketResult(-Errno.ECANCELED, "connect", true, true, false), "Connect timed out");
+    }
+
+    @Test
+    void socketCancellationAfterCloseOrInterruptIsLeftToEnd() {
+        for (int e : new int[] {Errno.ECANCELED, Errno.EINTR, Errno.ERESTARTSYS}) {
+            assertNull(Errors.forSocketResult(-e, "read", true, false, false), Errno.name(e));
+            assertNull(Errors.forSocketResult(-e, "read", true, true, true), Errno.name(e) + " interrupted");
+        }
+        assertNull(Errors.forSocketResult(-Errno.ECONNRESET, "read", false, true, true), "anything once interrupted");
+    }
+
+    @Test
+    void socketCancellationWhileOpenWithoutTimeoutIsClosedChannel() {
+        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.ECANCELED, "read", false, true, false).getClass());
+        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.EINTR, "write", true, true, false).getClass());
+        assertSame(ClosedChannelException.class, Errors.forSocketResult(-Errno.ERESTARTSYS, "accept", false, true, false).getClass());
     }
 
     @Test
     void otherSocketResultsFollowTheSocketRules() {
-        is(SocketException.class, Errors.forSocketResult(-Errno.ECONNRESET, "read", true, true), "Connection reset");
+        is(SocketException.class, Errors.forSocketResult(-Errno.ECONNRESET, "read", true, true, false), "Connection reset");
+        is(ConnectException.class, Errors.forSocketResult(-Errno.ECONNREFUSED, "connect", false, false, false), "Connection refused");
     }
 
     @Test
