@@ -7,9 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -66,13 +63,9 @@ class BracketTest {
 
     @BeforeEach
     void open() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fds = a.allocate(8, 4);
-            int r = SYS.pipe2(fds.address(), SysCalls.O_CLOEXEC);
-            if (r < 0) throw new IllegalStateException("pipe2: " + Errno.name(r));
-            writeFd = fds.get(ValueLayout.JAVA_INT, 4);
-            channel = new TestChannel(new FdHolder(fds.get(ValueLayout.JAVA_INT, 0), fdCloses::incrementAndGet));
-        }
+        int[] fds = Pipes.open();
+        writeFd = fds[1];
+        channel = new TestChannel(new FdHolder(fds[0], fdCloses::incrementAndGet));
         file = Bracket.forFile(channel, channel.fd, FILE);
         socket = Bracket.forSocket(channel, channel.fd);
     }

@@ -7,8 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,13 +27,9 @@ class FdHolderTest {
 
     @BeforeEach
     void pipe() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fds = a.allocate(8, 4);
-            int r = SYS.pipe2(fds.address(), SysCalls.O_CLOEXEC);
-            if (r < 0) throw new IllegalStateException("pipe2: " + Errno.name(-r));
-            readFd = fds.get(ValueLayout.JAVA_INT, 0);
-            writeFd = fds.get(ValueLayout.JAVA_INT, 4);
-        }
+        int[] fds = Pipes.open();
+        readFd = fds[0];
+        writeFd = fds[1];
         holder = new FdHolder(readFd, closes::incrementAndGet);
     }
 
@@ -132,12 +126,8 @@ class FdHolderTest {
 
     /** A fresh fd each round (a second pipe's read end), closed by its holder. */
     private static int freshPipeReadEnd() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fds = a.allocate(8, 4);
-            int r = SYS.pipe2(fds.address(), SysCalls.O_CLOEXEC);
-            if (r < 0) throw new IllegalStateException("pipe2: " + Errno.name(-r));
-            SYS.close(fds.get(ValueLayout.JAVA_INT, 4));
-            return fds.get(ValueLayout.JAVA_INT, 0);
-        }
+        int[] fds = Pipes.open();
+        SYS.close(fds[1]);
+        return fds[0];
     }
 }
