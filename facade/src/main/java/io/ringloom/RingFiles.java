@@ -1,11 +1,11 @@
 package io.ringloom;
 
-import io.ringloom.internal.Dispatch;
 import io.ringloom.internal.Errors;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.NativeStrings;
 import io.ringloom.internal.RingFileChannelImpl;
-import io.ringloom.rings.Request;
-import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.internal.SparseChannel;
+import io.ringloom.rings.Config;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
 
@@ -45,11 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RingFiles {
     private RingFiles() {}
 
-    private static final SysCalls SYS = SysCalls.get();
     /** Chunk of a copy; each in-flight chunk has a buffer of this size. */
     private static final int COPY_CHUNK = 1 << 20;
     /** Chunks of one large copy in flight at once. */
-    private static final int COPY_PARALLELISM = Integer.getInteger("ringloom.copy.parallelism", 8);
+    private static final int COPY_PARALLELISM = Config.copyParallelism();
 
     public static FileChannel open(Path path, OpenOption... options) throws IOException {
         return RingFileChannelImpl.open(path, new HashSet<>(Arrays.asList(options)));
@@ -120,22 +119,22 @@ public final class RingFiles {
      * from {@link #open} ({@code SEEK_DATA}), or -1 when only a hole follows.
      */
     public static long nextData(FileChannel channel, long from) throws IOException {
-        return impl(channel).seek(from, true);
+        return sparse(channel).seek(from, true);
     }
 
     /** The offset of the next hole at or after {@code from} ({@code SEEK_HOLE}); the size when none. */
     public static long nextHole(FileChannel channel, long from) throws IOException {
-        long r = impl(channel).seek(from, false);
+        long r = sparse(channel).seek(from, false);
         return r < 0 ? channel.size() : r;
     }
 
     /** Sets the size of a file opened for writing exactly; growing it leaves a hole. */
     public static void setSize(FileChannel channel, long size) throws IOException {
-        impl(channel).setSize(size);
+        sparse(channel).setSize(size);
     }
 
-    private static RingFileChannelImpl impl(FileChannel channel) {
-        if (channel instanceof RingFileChannelImpl r) return r;
+    private static SparseChannel sparse(FileChannel channel) {
+        if (channel instanceof SparseChannel r) return r;
         throw new IllegalArgumentException("not a channel from RingFiles.open: " + channel);
     }
 
@@ -149,16 +148,10 @@ public final class RingFiles {
     public static void delete(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path);
-            int r = unlinkat(cpath, 0);
-            if (r == -Errno.EISDIR) r = unlinkat(cpath, SysCalls.AT_REMOVEDIR);
+            int r = IoDispatcher.unlinkat(cpath, 0);
+            if (r == -Errno.EISDIR) r = IoDispatcher.unlinkat(cpath, SysCalls.AT_REMOVEDIR);
             if (r < 0) throw Errors.forPath(r, "unlinkat", path);
         }
-    }
-
-    private static int unlinkat(MemorySegment cpath, int flags) throws IOException {
-        CarrierScheduler s = Dispatch.scheduler();
-        return s != null ? s.submitAndAwait(Request.unlinkat(Request.AT_FDCWD, cpath, flags))
-                : SYS.unlinkat(SysCalls.AT_FDCWD, cpath.address(), flags);
     }
 
     /** As {@link Files#createDirectories}: every missing parent too; an existing directory is fine. */
@@ -173,9 +166,7 @@ public final class RingFiles {
             Path p = missing.get(i);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment cpath = NativeStrings.path(arena, p);
-                CarrierScheduler s = Dispatch.scheduler();
-                int r = s != null ? s.submitAndAwait(Request.mkdirat(Request.AT_FDCWD, cpath, mode))
-                        : SYS.mkdirat(SysCalls.AT_FDCWD, cpath.address(), mode);
+                int r = IoDispatcher.mkdirat(cpath, mode);
                 if (r == -Errno.EEXIST && Files.isDirectory(p)) continue;
                 if (r < 0) throw r == -Errno.EEXIST ? new FileAlreadyExistsException(p.toString())
                         : Errors.forPath(r, "mkdirat", p);
@@ -240,7 +231,7 @@ public final class RingFiles {
         try (FileChannel in = open(source, StandardOpenOption.READ);
              FileChannel out = open(target, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
             long chunks = (size + COPY_CHUNK - 1) / COPY_CHUNK;
-            int workers = (int) Math.min(chunks, Dispatch.scheduler() == null ? 1 : Math.max(1, COPY_PARALLELISM));
+            int workers = (int) Math.min(chunks, IoDispatcher.scheduler() == null ? 1 : COPY_PARALLELISM);
             AtomicLong next = new AtomicLong();
             IOException[] failure = new IOException[1];
             Runnable worker = () -> {
@@ -268,7 +259,7 @@ public final class RingFiles {
             };
             List<Thread> helpers = new ArrayList<>();
             for (int i = 1; i < workers; i++) {
-                // Started from a pool thread, these inherit its scheduler (DESIGN.md, JDK facts).
+                // Started from a pool thread, these inherit its scheduler (docs/DESIGN.md, "Carrier loop").
                 helpers.add(Thread.ofVirtual().start(worker));
             }
             worker.run();

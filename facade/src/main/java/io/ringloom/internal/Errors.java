@@ -3,6 +3,12 @@ package io.ringloom.internal;
 import io.ringloom.rings.sys.Errno;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,11 +18,29 @@ import java.nio.file.Path;
 
 /**
  * The one place where an errno becomes an exception, as the JDK's
- * {@code UnixException.translateToIOException} does for paths: the same types,
- * messages that name the call, the path or fd, and the errno by name.
+ * {@code UnixException.translateToIOException} does for paths and
+ * {@code sun.nio.ch.Net} for sockets: the same types, the JDK's messages for
+ * sockets, and for files messages that name the call, the path or fd, and the
+ * errno by name. Which results are a close's or an interrupt's cancellation,
+ * left to {@code AbstractInterruptibleChannel.end}, is decided here too
+ * (docs/DESIGN.md, "Lifecycle and close").
  */
 public final class Errors {
     private Errors() {}
+
+    private static final int ENETUNREACH = 101;
+    private static final int EADDRINUSE = 98;
+    private static final int EADDRNOTAVAIL = 99;
+
+    /**
+     * Whether {@code res} is how a request ends when it was cancelled: by a
+     * close's or an interrupt's {@code ASYNC_CANCEL} ({@code -ECANCELED}), a
+     * signal ({@code -EINTR}), or a cancel that caught it in io-wq
+     * ({@code -ERESTARTSYS}).
+     */
+    public static boolean isCancellation(long res) {
+        return res == -Errno.ECANCELED || res == -Errno.EINTR || res == -Errno.ERESTARTSYS;
+    }
 
     /** An errno from an operation on {@code path} (open, unlink, mkdir, stat). */
     public static IOException forPath(int errno, String call, Path path) {
@@ -38,6 +62,56 @@ public final class Errors {
         int e = Math.abs(errno);
         String where = path == null ? "fd " + fd : path + " (fd " + fd + ")";
         return new IOException(call + " " + where + ": " + describe(e));
+    }
+
+    /**
+     * What a file channel's call throws for the result {@code res} it got
+     * while the channel was {@code open} and the caller {@code interrupted};
+     * null when the result stands: a count, -1 at EOF, or an outcome that
+     * {@code end} reports (a cancellation after close, anything once
+     * interrupted). EBADF after close is a {@link ClosedChannelException}.
+     */
+    public static IOException forFdResult(long res, String call, int fd, Path path, boolean open, boolean interrupted) {
+        if (res >= -1 || !open && isCancellation(res) || interrupted) return null;
+        if (res == -Errno.EBADF && !open) return new ClosedChannelException();
+        return forFd((int) res, call, fd, path);
+    }
+
+    /** errno to the exceptions the JDK's sockets throw, with the JDK's messages. */
+    public static IOException forSocket(int errno, String call) {
+        int e = Math.abs(errno);
+        return switch (e) {
+            case Errno.ECONNREFUSED -> new ConnectException("Connection refused");
+            case Errno.ETIMEDOUT -> call.equals("connect") ? new ConnectException("Connection timed out")
+                    : new SocketException("Connection timed out");
+            case Errno.EHOSTUNREACH, ENETUNREACH -> new NoRouteToHostException("No route to host");
+            case Errno.ECONNRESET -> new SocketException("Connection reset");
+            case Errno.EPIPE -> new SocketException("Broken pipe");
+            case EADDRINUSE -> new BindException("Address already in use");
+            case EADDRNOTAVAIL -> new BindException("Cannot assign requested address");
+            case Errno.EACCES -> call.equals("bind") ? new BindException("Permission denied")
+                    : new SocketException("Permission denied");
+            default -> new SocketException(call + ": " + describe(e));
+        };
+    }
+
+    /**
+     * What a socket's {@code call} throws for the result {@code res} it got
+     * while the socket was {@code open} and the caller {@code interrupted};
+     * null when the result stands (a count, -1 at EOF) or is left to
+     * {@code end} (a cancellation after close, anything once interrupted).
+     * The linked timeout's {@code -ECANCELED} is a {@link SocketTimeoutException}
+     * ({@code timeoutArmed}: the call had one), any other cancellation of a
+     * socket still open a {@link ClosedChannelException}.
+     */
+    public static IOException forSocketResult(long res, String call, boolean timeoutArmed, boolean open,
+                                              boolean interrupted) {
+        if (res >= -1 || !open && isCancellation(res) || interrupted) return null;
+        if (res == -Errno.ECANCELED && timeoutArmed) {
+            return new SocketTimeoutException(call.equals("connect") ? "Connect timed out" : "Read timed out");
+        }
+        if (isCancellation(res)) return new ClosedChannelException();
+        return forSocket((int) res, call);
     }
 
     /** "Is a directory (EISDIR)": the C library's text, then the symbolic name. */

@@ -56,18 +56,28 @@ public final class FdHolder {
     }
 
     /**
-     * One request on the fd through {@code s}'s ring, under a use taken with
-     * {@link #acquire}; {@code linkedTimeout} may be null. The scheduler is
-     * recorded before the SQE is pushed, and the carrier cancels the request
-     * if a close got in first (see {@link CarrierScheduler#submitAndAwait(Request, Request, java.util.function.BooleanSupplier)}).
+     * Records that {@code s}'s rings may hold requests on the fd, before the
+     * first is pushed: {@link #close} cancels in every ring recorded here.
      */
-    public int submit(CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
+    void usedBy(CarrierScheduler s) {
         schedulersUsed.add(s);
-        return s.submitAndAwait(request, linkedTimeout, closing);
     }
 
+    /** {@link #isClosing} as the carrier asks it once a request's SQE is in its ring. */
+    java.util.function.BooleanSupplier closingCheck() {
+        return closing;
+    }
+
+    /** @deprecated {@link IoDispatcher} makes the ring requests; this goes once the sockets call it. */
+    @Deprecated
+    public int submit(CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
+        return IoDispatcher.submit(this, s, request, linkedTimeout);
+    }
+
+    /** @deprecated as {@link #submit(CarrierScheduler, Request, Request)}. */
+    @Deprecated
     public int submit(CarrierScheduler s, Request request) throws IOException {
-        return submit(s, request, null);
+        return IoDispatcher.submit(this, s, request, null);
     }
 
     /** True once {@link #close} was called. */

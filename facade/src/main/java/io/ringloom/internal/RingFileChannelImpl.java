@@ -1,18 +1,13 @@
 package io.ringloom.internal;
 
-import io.ringloom.rings.Request;
-import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.rings.layout.Stat;
-import io.ringloom.rings.sys.Errno;
-import io.ringloom.rings.sys.IoUring;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -32,53 +27,45 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link FileChannel} whose blocking calls go through the ring of the
- * carrier the caller runs on ({@link Dispatch}); off the pool they are plain
- * syscalls. Semantics follow {@code sun.nio.ch.FileChannelImpl}: relative
- * calls use the fd's own offset (serialised by {@link #positionLock}),
- * interrupt closes the channel and throws {@code ClosedByInterruptException},
- * a close while a call is blocked ends that call with
- * {@code AsynchronousCloseException}.
+ * A {@link FileChannel} whose blocking calls go through {@link IoDispatcher}:
+ * the ring of the carrier the caller runs on, plain syscalls off the pool.
+ * Semantics follow {@code sun.nio.ch.FileChannelImpl}: relative calls use the
+ * fd's own offset (serialised by {@link #positionLock}), interrupt closes the
+ * channel and throws {@code ClosedByInterruptException}, a close while a call
+ * is blocked ends that call with {@code AsynchronousCloseException}; every
+ * blocking call runs in the channel's {@link Bracket}.
  *
- * <p>fd lifetime: every call that hands {@link #fdVal} to the kernel holds a
- * use ({@link FdHolder}); the fd is closed by whoever drops the count to
- * zero after the channel closed, so it is never closed, and its number never
- * reused, while a request on it is in flight.
+ * <p>fd lifetime: every call that hands the fd to the kernel holds a use of
+ * it ({@link FdHolder}); the fd is closed by whoever drops the count to zero
+ * after the channel closed, so it is never closed, and its number never
+ * reused, while a request on it is in flight (docs/DESIGN.md, "fd lifetime").
  */
-public final class RingFileChannelImpl extends FileChannel {
-    private static final SysCalls SYS = SysCalls.get();
-    /** Try preadv2(RWF_NOWAIT) before the ring: a cached read then costs one syscall and no park. */
-    private static final boolean NOWAIT_READS = !"false".equals(System.getProperty("ringloom.files.nowait"));
-    private static final int MAX_RW = 0x7ffff000;   // Linux caps one read/write at this (MAX_RW_COUNT)
-
-    private final int fdVal;
+public final class RingFileChannelImpl extends FileChannel implements SparseChannel, Bracket.Ends {
     private final Path path;                  // for messages and delegated map/lock
     private final boolean readable;
     private final boolean writable;
     private final boolean append;
-    private final boolean regular;            // a regular file: reads never block for long
-    private final boolean memoryFs;           // tmpfs/ramfs: I/O never waits for a device; plain syscalls
+    /** The fd and how its I/O is routed; its holder closes it once the last call on it returned. */
+    private final FileFd file;
+    /** begin, a use of the fd, end: around every blocking call. */
+    private final Bracket bracket;
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
-    /** Holds fdVal for calls in flight; closes it once the last of them returned (see FdHolder). */
-    private final FdHolder fd;
     /** Guards the delegate. */
     private final Object delegateLock = new Object();
-    /** Disabled after the kernel refuses RWF_NOWAIT on this file. */
-    private volatile boolean nowait = NOWAIT_READS;
     /** The JDK channel on the same file for map and lock; created on first use, guarded by delegateLock. */
     private FileChannel delegate;
+    /** The transfers of read and write, made once: a call passes its buffer and position to them. */
+    private final Bracket.Transfer readTransfer = this::readInto;
+    private final Bracket.Transfer writeTransfer = this::writeFrom;
 
-    private RingFileChannelImpl(int fdVal, Path path, boolean readable, boolean writable, boolean append,
-                                boolean regular, boolean memoryFs) {
-        this.fdVal = fdVal;
+    private RingFileChannelImpl(int fdVal, int kind, Path path, boolean readable, boolean writable, boolean append) {
         this.path = path;
         this.readable = readable;
         this.writable = writable;
         this.append = append;
-        this.regular = regular;
-        this.memoryFs = memoryFs;
-        this.fd = new FdHolder(fdVal, this::closeDelegate);
+        this.file = new FileFd(fdVal, kind, IoDispatcher.nowaitReads(), this::closeDelegate);
+        this.bracket = Bracket.forFile(this, file.holder(), path);
     }
 
     // ------------------------------------------------------------------ open
@@ -123,25 +110,21 @@ public final class RingFileChannelImpl extends FileChannel {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path);
-            CarrierScheduler s = Dispatch.scheduler();
-            fd = s != null ? s.submitAndAwait(Request.openat(Request.AT_FDCWD, cpath, flags, mode))
-                    : SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
+            fd = IoDispatcher.openat(cpath, flags, mode);
             if (fd < 0) throw Errors.forPath(fd, "openat", path);
             if (deleteOnClose) {
                 // As the JDK does: unlink at once; the open fd keeps the file alive until close.
-                SYS.unlinkat(SysCalls.AT_FDCWD, cpath.address(), 0);
+                IoDispatcher.unlinkat(cpath, 0);
             }
         }
-        boolean isRegular, inMemory;
+        int kind;
         try {
-            long[] modeAndDev = statModeAndDev(fd);
-            isRegular = (modeAndDev[0] & Stat.S_IFMT) == Stat.S_IFREG;
-            inMemory = isRegular && isMemoryFs(fd, modeAndDev[1]);
+            kind = IoDispatcher.fileKind(fd);
         } catch (IOException e) {
-            SYS.close(fd);
+            IoDispatcher.closeUnshared(fd);
             throw e;
         }
-        return new RingFileChannelImpl(fd, path, read, write, append, isRegular, inMemory);
+        return new RingFileChannelImpl(fd, kind, path, read, write, append);
     }
 
     private static int modeOf(FileAttribute<?>[] attrs) {
@@ -164,47 +147,6 @@ public final class RingFileChannelImpl extends FileChannel {
         return mode;
     }
 
-    /** st_mode and st_dev of an open fd. */
-    private static long[] statModeAndDev(int fd) throws IOException {
-        MemorySegment st = Scratch.acquire();
-        try {
-            int r = SYS.fstat(fd, st.address());
-            if (r < 0) throw Errors.forFd(r, "fstat", fd, null);
-            return new long[] {st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET), st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET)};
-        } finally {
-            Scratch.release(st);
-        }
-    }
-
-    /** Filesystem kind by device: a mount does not change type under an open file's st_dev. */
-    private static final java.util.concurrent.ConcurrentHashMap<Long, Boolean> MEMORY_FS_BY_DEV =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * tmpfs and ramfs serve reads and writes from memory: io_uring would punt
-     * them to io-wq workers (DESIGN.md: 45k against 548k IOPS), and RWF_NOWAIT
-     * buys nothing, so they are plain syscalls on the caller's thread.
-     */
-    private static boolean isMemoryFs(int fd, long dev) throws IOException {
-        Boolean known = MEMORY_FS_BY_DEV.get(dev);
-        if (known != null) return known;
-        boolean memory = fsTypeIsMemory(fd);
-        MEMORY_FS_BY_DEV.put(dev, memory);
-        return memory;
-    }
-
-    private static boolean fsTypeIsMemory(int fd) throws IOException {
-        MemorySegment st = Scratch.acquire();
-        try {
-            int r = SYS.fstatfs(fd, st.address());
-            if (r < 0) throw Errors.forFd(r, "fstatfs", fd, null);
-            long type = st.get(ValueLayout.JAVA_LONG, 0);
-            return type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC;
-        } finally {
-            Scratch.release(st);
-        }
-    }
-
     /** After the fd closed: the JDK channel used for map and lock goes too. */
     private void closeDelegate() {
         synchronized (delegateLock) {
@@ -220,106 +162,44 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
-        fd.close();
+        file.holder().close();
     }
 
     private void ensureOpen() throws IOException {
         if (!isOpen()) throw new ClosedChannelException();
     }
 
+    @Override
+    public void beginBlocking() {
+        begin();
+    }
+
+    @Override
+    public void endBlocking(boolean completed) throws AsynchronousCloseException {
+        end(completed);
+    }
+
     // ------------------------------------------------------------ transfers
-
-    /** One read at {@code position} (-1: the fd's offset) into native memory; the kernel's result. */
-    private long rawRead(MemorySegment seg, long position) throws IOException {
-        if (memoryFs) {
-            return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
-                    : SYS.pread(fdVal, seg.address(), seg.byteSize(), position);
-        }
-        if (regular && nowait) {
-            long r = nowaitRead(seg, position);
-            if (r != -Errno.EAGAIN) {
-                if (r != -Errno.EOPNOTSUPP && r != -Errno.EINVAL) return r;
-                nowait = false;
-            }
-        }
-        CarrierScheduler s = Dispatch.scheduler();
-        if (s != null) {
-            return fd.submit(s, Request.read(fdVal, seg, position));
-        }
-        return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
-                : SYS.pread(fdVal, seg.address(), seg.byteSize(), position);
-    }
-
-    /**
-     * {@code preadv2(RWF_NOWAIT)}: data already in the page cache, without
-     * blocking the carrier. The iovec is taken from a pool for this call
-     * alone: a virtual thread can unmount even here (JDK 24+ unmounts one
-     * blocked on a contended monitor, e.g. class loading on a first call), and
-     * memory shared by all threads of a carrier would then be rewritten under
-     * the syscall. Measured before this: reads landing in other threads'
-     * buffers under 10k concurrent readers.
-     */
-    private long nowaitRead(MemorySegment seg, long position) {
-        MemorySegment iov = Scratch.acquire();
-        try {
-            iov.set(ValueLayout.JAVA_LONG, 0, seg.address());
-            iov.set(ValueLayout.JAVA_LONG, 8, seg.byteSize());
-            return SYS.preadv2(fdVal, iov.address(), 1, position, SysCalls.RWF_NOWAIT);
-        } finally {
-            Scratch.release(iov);
-        }
-    }
-
-    private long rawWrite(MemorySegment seg, long position) throws IOException {
-        CarrierScheduler s = memoryFs ? null : Dispatch.scheduler();
-        if (s != null) {
-            return fd.submit(s, Request.write(fdVal, seg, position));
-        }
-        return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
-                : SYS.pwrite(fdVal, seg.address(), seg.byteSize(), position);
-    }
 
     /**
      * Reads into {@code dst} from {@code position} (-1: the fd's offset).
-     * A regular file is read until {@code dst} is full or EOF, in chunks for
-     * heap buffers; anything else gets one read, as the JDK does.
+     * A regular file is read until {@code dst} is full or EOF, chunk by chunk
+     * for heap buffers; anything else gets one read, as the JDK does.
      *
-     * @return bytes read, or -1 at EOF before any byte
+     * @return bytes read, or -1 at EOF before any byte, or {@code -errno}
      */
     private long readInto(ByteBuffer dst, long position) throws IOException {
-        int rem = dst.remaining();
-        if (rem == 0) return 0;
+        if (!dst.hasRemaining()) return 0;
         long total = 0;
         long pos = position;
         while (dst.hasRemaining()) {
-            int want = Math.min(dst.remaining(), MAX_RW);
-            long n;
-            if (dst.isDirect()) {
-                MemorySegment seg = MemorySegment.ofBuffer(dst).asSlice(0, want);
-                n = rawRead(seg, pos);
-                if (n > 0) dst.position(dst.position() + (int) n);
-            } else {
-                want = Math.min(want, Staging.CHUNK);
-                MemorySegment chunk = Staging.acquire(want);
-                try {
-                    MemorySegment seg = chunk.asSlice(0, want);
-                    n = rawRead(seg, pos);
-                    if (n > 0) {
-                        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, dst.array(),
-                                dst.arrayOffset() + dst.position(), (int) n);
-                        dst.position(dst.position() + (int) n);
-                    }
-                } finally {
-                    Staging.release(chunk);   // after the CQE: submitAndAwait returned
-                }
-            }
-            if (n < 0) {
-                return total > 0 ? total : n;
-            }
+            int want = IoDispatcher.transferSize(dst);
+            long n = IoDispatcher.readStaged(IoDispatcher::read, file, dst, pos);
+            if (n < 0) return total > 0 ? total : n;
             if (n == 0) return total == 0 ? -1 : total;
             total += n;
             if (pos >= 0) pos += n;
-            if (!regular || n < want) break;
+            if (!file.regular() || n < want) break;
         }
         return total;
     }
@@ -329,70 +209,19 @@ public final class RingFileChannelImpl extends FileChannel {
         long total = 0;
         long pos = position;
         while (src.hasRemaining()) {
-            int want = Math.min(src.remaining(), MAX_RW);
-            long n;
-            if (src.isDirect()) {
-                n = rawWrite(MemorySegment.ofBuffer(src).asSlice(0, want), pos);
-            } else {
-                want = Math.min(want, Staging.CHUNK);
-                MemorySegment chunk = Staging.acquire(want);
-                try {
-                    MemorySegment seg = chunk.asSlice(0, want);
-                    seg.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, want));   // works for a read-only buffer too
-                    n = rawWrite(seg, pos);
-                } finally {
-                    Staging.release(chunk);
-                }
-            }
+            int want = IoDispatcher.transferSize(src);
+            long n = IoDispatcher.writeStaged(IoDispatcher::write, file, src, pos);
             if (n < 0) {
                 if (total > 0) break;
                 return n;
             }
-            src.position(src.position() + (int) n);
             total += n;
             if (pos >= 0) pos += n;
             // A ring write to a FIFO ends short once the pipe is full, where the JDK's
             // blocking write(2) waits to take it all: keep writing, as write(2) would.
-            if (regular ? n < want : n == 0) break;
+            if (file.regular() ? n < want : n == 0) break;
         }
         return total;
-    }
-
-    private static boolean isCancellation(long res) {
-        return res == -Errno.ECANCELED || res == -Errno.EINTR;
-    }
-
-    /** The result of a call, or its exception; cancellations are left to end(). */
-    private long check(long res, String call) throws IOException {
-        if (res >= -1 || !isOpen() && isCancellation(res) || Thread.currentThread().isInterrupted()) {
-            return res;
-        }
-        if (res == -Errno.EBADF && !isOpen()) throw new ClosedChannelException();
-        throw Errors.forFd((int) res, call, fdVal, path);
-    }
-
-    private interface Call {
-        long run() throws IOException;
-    }
-
-    /** begin / use the fd / end, the way every blocking call of an InterruptibleChannel must. */
-    private long blocking(String name, Call call) throws IOException {
-        long n = 0;
-        boolean completed = false;
-        begin();
-        try {
-            if (!fd.acquire()) return 0;
-            try {
-                n = check(call.run(), name);
-                // as FileChannelImpl: EOF found after a concurrent close is an asynchronous close
-                completed = n >= 0 || n == -1 && isOpen();
-            } finally {
-                fd.release();
-            }
-        } finally {
-            end(completed);
-        }
-        return n;
     }
 
     // ------------------------------------------------------------- reads
@@ -405,7 +234,7 @@ public final class RingFileChannelImpl extends FileChannel {
         if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
         positionLock.lock();
         try {
-            long n = blocking("read", () -> readInto(dst, -1));
+            long n = bracket.run("read", readTransfer, dst, -1);
             return normalize(n);
         } finally {
             positionLock.unlock();
@@ -419,7 +248,7 @@ public final class RingFileChannelImpl extends FileChannel {
         ensureOpen();
         if (!readable) throw new NonReadableChannelException();
         if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
-        long n = blocking("pread", () -> readInto(dst, position));
+        long n = bracket.run("pread", readTransfer, dst, position);
         return normalize(n);
     }
 
@@ -435,7 +264,7 @@ public final class RingFileChannelImpl extends FileChannel {
         }
         positionLock.lock();
         try {
-            return blocking("readv", () -> eachBuffer(dsts, offset, length, b -> readInto(b, -1)));
+            return bracket.run("readv", () -> eachBuffer(dsts, offset, length, b -> readInto(b, -1)));
         } finally {
             positionLock.unlock();
         }
@@ -450,7 +279,7 @@ public final class RingFileChannelImpl extends FileChannel {
         Objects.requireNonNull(src);
         positionLock.lock();
         try {
-            return normalize(blocking("write", () -> writeFrom(src, -1)));
+            return normalize(bracket.run("write", writeTransfer, src, -1));
         } finally {
             positionLock.unlock();
         }
@@ -462,7 +291,7 @@ public final class RingFileChannelImpl extends FileChannel {
         if (position < 0) throw new IllegalArgumentException("Negative position");
         ensureOpen();
         if (!writable) throw new NonWritableChannelException();
-        return normalize(blocking("pwrite", () -> writeFrom(src, position)));
+        return normalize(bracket.run("pwrite", writeTransfer, src, position));
     }
 
     @Override
@@ -473,7 +302,7 @@ public final class RingFileChannelImpl extends FileChannel {
         for (int i = offset; i < offset + length; i++) Objects.requireNonNull(srcs[i]);
         positionLock.lock();
         try {
-            return Math.max(0, blocking("writev", () -> eachBuffer(srcs, offset, length, b -> writeFrom(b, -1))));
+            return Math.max(0, bracket.run("writev", () -> eachBuffer(srcs, offset, length, b -> writeFrom(b, -1))));
         } finally {
             positionLock.unlock();
         }
@@ -513,7 +342,7 @@ public final class RingFileChannelImpl extends FileChannel {
         ensureOpen();
         positionLock.lock();
         try {
-            return Math.max(0, blocking("lseek", () -> append ? sizeOf() : SYS.lseek(fdVal, 0, SysCalls.SEEK_CUR)));
+            return Math.max(0, bracket.run("lseek", () -> append ? IoDispatcher.size(file) : IoDispatcher.seek(file, 0, SysCalls.SEEK_CUR)));
         } finally {
             positionLock.unlock();
         }
@@ -525,8 +354,8 @@ public final class RingFileChannelImpl extends FileChannel {
         if (newPosition < 0) throw new IllegalArgumentException();
         positionLock.lock();
         try {
-            blocking("lseek", () -> {
-                long r = SYS.lseek(fdVal, newPosition, SysCalls.SEEK_SET);
+            bracket.run("lseek", () -> {
+                long r = IoDispatcher.seek(file, newPosition, SysCalls.SEEK_SET);
                 return r < 0 ? r : 0;
             });
             return this;
@@ -538,17 +367,7 @@ public final class RingFileChannelImpl extends FileChannel {
     @Override
     public long size() throws IOException {
         ensureOpen();
-        return Math.max(0, blocking("fstat", this::sizeOf));
-    }
-
-    private long sizeOf() {
-        MemorySegment st = Scratch.acquire();
-        try {
-            int r = SYS.fstat(fdVal, st.address());
-            return r < 0 ? r : st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET);
-        } finally {
-            Scratch.release(st);
-        }
+        return Math.max(0, bracket.run("fstat", () -> IoDispatcher.size(file)));
     }
 
     @Override
@@ -558,20 +377,17 @@ public final class RingFileChannelImpl extends FileChannel {
         if (!writable) throw new NonWritableChannelException();
         positionLock.lock();
         try {
-            blocking("ftruncate", () -> {
-                long current = sizeOf();
+            bracket.run("ftruncate", () -> {
+                long current = IoDispatcher.size(file);
                 if (current < 0) return current;
-                long pos = SYS.lseek(fdVal, 0, SysCalls.SEEK_CUR);
+                long pos = IoDispatcher.seek(file, 0, SysCalls.SEEK_CUR);
                 if (pos < 0) return pos;
                 if (size < current) {
-                    CarrierScheduler s = Dispatch.scheduler();
-                    long r = s != null && s.supports(IoUring.IORING_OP_FTRUNCATE)
-                            ? s.submitAndAwait(Request.ftruncate(fdVal, size))
-                            : SYS.ftruncate(fdVal, size);
+                    long r = IoDispatcher.ftruncate(file, size);
                     if (r < 0) return r;
                 }
                 if (pos > size) {
-                    long r = SYS.lseek(fdVal, size, SysCalls.SEEK_SET);
+                    long r = IoDispatcher.seek(file, size, SysCalls.SEEK_SET);
                     if (r < 0) return r;
                 }
                 return 0;
@@ -585,13 +401,7 @@ public final class RingFileChannelImpl extends FileChannel {
     @Override
     public void force(boolean metaData) throws IOException {
         ensureOpen();
-        blocking("fsync", () -> {
-            CarrierScheduler s = Dispatch.scheduler();
-            if (s != null) {
-                return fd.submit(s, Request.fsync(fdVal, !metaData));
-            }
-            return metaData ? SYS.fsync(fdVal) : SYS.fdatasync(fdVal);
-        });
+        bracket.run("fsync", () -> IoDispatcher.fsync(file, metaData));
     }
 
     // --------------------------------------------------------- transfers
@@ -666,28 +476,19 @@ public final class RingFileChannelImpl extends FileChannel {
 
     // ------------------------------------------------ holes and exact sizes
 
-    /**
-     * {@code lseek(SEEK_DATA)} or {@code lseek(SEEK_HOLE)} from {@code from}:
-     * the next data or hole offset, or -1 past the last data (ENXIO).
-     */
+    @Override
     public long seek(long from, boolean data) throws IOException {
         if (from < 0) throw new IllegalArgumentException("Negative position");
         ensureOpen();
-        long r = blocking("lseek", () -> {
-            long x = SYS.lseek(fdVal, from, data ? SysCalls.SEEK_DATA : SysCalls.SEEK_HOLE);
-            return x == -ENXIO ? -1 : x;
-        });
-        return r;
+        return bracket.run("lseek", () -> IoDispatcher.seekDataOrHole(file, from, data));
     }
 
-    private static final int ENXIO = 6;
-
-    /** Sets the file's size exactly, growing (with a hole) or shrinking: {@code ftruncate(2)}. */
+    @Override
     public void setSize(long size) throws IOException {
         ensureOpen();
         if (size < 0) throw new IllegalArgumentException("Negative size");
         if (!writable) throw new NonWritableChannelException();
-        blocking("ftruncate", () -> SYS.ftruncate(fdVal, size));
+        bracket.run("ftruncate", () -> IoDispatcher.ftruncate(file, size));
     }
 
     // -------------------------------------------------- map and lock: the JDK's
@@ -700,7 +501,7 @@ public final class RingFileChannelImpl extends FileChannel {
                 Set<OpenOption> opts = new HashSet<>();
                 if (readable) opts.add(StandardOpenOption.READ);
                 if (writable) opts.add(StandardOpenOption.WRITE);
-                delegate = FileChannel.open(Path.of("/proc/self/fd/" + fdVal), opts);
+                delegate = FileChannel.open(Path.of("/proc/self/fd/" + file.fdVal()), opts);
             }
             return delegate;
         }
@@ -737,6 +538,6 @@ public final class RingFileChannelImpl extends FileChannel {
 
     @Override
     public String toString() {
-        return "RingFileChannel[" + (path == null ? "fd " + fdVal : path) + "]";
+        return "RingFileChannel[" + (path == null ? "fd " + file.fdVal() : path) + "]";
     }
 }

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Direct staging memory for heap buffers and arrays (DESIGN.md decision 5).
+ * Direct staging memory for heap buffers and arrays (docs/DESIGN.md, "Buffers and staging").
  * A chunk is taken for one operation and given back only after that
  * operation's CQE, so the kernel never writes into memory lent to another.
  * Two size classes; the pools keep what they have handed out at peak.

@@ -1,0 +1,119 @@
+package io.ringloom.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.file.Path;
+
+/**
+ * The bracket around every blocking call of a channel, as
+ * {@code InterruptibleChannel} requires and {@code sun.nio.ch.FileChannelImpl}
+ * writes at each call: {@code begin()}, a use of the fd ({@link FdHolder}),
+ * the call, the use given back, {@code end(completed)}
+ * (docs/DESIGN.md, "Lifecycle and close"). Outcomes:
+ * <pre>
+ *   result                          channel      thrown
+ *   count, or -1 at EOF             open         none: the result
+ *   count                           closed       none: the result
+ *   -1 at EOF                       closed       AsynchronousCloseException (end), as FileChannelImpl
+ *   anything                        interrupted  ClosedByInterruptException (end)
+ *   cancellation (Errors)           closed       AsynchronousCloseException (end)
+ *   (no use: closed before the call)             AsynchronousCloseException (end)
+ *   other -errno                    open         file: Errors.forFdResult; socket: Errors.forSocketResult
+ *   other -errno                    closed       AsynchronousCloseException (end replaces what the rules threw)
+ * </pre>
+ * A transfer returns -1 at EOF, so a socket's turns its {@code recv}'s 0 into -1.
+ * One per channel; the calls pass their arguments rather than capturing
+ * them, so a read or write makes no object.
+ */
+public final class Bracket {
+    /**
+     * What the bracket needs of its channel: {@code AbstractInterruptibleChannel}'s
+     * {@code begin} and {@code end}, which are protected, so the channel lends them.
+     */
+    public interface Ends {
+        void beginBlocking();
+
+        void endBlocking(boolean completed) throws AsynchronousCloseException;
+
+        boolean isOpen();
+    }
+
+    /** A transfer on one buffer; the channel makes one of these per kind of call, once. */
+    @FunctionalInterface
+    public interface Transfer {
+        long run(ByteBuffer buf, long position) throws IOException;
+    }
+
+    /** Any other call on the fd. */
+    @FunctionalInterface
+    public interface Call {
+        long run() throws IOException;
+    }
+
+    /** The channel whose begin and end frame each call. */
+    private final Ends channel;
+    /** The channel's fd; every call holds a use of it. */
+    private final FdHolder fd;
+    /** For messages; null when the channel has no path. */
+    private final Path path;
+    /** Socket rules: errors as the JDK's sockets give them, and a transfer's {@code position} is its timeout. */
+    private final boolean socket;
+
+    private Bracket(Ends channel, FdHolder fd, Path path, boolean socket) {
+        this.channel = channel;
+        this.fd = fd;
+        this.path = path;
+        this.socket = socket;
+    }
+
+    /** The bracket of a file channel on {@code fd}; {@code path} names it in messages. */
+    public static Bracket forFile(Ends channel, FdHolder fd, Path path) {
+        return new Bracket(channel, fd, path, false);
+    }
+
+    /**
+     * The bracket of a socket on {@code fd}: a transfer's {@code position}
+     * argument carries the call's timeout in milliseconds (0: none), whose
+     * expiry is a {@code SocketTimeoutException}.
+     */
+    public static Bracket forSocket(Ends channel, FdHolder fd) {
+        return new Bracket(channel, fd, null, true);
+    }
+
+    /**
+     * Runs {@code transfer} on {@code buf} at {@code position} (a socket's:
+     * its timeout) inside the bracket; {@code call} names it in messages.
+     *
+     * @return the result (a count, -1 at EOF), or 0 when the call was cut short
+     *         and {@code end} did not throw (it always does then, unless the
+     *         caller was interrupted too late to matter)
+     */
+    public long run(String call, Transfer transfer, ByteBuffer buf, long position) throws IOException {
+        long n = 0;
+        boolean completed = false;
+        channel.beginBlocking();
+        try {
+            if (!fd.acquire()) return 0;
+            try {
+                n = transfer.run(buf, position);
+                boolean open = channel.isOpen();
+                boolean interrupted = Thread.currentThread().isInterrupted();
+                IOException e = socket ? Errors.forSocketResult(n, call, position > 0, open, interrupted)
+                        : Errors.forFdResult(n, call, fd.fd(), path, open, interrupted);
+                if (e != null) throw e;
+                completed = n >= 0 || n == -1 && channel.isOpen();
+            } finally {
+                fd.release();
+            }
+        } finally {
+            channel.endBlocking(completed);
+        }
+        return n;
+    }
+
+    /** As {@link #run(String, Transfer, ByteBuffer, long)}, for a call on no buffer. */
+    public long run(String call, Call c) throws IOException {
+        return run(call, (buf, position) -> c.run(), null, 0);
+    }
+}

@@ -1,0 +1,470 @@
+package io.ringloom.internal;
+
+import io.ringloom.rings.Config;
+import io.ringloom.rings.Request;
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.layout.KernelTimespec;
+import io.ringloom.rings.layout.Stat;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.IoUring;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes the facade's syscalls: the one place that decides, for the calling
+ * thread, whether a call goes through the ring of the carrier it runs on or
+ * is a plain syscall (off the pool, in fallback mode, or on tmpfs), and that
+ * owns the fast paths tried before the ring: {@code preadv2(RWF_NOWAIT)} for
+ * files, {@code MSG_DONTWAIT} and a no-wait {@code poll} for sockets
+ * (docs/DESIGN.md, "Dispatcher"). Heap buffers and arrays reach the kernel
+ * through {@link Staging} chunks here, direct buffers as they are
+ * (docs/DESIGN.md, "Buffers and staging").
+ *
+ * <p>Methods on an open fd take its {@link FdHolder} (or {@link FileFd}) and
+ * must be called under a use of it ({@link Bracket}, or
+ * {@link FdHolder#acquire}): every ring request on the fd goes through
+ * {@link FdHolder#submit}, so a close cancels it (docs/DESIGN.md, "fd lifetime").
+ * Results are the kernel's: a count or {@code -errno}; {@link Errors} maps them.
+ */
+public final class IoDispatcher {
+    private IoDispatcher() {}
+
+    private static final SysCalls SYS = SysCalls.get();
+    private static final boolean FORCED_FALLBACK = Config.forcedFallback();
+    private static final boolean NOWAIT_READS = Config.filesNowait();
+    /** Linux caps one read or write at this many bytes ({@code MAX_RW_COUNT}, include/linux/fs.h). */
+    public static final int MAX_RW = 0x7ffff000;
+    /** lseek(2): SEEK_DATA or SEEK_HOLE past the last data. */
+    private static final int ENXIO = 6;
+    /** iovec (include/uapi/linux/uio.h): 0 u64 iov_base, 8 u64 iov_len. */
+    private static final long IOV_BASE_OFFSET = 0;
+    private static final long IOV_LEN_OFFSET = 8;
+    /** statfs(2): {@code f_type} is the first field. */
+    private static final long STATFS_TYPE_OFFSET = 0;
+    /** File-system kind by device: a mount does not change type under an open file's st_dev. */
+    private static final ConcurrentHashMap<Long, Boolean> MEMORY_FS_BY_DEV = new ConcurrentHashMap<>();
+
+    // ------------------------------------------------------------------ where
+
+    /** The scheduler whose ring this thread's calls use, or null for plain syscalls. */
+    public static CarrierScheduler scheduler() {
+        return FORCED_FALLBACK ? null : CarrierScheduler.current();
+    }
+
+    /**
+     * As {@link #scheduler()}, for a socket made on {@code home}'s pool:
+     * callers off every pool hand their requests to that pool while it is open.
+     */
+    public static CarrierScheduler scheduler(CarrierScheduler home) {
+        CarrierScheduler s = scheduler();
+        if (s == null && home != null && !home.isClosed() && !FORCED_FALLBACK) s = home;
+        return s;
+    }
+
+    public static boolean forcedFallback() {
+        return FORCED_FALLBACK;
+    }
+
+    /**
+     * One request on {@code fd} through {@code s}'s ring, under a use of it.
+     * The scheduler is recorded before the SQE is pushed, and the carrier
+     * cancels the request if a close got in first (see
+     * {@link CarrierScheduler#submitAndAwait(Request, Request, java.util.function.BooleanSupplier)}).
+     * {@code linkedTimeout} may be null.
+     */
+    static int submit(FdHolder fd, CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
+        fd.usedBy(s);
+        return s.submitAndAwait(request, linkedTimeout, fd.closingCheck());
+    }
+
+    private static int submit(FdHolder fd, CarrierScheduler s, Request request) throws IOException {
+        return submit(fd, s, request, null);
+    }
+
+    // ------------------------------------------------------------------ paths
+
+    public static int openat(MemorySegment cpath, int flags, int mode) throws IOException {
+        CarrierScheduler s = scheduler();
+        return s != null ? s.submitAndAwait(Request.openat(Request.AT_FDCWD, cpath, flags, mode))
+                : SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
+    }
+
+    public static int unlinkat(MemorySegment cpath, int flags) throws IOException {
+        CarrierScheduler s = scheduler();
+        return s != null ? s.submitAndAwait(Request.unlinkat(Request.AT_FDCWD, cpath, flags))
+                : SYS.unlinkat(SysCalls.AT_FDCWD, cpath.address(), flags);
+    }
+
+    public static int mkdirat(MemorySegment cpath, int mode) throws IOException {
+        CarrierScheduler s = scheduler();
+        return s != null ? s.submitAndAwait(Request.mkdirat(Request.AT_FDCWD, cpath, mode))
+                : SYS.mkdirat(SysCalls.AT_FDCWD, cpath.address(), mode);
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * The {@link FileFd} kind bits of a newly opened fd (not yet shared):
+     * whether it is a regular file, and whether on tmpfs or ramfs, which serve
+     * I/O from memory: io_uring would punt it to io-wq workers (45k against
+     * 548k IOPS, docs/DESIGN.md, "Decisions and measurements") and
+     * RWF_NOWAIT buys nothing, so such files get plain syscalls.
+     */
+    public static int fileKind(int fdVal) throws IOException {
+        MemorySegment st = Scratch.acquire();
+        try {
+            int r = SYS.fstat(fdVal, st.address());
+            if (r < 0) throw Errors.forFd(r, "fstat", fdVal, null);
+            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return 0;
+            long dev = st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET);
+            Boolean memory = MEMORY_FS_BY_DEV.get(dev);
+            if (memory == null) {
+                r = SYS.fstatfs(fdVal, st.address());
+                if (r < 0) throw Errors.forFd(r, "fstatfs", fdVal, null);
+                long type = st.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET);
+                memory = type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC;
+                MEMORY_FS_BY_DEV.put(dev, memory);
+            }
+            return FileFd.REGULAR | (memory ? FileFd.MEMORY_FS : 0);
+        } finally {
+            Scratch.release(st);
+        }
+    }
+
+    /** Closes an fd that no other thread has seen yet, so no request on it can be in flight. */
+    public static void closeUnshared(int fdVal) {
+        SYS.close(fdVal);
+    }
+
+    /** Whether reads of files opened from now on try {@code preadv2(RWF_NOWAIT)} first ({@code ringloom.files.nowait}). */
+    public static boolean nowaitReads() {
+        return NOWAIT_READS;
+    }
+
+    /**
+     * One read at {@code position} (-1: the fd's offset) into native memory.
+     * tmpfs/ramfs: a plain syscall. A regular file: {@code preadv2(RWF_NOWAIT)}
+     * first, so a cached read costs one syscall and no park. Then the ring,
+     * or off the pool a plain syscall.
+     */
+    public static long read(FileFd f, MemorySegment seg, long position) throws IOException {
+        int fdVal = f.fdVal();
+        if (f.memoryFs()) return plainRead(fdVal, seg, position);
+        if (f.nowait()) {
+            long r = nowaitRead(fdVal, seg, position);
+            if (r != -Errno.EAGAIN) {
+                if (r != -Errno.EOPNOTSUPP && r != -Errno.EINVAL) return r;
+                f.nowaitRefused();
+            }
+        }
+        CarrierScheduler s = scheduler();
+        return s != null ? submit(f.holder, s, Request.read(fdVal, seg, position)) : plainRead(fdVal, seg, position);
+    }
+
+    private static long plainRead(int fdVal, MemorySegment seg, long position) {
+        return position < 0 ? SYS.read(fdVal, seg.address(), seg.byteSize())
+                : SYS.pread(fdVal, seg.address(), seg.byteSize(), position);
+    }
+
+    /**
+     * {@code preadv2(RWF_NOWAIT)}: data already in the page cache, without
+     * blocking the carrier. The iovec is taken from a pool for this call
+     * alone: a virtual thread can unmount even here (JDK 24+ unmounts one
+     * blocked on a contended monitor, e.g. class loading on a first call), and
+     * memory shared by all threads of a carrier would then be rewritten under
+     * the syscall. Measured before this: reads landing in other threads'
+     * buffers under 10k concurrent readers.
+     */
+    private static long nowaitRead(int fdVal, MemorySegment seg, long position) {
+        MemorySegment iov = Scratch.acquire();
+        try {
+            iov.set(ValueLayout.JAVA_LONG, IOV_BASE_OFFSET, seg.address());
+            iov.set(ValueLayout.JAVA_LONG, IOV_LEN_OFFSET, seg.byteSize());
+            return SYS.preadv2(fdVal, iov.address(), 1, position, SysCalls.RWF_NOWAIT);
+        } finally {
+            Scratch.release(iov);
+        }
+    }
+
+    /** One write at {@code position} (-1: the fd's offset) from native memory. */
+    public static long write(FileFd f, MemorySegment seg, long position) throws IOException {
+        int fdVal = f.fdVal();
+        CarrierScheduler s = f.memoryFs() ? null : scheduler();
+        if (s != null) return submit(f.holder, s, Request.write(fdVal, seg, position));
+        return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
+                : SYS.pwrite(fdVal, seg.address(), seg.byteSize(), position);
+    }
+
+    /** {@code fsync(2)}, or {@code fdatasync(2)} when not {@code metaData}. */
+    public static long fsync(FileFd f, boolean metaData) throws IOException {
+        CarrierScheduler s = scheduler();
+        if (s != null) return submit(f.holder, s, Request.fsync(f.fdVal(), !metaData));
+        return metaData ? SYS.fsync(f.fdVal()) : SYS.fdatasync(f.fdVal());
+    }
+
+    /** {@code ftruncate(2)}: through the ring where the kernel has {@code IORING_OP_FTRUNCATE} (6.9). */
+    public static long ftruncate(FileFd f, long size) throws IOException {
+        CarrierScheduler s = scheduler();
+        if (s != null && s.supports(IoUring.IORING_OP_FTRUNCATE)) {
+            return submit(f.holder, s, Request.ftruncate(f.fdVal(), size));
+        }
+        return SYS.ftruncate(f.fdVal(), size);
+    }
+
+    /** {@code lseek(2)}; it never blocks, so never the ring. */
+    public static long seek(FileFd f, long offset, int whence) {
+        return SYS.lseek(f.fdVal(), offset, whence);
+    }
+
+    /**
+     * {@code lseek(SEEK_DATA)} or {@code lseek(SEEK_HOLE)} from {@code from}:
+     * the next data or hole offset, -1 past the last data (ENXIO), or {@code -errno}.
+     */
+    public static long seekDataOrHole(FileFd f, long from, boolean data) {
+        long r = SYS.lseek(f.fdVal(), from, data ? SysCalls.SEEK_DATA : SysCalls.SEEK_HOLE);
+        return r == -ENXIO ? -1 : r;
+    }
+
+    /** {@code st_size} from {@code fstat(2)}, or {@code -errno}. */
+    public static long size(FileFd f) {
+        MemorySegment st = Scratch.acquire();
+        try {
+            int r = SYS.fstat(f.fdVal(), st.address());
+            return r < 0 ? r : st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET);
+        } finally {
+            Scratch.release(st);
+        }
+    }
+
+    // ---------------------------------------------------------------- staging
+
+    /**
+     * One transfer between an fd and native memory: {@link #read(FileFd, MemorySegment, long)},
+     * {@link #recv}, ... as a method reference, so that staging makes no object per call.
+     */
+    @FunctionalInterface
+    public interface SegmentIo<T> {
+        long run(T target, MemorySegment seg, long arg) throws IOException;
+    }
+
+    /**
+     * The bytes one transfer on {@code buf} moves at most: all it has left
+     * for a direct buffer (up to {@link #MAX_RW}), one {@link Staging#CHUNK}
+     * for a heap buffer.
+     */
+    public static int transferSize(ByteBuffer buf) {
+        return Math.min(buf.remaining(), buf.isDirect() ? MAX_RW : Staging.CHUNK);
+    }
+
+    /**
+     * One transfer of {@link #transferSize} bytes from {@code io} into
+     * {@code dst} at its position, which advances by what was read. A direct
+     * buffer is handed to the kernel as it is; a heap buffer's bytes land in a
+     * staging chunk first, given back only after {@code io} returned, that is
+     * after the request's CQE.
+     *
+     * @return {@code io}'s result: bytes read, 0 at EOF, or {@code -errno}
+     */
+    public static <T> long readStaged(SegmentIo<T> io, T target, ByteBuffer dst, long arg) throws IOException {
+        int len = transferSize(dst);
+        if (dst.isDirect()) {
+            long n = io.run(target, MemorySegment.ofBuffer(dst).asSlice(0, len), arg);
+            if (n > 0) dst.position(dst.position() + (int) n);
+            return n;
+        }
+        MemorySegment chunk = Staging.acquire(len);
+        try {
+            MemorySegment seg = chunk.asSlice(0, len);
+            long n = io.run(target, seg, arg);
+            if (n > 0) {
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
+                dst.position(dst.position() + (int) n);
+            }
+            return n;
+        } finally {
+            Staging.release(chunk);
+        }
+    }
+
+    /**
+     * One transfer of {@link #transferSize} bytes from {@code src} at its
+     * position to {@code io}; the position advances by what was written. A
+     * heap or read-only buffer is copied into a staging chunk first.
+     *
+     * @return {@code io}'s result: bytes written, or {@code -errno}
+     */
+    public static <T> long writeStaged(SegmentIo<T> io, T target, ByteBuffer src, long arg) throws IOException {
+        int len = transferSize(src);
+        long n;
+        if (src.isDirect()) {
+            n = io.run(target, MemorySegment.ofBuffer(src).asSlice(0, len), arg);
+        } else {
+            MemorySegment chunk = Staging.acquire(len);
+            try {
+                MemorySegment seg = chunk.asSlice(0, len);
+                seg.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, len));   // works for a read-only buffer too
+                n = io.run(target, seg, arg);
+            } finally {
+                Staging.release(chunk);
+            }
+        }
+        if (n > 0) src.position(src.position() + (int) n);
+        return n;
+    }
+
+    /** {@link #readStaged} into {@code a[off, off + len)}. */
+    public static <T> long readStaged(SegmentIo<T> io, T target, byte[] a, int off, int len, long arg) throws IOException {
+        return readStaged(io, target, ByteBuffer.wrap(a, off, len), arg);
+    }
+
+    /** {@link #writeStaged} from {@code a[off, off + len)}. */
+    public static <T> long writeStaged(SegmentIo<T> io, T target, byte[] a, int off, int len, long arg) throws IOException {
+        return writeStaged(io, target, ByteBuffer.wrap(a, off, len), arg);
+    }
+
+    // ---------------------------------------------------------------- sockets
+
+    /**
+     * A new TCP socket's fd ({@code SOCK_STREAM | SOCK_CLOEXEC}), or
+     * {@code -errno}: through {@code s}'s ring where the kernel has
+     * {@code IORING_OP_SOCKET} (5.19); {@code s} may be null.
+     */
+    public static int socket(CarrierScheduler s, int family) throws IOException {
+        int type = SysCalls.SOCK_STREAM | SysCalls.SOCK_CLOEXEC;
+        return s != null && s.supports(IoUring.IORING_OP_SOCKET) ? s.submitAndAwait(Request.socket(family, type, 0))
+                : SYS.socket(family, type, 0);
+    }
+
+    /** Whether {@link #bind} and {@link #listen} go through {@code s}'s ring (BIND and LISTEN, 6.11). */
+    private static boolean ringBindsAndListens(CarrierScheduler s) {
+        return s != null && s.supports(IoUring.IORING_OP_BIND) && s.supports(IoUring.IORING_OP_LISTEN);
+    }
+
+    public static int bind(CarrierScheduler s, FdHolder fd, MemorySegment sockaddr) throws IOException {
+        return ringBindsAndListens(s) ? submit(fd, s, Request.bind(fd.fd(), sockaddr))
+                : SYS.bind(fd.fd(), sockaddr.address(), (int) sockaddr.byteSize());
+    }
+
+    public static int listen(CarrierScheduler s, FdHolder fd, int backlog) throws IOException {
+        return ringBindsAndListens(s) ? submit(fd, s, Request.listen(fd.fd(), backlog)) : SYS.listen(fd.fd(), backlog);
+    }
+
+    /**
+     * Connects, waiting at most {@code timeoutMillis} (0: no limit): through
+     * the ring of {@link #scheduler(CarrierScheduler) scheduler(home)} with a
+     * linked timeout, which ends it with {@code -ECANCELED}; else a plain
+     * {@code connect(2)}.
+     */
+    public static int connect(FdHolder fd, CarrierScheduler home, MemorySegment sockaddr, int timeoutMillis)
+            throws IOException {
+        CarrierScheduler s = scheduler(home);
+        if (s == null) return SYS.connect(fd.fd(), sockaddr.address(), (int) sockaddr.byteSize());
+        if (timeoutMillis <= 0) return submit(fd, s, Request.connect(fd.fd(), sockaddr));
+        try (Arena arena = Arena.ofConfined()) {
+            return submit(fd, s, Request.connect(fd.fd(), sockaddr), linkTimeout(arena, timeoutMillis));
+        }
+    }
+
+    /**
+     * One receive into {@code seg}, waiting at most {@code timeoutMillis}
+     * (0: no limit; {@code -ECANCELED} when it ran out). On a ring: a
+     * {@code MSG_DONTWAIT} attempt first, as the JDK makes, so data already
+     * queued costs one syscall and no park; only an empty socket goes to the
+     * ring. Off the rings: {@code poll(2)} for the timeout, then {@code read(2)}.
+     *
+     * @return bytes read, 0 at EOF, or {@code -errno}
+     */
+    public static long recv(FdHolder fd, CarrierScheduler home, MemorySegment seg, int timeoutMillis) throws IOException {
+        CarrierScheduler s = scheduler(home);
+        if (s != null) {
+            long r = SYS.recv(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
+            if (r != -Errno.EAGAIN) return r;
+            if (timeoutMillis <= 0) return submit(fd, s, Request.recv(fd.fd(), seg, 0));
+            try (Arena arena = Arena.ofConfined()) {
+                return submit(fd, s, Request.recv(fd.fd(), seg, 0), linkTimeout(arena, timeoutMillis));
+            }
+        }
+        if (timeoutMillis > 0) {
+            int ready = pollIn(fd.fd(), timeoutMillis);
+            if (ready <= 0) return ready == 0 ? -Errno.ECANCELED : ready;
+        }
+        long r;
+        do {
+            r = SYS.read(fd.fd(), seg.address(), seg.byteSize());
+        } while (r == -Errno.EINTR);
+        return r;
+    }
+
+    /**
+     * One send from {@code seg}, never raising SIGPIPE: on a ring a
+     * {@code MSG_DONTWAIT} attempt first, the ring only when the socket
+     * buffer is full.
+     *
+     * @return bytes sent, or {@code -errno}
+     */
+    public static long send(FdHolder fd, CarrierScheduler home, MemorySegment seg) throws IOException {
+        CarrierScheduler s = scheduler(home);
+        if (s != null) {
+            long r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
+            if (r != -Errno.EAGAIN) return r;
+            return submit(fd, s, Request.send(fd.fd(), seg, SysCalls.MSG_NOSIGNAL));
+        }
+        long r;
+        do {
+            r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_NOSIGNAL);
+        } while (r == -Errno.EINTR);
+        return r;
+    }
+
+    /**
+     * Accepts a connection on a listening socket; the peer's address goes to
+     * {@code addr} (of {@code *addrLen} bytes). On a ring a connection already
+     * queued is taken at once: one {@code poll(2)} that never waits, then
+     * {@code accept4(2)}, which cannot block with one queued while the caller
+     * holds the socket's accept lock. A busy acceptor so drains its backlog
+     * without going to the back of the run queue for each connection.
+     *
+     * @return the new fd ({@code SOCK_CLOEXEC}), or {@code -errno}
+     */
+    public static int accept(FdHolder fd, CarrierScheduler home, MemorySegment addr, MemorySegment addrLen)
+            throws IOException {
+        CarrierScheduler s = scheduler(home);
+        int r;
+        if (s != null) {
+            r = Poll.poll(fd.fd(), SysCalls.POLLIN, 0) > 0
+                    ? SYS.accept4(fd.fd(), addr.address(), addrLen.address(), SysCalls.SOCK_CLOEXEC)
+                    : -Errno.EAGAIN;
+            return r != -Errno.EAGAIN ? r : submit(fd, s, Request.accept(fd.fd(), addr, addrLen));
+        }
+        do {
+            r = SYS.accept4(fd.fd(), addr.address(), addrLen.address(), SysCalls.SOCK_CLOEXEC);
+        } while (r == -Errno.EINTR && !fd.isClosing());
+        return r;
+    }
+
+    /** {@code shutdown(2)}; it never blocks. ENOTCONN counts as done, as the JDK does. */
+    public static int shutdown(FdHolder fd, int how) {
+        int r = SYS.shutdown(fd.fd(), how);
+        return r == -Errno.ENOTCONN ? 0 : r;
+    }
+
+    /** A ready count of 0 or 1 from {@code poll(2)} for POLLIN, retried on EINTR; or {@code -errno}. */
+    private static int pollIn(int fdVal, int timeoutMillis) {
+        int r;
+        do {
+            r = Poll.poll(fdVal, SysCalls.POLLIN, timeoutMillis);
+        } while (r == -Errno.EINTR);
+        return r;
+    }
+
+    private static Request linkTimeout(Arena arena, int millis) {
+        return Request.linkTimeout(KernelTimespec.of(arena, TimeUnit.MILLISECONDS.toNanos(millis)));
+    }
+}
