@@ -240,48 +240,7 @@ public final class RingFiles {
     private static void copyData(Path source, Path target, long size) throws IOException {
         try (FileChannel in = open(source, StandardOpenOption.READ);
              FileChannel out = open(target, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
-            long chunks = (size + COPY_CHUNK - 1) / COPY_CHUNK;
-            int workers = (int) Math.min(chunks, Dispatch.scheduler() == null ? 1 : Math.max(1, COPY_PARALLELISM));
-            AtomicLong next = new AtomicLong();
-            IOException[] failure = new IOException[1];
-            Runnable worker = () -> {
-                // Freed when this worker's last call has returned, so after its last CQE;
-                // not left to the GC, as a direct buffer would be.
-                try (Arena arena = Arena.ofConfined()) {
-                    ByteBuffer buf = arena.allocate(COPY_CHUNK, 4096).asByteBuffer();
-                    long c;
-                    while ((c = next.getAndIncrement()) < chunks) {
-                        long pos = c * COPY_CHUNK;
-                        buf.clear().limit((int) Math.min(COPY_CHUNK, size - pos));
-                        while (buf.hasRemaining()) {
-                            if (in.read(buf, pos + buf.position()) < 0) break;   // shrank meanwhile
-                        }
-                        buf.flip();
-                        long at = pos;
-                        while (buf.hasRemaining()) at += out.write(buf, at);
-                    }
-                } catch (IOException e) {
-                    synchronized (failure) {
-                        if (failure[0] == null) failure[0] = e; else failure[0].addSuppressed(e);
-                    }
-                    next.set(chunks);
-                }
-            };
-            List<Thread> helpers = new ArrayList<>();
-            for (int i = 1; i < workers; i++) {
-                // Started from a pool thread, these inherit its scheduler (DESIGN.md, JDK facts).
-                helpers.add(Thread.ofVirtual().start(worker));
-            }
-            worker.run();
-            for (Thread t : helpers) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.nio.channels.ClosedByInterruptException();
-                }
-            }
-            if (failure[0] != null) throw failure[0];
+            copyRange(in, out, 0, size, Dispatch.scheduler() == null ? 1 : COPY_PARALLELISM, copied -> { });
         }
     }
 
