@@ -36,6 +36,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Files through the carrier's ring: the blocking calls of {@link java.nio.file.Files}
@@ -230,48 +231,69 @@ public final class RingFiles {
     private static void copyData(Path source, Path target, long size) throws IOException {
         try (FileChannel in = open(source, StandardOpenOption.READ);
              FileChannel out = open(target, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
-            long chunks = (size + COPY_CHUNK - 1) / COPY_CHUNK;
-            int workers = (int) Math.min(chunks, IoDispatcher.scheduler() == null ? 1 : COPY_PARALLELISM);
-            AtomicLong next = new AtomicLong();
-            IOException[] failure = new IOException[1];
-            Runnable worker = () -> {
-                // Freed when this worker's last call has returned, so after its last CQE;
-                // not left to the GC, as a direct buffer would be.
-                try (Arena arena = Arena.ofConfined()) {
-                    ByteBuffer buf = arena.allocate(COPY_CHUNK, 4096).asByteBuffer();
-                    long c;
-                    while ((c = next.getAndIncrement()) < chunks) {
-                        long pos = c * COPY_CHUNK;
-                        buf.clear().limit((int) Math.min(COPY_CHUNK, size - pos));
-                        while (buf.hasRemaining()) {
-                            if (in.read(buf, pos + buf.position()) < 0) break;   // shrank meanwhile
-                        }
-                        buf.flip();
-                        long at = pos;
-                        while (buf.hasRemaining()) at += out.write(buf, at);
-                    }
-                } catch (IOException e) {
-                    synchronized (failure) {
-                        if (failure[0] == null) failure[0] = e; else failure[0].addSuppressed(e);
-                    }
-                    next.set(chunks);
-                }
-            };
-            List<Thread> helpers = new ArrayList<>();
-            for (int i = 1; i < workers; i++) {
-                // Started from a pool thread, these inherit its scheduler (docs/DESIGN.md, "Carrier loop").
-                helpers.add(Thread.ofVirtual().start(worker));
-            }
-            worker.run();
-            for (Thread t : helpers) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.nio.channels.ClosedByInterruptException();
-                }
-            }
-            if (failure[0] != null) throw failure[0];
+            copyRange(in, out, 0, size, IoDispatcher.scheduler() == null ? 1 : COPY_PARALLELISM, copied -> { });
         }
+    }
+
+    /**
+     * Copies bytes {@code [from, to)} of {@code in} to the same offsets of
+     * {@code out}, both channels from {@link #open}, as chunks of up to 1 MiB
+     * with up to {@code parallelism} in flight: on a pool thread each chunk
+     * worker is a virtual thread of the same pool. {@code copied} hears each
+     * chunk's byte count once it is written, from the worker that wrote it.
+     * Returns the bytes copied: fewer than {@code to - from} when the source
+     * shrank meanwhile.
+     */
+    public static long copyRange(FileChannel in, FileChannel out, long from, long to, int parallelism,
+                                 LongConsumer copied) throws IOException {
+        if (to <= from) return 0;
+        long chunks = (to - from + COPY_CHUNK - 1) / COPY_CHUNK;
+        int workers = (int) Math.min(chunks, Math.max(1, parallelism));
+        int bufferSize = (int) Math.min(COPY_CHUNK, to - from);
+        AtomicLong next = new AtomicLong();
+        AtomicLong total = new AtomicLong();
+        IOException[] failure = new IOException[1];
+        Runnable worker = () -> {
+            // Freed when this worker's last call has returned, so after its last CQE;
+            // not left to the GC, as a direct buffer would be.
+            try (Arena arena = Arena.ofConfined()) {
+                ByteBuffer buf = arena.allocate(bufferSize, 4096).asByteBuffer();
+                long c;
+                while ((c = next.getAndIncrement()) < chunks) {
+                    long pos = from + c * COPY_CHUNK;
+                    buf.clear().limit((int) Math.min(COPY_CHUNK, to - pos));
+                    while (buf.hasRemaining()) {
+                        if (in.read(buf, pos + buf.position()) < 0) break;   // shrank meanwhile
+                    }
+                    buf.flip();
+                    int length = buf.remaining();
+                    long at = pos;
+                    while (buf.hasRemaining()) at += out.write(buf, at);
+                    total.addAndGet(length);
+                    copied.accept(length);
+                }
+            } catch (IOException e) {
+                synchronized (failure) {
+                    if (failure[0] == null) failure[0] = e; else failure[0].addSuppressed(e);
+                }
+                next.set(chunks);
+            }
+        };
+        List<Thread> helpers = new ArrayList<>();
+        for (int i = 1; i < workers; i++) {
+            // Started from a pool thread, these inherit its scheduler (docs/DESIGN.md, "Carrier loop").
+            helpers.add(Thread.ofVirtual().start(worker));
+        }
+        worker.run();
+        for (Thread t : helpers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.nio.channels.ClosedByInterruptException();
+            }
+        }
+        if (failure[0] != null) throw failure[0];
+        return total.get();
     }
 }

@@ -29,8 +29,7 @@ final class Demo {
             out.printf("ringcopy demo: generated %s (%,d bytes apparent) with nested folders, empty, small, large and sparse files, a symlink%n",
                     src, bytes);
             out.println("ringcopy demo: ./ringloom copy -a --verify " + src + " " + dst);
-            RingCopy.Options opt = RingCopy.parse(new String[] {"-a", "--verify", src.toString(), dst.toString()});
-            int status = RingCopy.run(opt, out, System.err);
+            int status = RingCopy.run(new String[] {"-a", "--verify", src.toString(), dst.toString()}, out, System.err);
             long copied;
             try (Stream<Path> s = Files.walk(dst)) {
                 copied = s.count();

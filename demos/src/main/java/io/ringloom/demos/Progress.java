@@ -9,7 +9,7 @@ final class Progress {
     private final PrintStream out;
     private volatile boolean stop;
 
-    private Progress(RingCopy copy, PrintStream out) {
+    private Progress(CopySummary summary, PrintStream out) {
         this.out = out;
         long t0 = System.nanoTime();
         this.thread = Thread.ofPlatform().daemon().name("ringcopy-progress").start(() -> {
@@ -20,19 +20,19 @@ final class Progress {
                     return;
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
-                long bytes = copy.bytesDone();
+                long bytes = summary.bytesDone();
                 double rate = bytes / Math.max(s, 1e-9);
-                long left = Math.max(0, copy.bytesTotal() - bytes);
+                long left = Math.max(0, summary.bytesTotal() - bytes);
                 String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
                 out.printf(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
-                        copy.filesDone(), copy.filesTotal(), bytes / 1e6, copy.bytesTotal() / 1e6, rate / 1e6, eta);
+                        summary.filesDone(), summary.filesTotal(), bytes / 1e6, summary.bytesTotal() / 1e6, rate / 1e6, eta);
                 out.flush();
             }
         });
     }
 
-    static Progress start(RingCopy copy, boolean enabled, PrintStream out) {
-        return enabled ? new Progress(copy, out) : new Progress();
+    static Progress start(CopySummary summary, boolean enabled, PrintStream out) {
+        return enabled ? new Progress(summary, out) : new Progress();
     }
 
     private Progress() {

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RingHttp {
     static final int MAX_HEAD = 8192;
+    /** Pending connections; Linux caps it at net.core.somaxconn, 4096 by default since 5.4. */
+    static final int LISTEN_BACKLOG = 4096;
     static final byte[] HELLO = "Hello, World!".getBytes(StandardCharsets.US_ASCII);
 
     /** Reads a file for a response: RingFiles on the pool, Files for the JDK backend. */
@@ -50,29 +52,25 @@ public final class RingHttp {
     }
 
     public static void main(String[] args) throws Exception {
-        int port = 8080;
-        String backend = "ringloom";
-        Path dir = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
-                case "--backend" -> backend = value(args, ++i, "--backend");
-                case "--dir" -> dir = Path.of(value(args, ++i, "--dir"));
-                case "-h", "--help" -> {
-                    System.out.println("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR]");
-                    return;
-                }
-                default -> usage("unknown option " + args[i]);
-            }
+        HttpOptions opt;
+        try {
+            opt = HttpOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ringhttp: " + e.getMessage());
+            System.err.println(HttpOptions.USAGE_TEXT);
+            System.exit(ExitStatus.USAGE);
+            return;
         }
-        if (!backend.equals("ringloom") && !backend.equals("jdk")) usage("--backend must be ringloom or jdk");
-        if (dir != null && !Files.isDirectory(dir)) usage("--dir " + dir + " is not a directory");
-        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        if (backend.equals("jdk")) {
-            RingHttp server = new RingHttp(dir, Files::readAllBytes);
+        if (opt.help()) {
+            System.out.println(HttpOptions.USAGE_TEXT);
+            return;
+        }
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), opt.port());
+        if (opt.backend() == HttpOptions.Backend.JDK) {
+            RingHttp server = new RingHttp(opt.dir(), Files::readAllBytes);
             try (ServerSocket ss = new ServerSocket()) {
                 ss.setReuseAddress(true);
-                ss.bind(address, 4096);
+                ss.bind(address, LISTEN_BACKLOG);
                 System.out.println("ringhttp (jdk backend): listening on http://" + hostPort(ss.getLocalSocketAddress()) + "/");
                 while (true) {
                     Socket s = ss.accept();
@@ -80,12 +78,12 @@ public final class RingHttp {
                 }
             }
         }
-        RingHttp server = new RingHttp(dir, RingFiles::readAllBytes);
+        RingHttp server = new RingHttp(opt.dir(), RingFiles::readAllBytes);
         try (CarrierPool pool = CarrierPool.open()) {
             System.out.println("ringhttp (ringloom backend, " + (pool.isFallback() ? "fallback: " + pool.fallbackReason()
                     : pool.carrierCount() + " carriers") + ")");
             Thread acceptor = pool.startVirtualThread(() -> {
-                try (RingServerSocket ss = RingServerSocket.open().bind(address, 4096)) {
+                try (RingServerSocket ss = RingServerSocket.open().bind(address, LISTEN_BACKLOG)) {
                     System.out.println("ringhttp: listening on http://" + hostPort(ss.localAddress()) + "/");
                     while (true) {
                         RingSocket s = ss.accept();
@@ -97,17 +95,6 @@ public final class RingHttp {
             });
             acceptor.join();
         }
-    }
-
-    private static String value(String[] args, int i, String name) {
-        if (i >= args.length) usage(name + " needs a value");
-        return args[i];
-    }
-
-    private static void usage(String why) {
-        System.err.println("ringhttp: " + why);
-        System.err.println("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR]");
-        System.exit(2);
     }
 
     private static String hostPort(Object address) {

@@ -1,0 +1,64 @@
+package io.ringloom.demos;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.CarrierStats;
+
+import java.io.PrintStream;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a ringcopy run has to do and has done: the totals counted before it
+ * starts, the files and bytes done as it goes (read by the {@link Progress}
+ * line), and the two summary lines at the end.
+ */
+final class CopySummary {
+    /** Counted by the walker before the copy starts, so before the progress thread reads them. */
+    private long filesTotal, bytesTotal;
+    private final AtomicLong filesDone = new AtomicLong();
+    private final AtomicLong bytesDone = new AtomicLong();
+
+    void planned(BasicFileAttributes attrs) {
+        filesTotal++;
+        if (attrs.isRegularFile()) bytesTotal += attrs.size();
+    }
+
+    void fileDone() {
+        filesDone.incrementAndGet();
+    }
+
+    void bytesCopied(long n) {
+        bytesDone.addAndGet(n);
+    }
+
+    long filesDone() {
+        return filesDone.get();
+    }
+
+    long bytesDone() {
+        return bytesDone.get();
+    }
+
+    long filesTotal() {
+        return filesTotal;
+    }
+
+    long bytesTotal() {
+        return bytesTotal;
+    }
+
+    void print(PrintStream out, double seconds, long ipis, int failed, CarrierPool pool) {
+        long sqes = 0, enters = 0;
+        for (CarrierStats s : pool.stats()) {
+            sqes += s.sqesSubmitted();
+            enters += s.enters();
+        }
+        double mb = bytesDone.get() / 1e6;
+        out.printf(Locale.ROOT, "ringcopy: %d files, %,d bytes in %.2f s (%.1f MB/s); %d failed%n",
+                filesDone.get(), bytesDone.get(), seconds, mb / Math.max(seconds, 1e-9), failed);
+        out.printf(Locale.ROOT, "ringcopy: pool %s: %d SQEs, %d kernel enters, %d IPIs (RES+CAL, all CPUs) during the run%n",
+                pool.isFallback() ? "in fallback (" + pool.fallbackReason() + ")" : pool.carrierCount() + " carriers",
+                sqes, enters, ipis);
+    }
+}

@@ -1,0 +1,179 @@
+package io.ringloom.demos;
+
+import io.ringloom.RingFiles;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Copies one file or symbolic link. A file's data goes to a temporary name in
+ * the destination folder and is renamed into place when complete, so no final
+ * name ever holds a partial file; holes stay holes; with -p the mode and
+ * times follow. Called from many threads at once.
+ */
+final class FileCopier {
+    /** Files from this size on are mapped with SEEK_DATA/SEEK_HOLE, so their holes stay holes. */
+    private static final long SPARSE_CHECK_MIN = 64 * 1024;
+    private static final String TEMP_PREFIX = ".ringcopy-";
+
+    private final CopyOptions opt;
+    private final CopySummary summary;
+    /** Temporary files being written; removed on failure, on Ctrl-C, on kill. */
+    private final Set<Path> temps = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger tempCounter = new AtomicInteger();
+    /** Tells this run's temporary files from another run's in the same folder. */
+    private final String tempTag = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
+
+    FileCopier(CopyOptions opt, CopySummary summary) {
+        this.opt = opt;
+        this.summary = summary;
+    }
+
+    /** Copies {@code src}, whose attributes the walker read as {@code attrs}, to {@code target}. */
+    void copy(Path src, Path target, BasicFileAttributes attrs) throws IOException {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isSameFile(src, target)) {
+                throw new IOException("'" + src + "' and '" + target + "' are the same file");
+            }
+            if (!opt.force()) throw new FileAlreadyExistsException(target.toString(), null, "exists (use --force to replace)");
+        }
+        if (attrs.isSymbolicLink()) {
+            if (opt.dereference()) {
+                // Following links, a link still seen as a link points nowhere (as cp -L says).
+                throw new NoSuchFileException(src.toString(), null, "dangling symbolic link");
+            }
+            copyLink(src, target);
+            return;
+        }
+        Path temp = target.resolveSibling(TEMP_PREFIX + tempTag + "-" + tempCounter.incrementAndGet() + ".tmp");
+        temps.add(temp);
+        boolean renamed = false;
+        try {
+            try (FileChannel in = RingFiles.open(src, StandardOpenOption.READ);
+                 FileChannel out = RingFiles.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                copyData(in, out, in.size());
+                if (opt.sync()) out.force(true);
+            }
+            if (opt.preserve()) {
+                PosixFileAttributes pa = attrs instanceof PosixFileAttributes p ? p
+                        : Files.readAttributes(src, PosixFileAttributes.class);
+                Files.setPosixFilePermissions(temp, pa.permissions());
+                Files.getFileAttributeView(temp, BasicFileAttributeView.class)
+                        .setTimes(pa.lastModifiedTime(), pa.lastAccessTime(), null);
+            }
+            moveInto(temp, target, opt.force());
+            renamed = true;
+            temps.remove(temp);
+            if (opt.verify()) verify(src, target);
+        } finally {
+            if (!renamed) {
+                Files.deleteIfExists(temp);
+                temps.remove(temp);
+            }
+        }
+    }
+
+    /** Deletes the temporary files still being written: on the way out, on failure or on a signal. */
+    void removeTemps() {
+        for (Path t : temps) {
+            try {
+                Files.deleteIfExists(t);
+            } catch (IOException ignored) {
+                // best effort on the way out; the name marks it as ours
+            }
+        }
+    }
+
+    private static void moveInto(Path temp, Path target, boolean replace) throws IOException {
+        if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "appeared while copying (use --force to replace)");
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);   // rename(2): all or nothing
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot rename '" + temp + "' into place atomically", e);
+        }
+    }
+
+    private void copyLink(Path src, Path target) throws IOException {
+        Path link = Files.readSymbolicLink(src);
+        if (opt.force()) Files.deleteIfExists(target);
+        Files.createSymbolicLink(target, link);
+        if (opt.preserve()) {
+            BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+        }
+    }
+
+    /**
+     * Copies the data regions of {@code in} (all of it, unless the file has
+     * holes), each with up to --depth chunks in flight, then sets the exact
+     * size so a trailing hole stays a hole.
+     */
+    private void copyData(FileChannel in, FileChannel out, long size) throws IOException {
+        long copiedTo = size;
+        if (size >= SPARSE_CHECK_MIN) {
+            copiedTo = 0;
+            while (copiedTo < size) {
+                long data = RingFiles.nextData(in, copiedTo);
+                if (data < 0 || data >= size) break;
+                long hole = Math.min(RingFiles.nextHole(in, data), size);
+                copyRegion(in, out, data, hole);
+                copiedTo = hole;
+            }
+        } else {
+            copyRegion(in, out, 0, size);
+        }
+        if (copiedTo < size) {
+            RingFiles.setSize(out, size);   // a trailing hole: size the copy without writing zeros
+        }
+    }
+
+    private void copyRegion(FileChannel in, FileChannel out, long from, long to) throws IOException {
+        long copied = RingFiles.copyRange(in, out, from, to, opt.depth(), summary::bytesCopied);
+        if (copied < to - from) throw new IOException("source shrank while being copied");
+    }
+
+    private static void verify(Path src, Path target) throws IOException {
+        byte[] a = sha256(src), b = sha256(target);
+        if (!Arrays.equals(a, b)) {
+            throw new IOException("verification failed: SHA-256 " + HexFormat.of().formatHex(a) + " of the source, "
+                    + HexFormat.of().formatHex(b) + " of the copy");
+        }
+    }
+
+    private static byte[] sha256(Path p) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (FileChannel ch = RingFiles.open(p, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            while (ch.read(buf.clear()) > 0) md.update(buf.flip());
+        }
+        return md.digest();
+    }
+}

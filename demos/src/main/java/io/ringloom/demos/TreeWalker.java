@@ -1,0 +1,205 @@
+package io.ringloom.demos;
+
+import io.ringloom.RingFiles;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Decides what a ringcopy run copies: walks the sources (following links with
+ * -L, into directories with -r), makes the destination directories, hands
+ * each file and link to the {@link FileCopier} as a job, skips special files
+ * with a warning, and gives directories their modes and times last.
+ */
+final class TreeWalker {
+    private final CopyOptions opt;
+    private final FileCopier copier;
+    private final CopyJobs jobs;
+    private final CopySummary summary;
+    private final PathFailures failures;
+    private final PrintStream err;
+    /** Directories whose modes and times are set at the end; walker thread only. */
+    private final List<Directory> directories = new ArrayList<>();
+
+    private record Directory(Path source, Path target) {}
+
+    TreeWalker(CopyOptions opt, FileCopier copier, CopyJobs jobs, CopySummary summary, PathFailures failures,
+               PrintStream err) {
+        this.opt = opt;
+        this.copier = copier;
+        this.jobs = jobs;
+        this.summary = summary;
+        this.failures = failures;
+        this.err = err;
+    }
+
+    /** Counts what there is to copy, for the progress line's ETA. */
+    void countSources() {
+        for (Path src : opt.sources()) {
+            try {
+                Files.walkFileTree(src, visitOptions(), opt.recursive() ? Integer.MAX_VALUE : 0,
+                        new SimpleFileVisitor<>() {
+                            @Override
+                            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                                summary.planned(attrs);
+                                return FileVisitResult.CONTINUE;
+                            }
+
+                            @Override
+                            public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                                return FileVisitResult.CONTINUE;
+                            }
+                        });
+            } catch (IOException ignored) {
+                // reported when the copy reaches it
+            }
+        }
+    }
+
+    /** Copies every source, into the destination when it is a directory; returns when all jobs have ended. */
+    void copyAll(boolean intoDirectory) {
+        for (Path src : opt.sources()) {
+            if (failures.stopped()) break;
+            copySource(src, intoDirectory ? opt.destination().resolve(src.getFileName()) : opt.destination());
+        }
+        jobs.awaitIdle(failures::stop);
+        finishDirectories();
+    }
+
+    private Set<FileVisitOption> visitOptions() {
+        return opt.dereference() ? EnumSet.of(FileVisitOption.FOLLOW_LINKS) : EnumSet.noneOf(FileVisitOption.class);
+    }
+
+    private void copySource(Path src, Path target) {
+        BasicFileAttributes attrs;
+        try {
+            LinkOption[] links = opt.dereference() ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+            attrs = Files.readAttributes(src, BasicFileAttributes.class, links);
+        } catch (IOException e) {
+            failures.fail(src, e);
+            return;
+        }
+        if (attrs.isDirectory()) {
+            if (!opt.recursive()) {
+                failures.fail(src, "is a directory (not copied without -r)");
+                return;
+            }
+            walk(src, target);
+        } else {
+            submit(src, target, attrs);
+        }
+    }
+
+    private void walk(Path root, Path targetRoot) {
+        try {
+            if (Files.exists(targetRoot) && Files.isSameFile(root, targetRoot)) {
+                failures.fail(root, "cannot copy a directory into itself");
+                return;
+            }
+            if (targetRoot.toAbsolutePath().normalize().startsWith(root.toAbsolutePath().normalize())) {
+                failures.fail(root, "cannot copy a directory into itself ('" + targetRoot + "')");
+                return;
+            }
+            Files.walkFileTree(root, visitOptions(), Integer.MAX_VALUE, new FileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (failures.stopped()) return FileVisitResult.TERMINATE;
+                    Path target = targetRoot.resolve(root.relativize(dir));
+                    try {
+                        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                            throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
+                        }
+                        RingFiles.createDirectories(target);
+                        directories.add(new Directory(dir, target));
+                        return FileVisitResult.CONTINUE;
+                    } catch (IOException e) {
+                        failures.fail(dir, e);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (failures.stopped()) return FileVisitResult.TERMINATE;
+                    submit(file, targetRoot.resolve(root.relativize(file)), attrs);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    failures.fail(file, exc);
+                    return failures.stopped() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                    if (exc != null) failures.fail(dir, exc);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            failures.fail(root, e);
+        }
+    }
+
+    /** Starts one file's or link's copy as a job; a special file is only counted, with a warning. */
+    private void submit(Path src, Path target, BasicFileAttributes attrs) {
+        if (attrs.isOther() || !attrs.isRegularFile() && !attrs.isSymbolicLink() && !attrs.isDirectory()) {
+            err.println("ringcopy: skipping " + describe(src) + ": not a regular file, directory or link");
+            summary.fileDone();
+            return;
+        }
+        jobs.start(() -> {
+            try {
+                if (!failures.stopped()) copier.copy(src, target, attrs);
+            } catch (IOException e) {
+                failures.fail(src, e);
+            } catch (RuntimeException e) {
+                failures.fail(src, e.toString());
+            } finally {
+                summary.fileDone();
+            }
+        });
+    }
+
+    private static String describe(Path p) {
+        try {
+            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            String kind = a.isOther() ? "special file" : "file";
+            return kind + " '" + p + "'";
+        } catch (IOException e) {
+            return "'" + p + "'";
+        }
+    }
+
+    /** Directory modes and times, deepest first, once their contents are in place. */
+    private void finishDirectories() {
+        if (!opt.preserve()) return;
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            Directory d = directories.get(i);
+            try {
+                PosixFileAttributes a = Files.readAttributes(d.source(), PosixFileAttributes.class);
+                PosixFileAttributeView v = Files.getFileAttributeView(d.target(), PosixFileAttributeView.class);
+                v.setPermissions(a.permissions());
+                v.setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+            } catch (IOException e) {
+                failures.fail(d.source(), e);
+            }
+        }
+    }
+}
