@@ -30,14 +30,15 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private static final long FAIL_WAIT_SECONDS = 5;
     private static final long STOP_WAIT_SECONDS = 5;
 
-    private final Carrier[] carriers;
-    private final Lifecycle lifecycle = new Lifecycle();
+    private final Carrier[] carriers;                       // fixed at start
+    private final Lifecycle lifecycle = new Lifecycle();    // moved by close() and a failed start only
     private final Thread.Builder.OfVirtual builder;
     private final ThreadFactory factory;
     /** Carriers asleep in the kernel; a carrier with surplus work wakes one to steal. */
     private final AtomicInteger sleepers = new AtomicInteger();
     /** Threads started through this pool and not yet ended. */
     private final AtomicInteger live = new AtomicInteger();
+    /** Round-robin cursor for work from off the pool. */
     private final AtomicInteger nextCarrier = new AtomicInteger();
 
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {

@@ -8,11 +8,11 @@ import java.util.function.BooleanSupplier;
  * native frame): such a park holds the carrier's OS thread, so nobody reaps
  * its ring and the CQE that would unpark the thread never arrives. The JDK
  * cannot tell us ({@code Continuation.isPinned} answers true everywhere on
- * 25.0.3), so the watchdog looks for the effect instead (docs/DESIGN.md,
- * "Pinned threads"): every {@link #PERIOD_NANOS} it unparks the thread that
- * announced a park on a carrier whose task count has not moved since its last
- * look. That thread then finds itself {@link Progress#stalledSince stalled}
- * and waits for its CQE in place.
+ * 25.0.3), so the watchdog looks for the effect instead
+ * (docs/DESIGN.md, "Pinned threads"): every {@link #PERIOD_NANOS} it
+ * unparks the thread that announced a park on a carrier whose task count has
+ * not moved since its last look. That thread then finds itself
+ * {@link Progress#stalledSince stalled} and waits for its CQE in place.
  */
 final class PinWatchdog implements Runnable {
     static final long PERIOD_NANOS = 10_000_000L;

@@ -4,9 +4,10 @@ import io.ringloom.rings.Config;
 
 /**
  * The whole native surface of Ringloom: the io_uring syscalls and the few
- * plain ones around them. Two implementations exist (docs/DESIGN.md,
- * "Native backends"): {@link FfmSysCalls}, the default, and {@link JnrSysCalls}, selected with
- * {@code -Dringloom.native=jnr}. Nothing else in Ringloom calls native code.
+ * plain ones around them. Two implementations exist
+ * (docs/DESIGN.md, "Native backends"): {@link FfmSysCalls}, the default, and
+ * {@link JnrSysCalls}, selected with {@code -Dringloom.native=jnr}. Nothing
+ * else in Ringloom calls native code.
  *
  * <p>Every method follows the kernel's convention: a non-negative result, or
  * {@code -errno}. Addresses are raw native addresses; callers pass only

@@ -128,117 +128,99 @@ class CarrierSchedulerIT {
 
     @Test
     void aPipeReadBlocksThenCompletes() throws Exception {
-        int[] p = TestPipes.pipe();
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buf = arena.allocate(4);
-            AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            Thread reader = startThread(() -> res.set(scheduler.submitAndAwait(Request.read(p[0], buf, -1))), failures);
-            await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING);
-            await().atMost(WAIT).until(() -> inFlight() == 1);
-            assertEquals(Integer.MIN_VALUE, res.get(), "the read cannot have completed yet");
-            TestPipes.write(p[1], new byte[] {1, 2, 3, 4});
-            reader.join(WAIT.toMillis());
-            assertEquals(List.of(), List.copyOf(failures));
-            assertEquals(4, res.get());
-            assertEquals(0x04030201, buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0));
-        } finally {
-            TestPipes.close(p);
+        try (BlockedRead read = new BlockedRead(4, true)) {
+            assertEquals(Integer.MIN_VALUE, read.res.get(), "the read cannot have completed yet");
+            read.write(new byte[] {1, 2, 3, 4});
+            read.join();
+            assertNull(read.failure.get());
+            assertEquals(4, read.res.get());
+            assertEquals((byte) 4, read.buf.get(ValueLayout.JAVA_BYTE, 3));
         }
     }
 
     @Test
     void interruptCancelsABlockedRead() throws Exception {
-        int[] p = TestPipes.pipe();
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buf = arena.allocate(8);
-            AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
-            AtomicBoolean interruptKept = new AtomicBoolean();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            Thread reader = startThread(() -> {
-                res.set(scheduler.submitAndAwait(Request.read(p[0], buf, -1)));
-                interruptKept.set(Thread.currentThread().isInterrupted());
-            }, failures);
-            await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING && inFlight() == 1);
-            reader.interrupt();
-            reader.join(WAIT.toMillis());
-            assertFalse(reader.isAlive());
-            assertEquals(List.of(), List.copyOf(failures));
-            assertTrue(interruptKept.get(), "the interrupt must be reported");
-            assertTrue(res.get() == -Errno.ECANCELED || res.get() == -Errno.EINTR,
-                    "the read must have been cancelled, got " + res.get());
+        try (BlockedRead read = new BlockedRead(8, true)) {
+            read.reader.interrupt();
+            read.join();
+            assertNull(read.failure.get());
+            assertTrue(read.interruptKept.get(), "the interrupt must be reported");
+            assertTrue(read.res.get() == -Errno.ECANCELED || read.res.get() == -Errno.EINTR,
+                    "the read must have been cancelled, got " + read.res.get());
             assertEquals(0, inFlight(), "the cancelled read's own CQE was reaped");
-        } finally {
-            TestPipes.close(p);
         }
     }
 
     @Test
     void aPlatformThreadsRequestIsHandedToACarrier() throws Exception {
-        int[] p = TestPipes.pipe();
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buf = arena.allocate(3);
-            assertEquals(0, scheduler.submitAndAwait(Request.nop()), "a NOP from the test's own thread");
-            AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread reader = Thread.ofPlatform().start(() -> {
-                try {
-                    res.set(scheduler.submitAndAwait(Request.read(p[0], buf, -1)));
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            await().atMost(WAIT).until(() -> inFlight() == 1);
-            assertEquals(Integer.MIN_VALUE, res.get());
-            TestPipes.write(p[1], new byte[] {7, 8, 9});
-            reader.join(WAIT.toMillis());
-            assertNull(failure.get());
-            assertEquals(3, res.get());
-            assertEquals((byte) 9, buf.get(ValueLayout.JAVA_BYTE, 2));
-        } finally {
-            TestPipes.close(p);
+        assertEquals(0, scheduler.submitAndAwait(Request.nop()), "a NOP from the test's own thread");
+        try (BlockedRead read = new BlockedRead(3, false)) {
+            assertEquals(Integer.MIN_VALUE, read.res.get(), "the read cannot have completed yet");
+            read.write(new byte[] {7, 8, 9});
+            read.join();
+            assertNull(read.failure.get());
+            assertEquals(3, read.res.get());
+            assertEquals((byte) 9, read.buf.get(ValueLayout.JAVA_BYTE, 2));
         }
     }
 
     @Test
     void closeFailsBlockedRequestsAfterTheGrace() throws Exception {
-        int[] onPool = TestPipes.pipe();
-        int[] offPool = TestPipes.pipe();
-        Arena arena = Arena.ofShared();
-        try {
-            ConcurrentLinkedQueue<Throwable> outcomes = new ConcurrentLinkedQueue<>();
-            MemorySegment a = arena.allocate(8), b = arena.allocate(8);
-            Thread virtual = startThread(() -> {
-                scheduler.submitAndAwait(Request.read(onPool[0], a, -1));
-                outcomes.add(new AssertionError("read returned without data"));
-            }, outcomes);
-            Thread platform = Thread.ofPlatform().start(() -> {
-                try {
-                    scheduler.submitAndAwait(Request.read(offPool[0], b, -1));
-                    outcomes.add(new AssertionError("read returned without data"));
-                } catch (Throwable t) {
-                    outcomes.add(t);
-                }
-            });
-            await().atMost(WAIT).until(() -> virtual.getState() == Thread.State.WAITING && inFlight() == 2);
+        try (BlockedRead onPool = new BlockedRead(8, true); BlockedRead offPool = new BlockedRead(8, false)) {
             long grace = TimeUnit.MILLISECONDS.toNanos(300);
             long start = System.nanoTime();
             assertTrue(scheduler.close(grace, TimeUnit.NANOSECONDS));
             long took = System.nanoTime() - start;
             assertTrue(took >= grace, "close waited " + took + " ns, less than its grace");
-            virtual.join(WAIT.toMillis());
-            platform.join(WAIT.toMillis());
-            assertEquals(2, outcomes.size(), outcomes.toString());
-            for (Throwable t : outcomes) {
-                assertInstanceOf(CarrierPoolClosedException.class, t);
+            for (BlockedRead read : List.of(onPool, offPool)) {
+                read.join();
+                assertInstanceOf(CarrierPoolClosedException.class, read.failure.get(), "res " + read.res.get());
             }
             assertTrue(scheduler.isClosed());
             assertThrows(RejectedExecutionException.class, () -> scheduler.newThread(() -> {}));
             assertThrows(CarrierPoolClosedException.class, () -> scheduler.submitAndAwait(Request.nop()));
-        } finally {
+        }
+    }
+
+    /** A read of an empty pipe, on a pool virtual thread or a platform thread, blocked in the ring. */
+    private final class BlockedRead implements AutoCloseable {
+        final int[] pipe = TestPipes.pipe();
+        final Arena arena = Arena.ofShared();
+        final MemorySegment buf;
+        final AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicBoolean interruptKept = new AtomicBoolean();
+        final Thread reader;
+
+        BlockedRead(int size, boolean onPool) {
+            buf = arena.allocate(size);
+            long before = inFlight();
+            Runnable read = () -> {
+                try {
+                    res.set(scheduler.submitAndAwait(Request.read(pipe[0], buf, -1)));
+                    interruptKept.set(Thread.currentThread().isInterrupted());
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            };
+            reader = onPool ? scheduler.newThread(read) : Thread.ofPlatform().unstarted(read);
+            reader.start();
+            await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING && inFlight() == before + 1);
+        }
+
+        void write(byte[] data) {
+            TestPipes.write(pipe[1], data);
+        }
+
+        void join() throws InterruptedException {
+            reader.join(WAIT.toMillis());
+            assertFalse(reader.isAlive(), "the reader is still blocked");
+        }
+
+        @Override
+        public void close() {
             arena.close();
-            TestPipes.close(onPool);
-            TestPipes.close(offPool);
+            TestPipes.close(pipe);
         }
     }
 
