@@ -129,12 +129,7 @@ class CarrierSchedulerIT {
     @Test
     void aPipeReadBlocksThenCompletes() throws Exception {
         try (BlockedRead read = new BlockedRead(4, true)) {
-            assertEquals(Integer.MIN_VALUE, read.res.get(), "the read cannot have completed yet");
-            read.write(new byte[] {1, 2, 3, 4});
-            read.join();
-            assertNull(read.failure.get());
-            assertEquals(4, read.res.get());
-            assertEquals((byte) 4, read.buf.get(ValueLayout.JAVA_BYTE, 3));
+            read.completesWhenWritten(new byte[] {1, 2, 3, 4});
         }
     }
 
@@ -155,12 +150,7 @@ class CarrierSchedulerIT {
     void aPlatformThreadsRequestIsHandedToACarrier() throws Exception {
         assertEquals(0, scheduler.submitAndAwait(Request.nop()), "a NOP from the test's own thread");
         try (BlockedRead read = new BlockedRead(3, false)) {
-            assertEquals(Integer.MIN_VALUE, read.res.get(), "the read cannot have completed yet");
-            read.write(new byte[] {7, 8, 9});
-            read.join();
-            assertNull(read.failure.get());
-            assertEquals(3, read.res.get());
-            assertEquals((byte) 9, read.buf.get(ValueLayout.JAVA_BYTE, 2));
+            read.completesWhenWritten(new byte[] {7, 8, 9});
         }
     }
 
@@ -208,8 +198,14 @@ class CarrierSchedulerIT {
             await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING && inFlight() == before + 1);
         }
 
-        void write(byte[] data) {
+        /** Checks the read is still blocked, writes {@code data} (the buffer's size) and checks it arrived. */
+        void completesWhenWritten(byte[] data) throws InterruptedException {
+            assertEquals(Integer.MIN_VALUE, res.get(), "the read cannot have completed yet");
             TestPipes.write(pipe[1], data);
+            join();
+            assertNull(failure.get());
+            assertEquals(data.length, res.get());
+            assertArrayEquals(data, buf.toArray(ValueLayout.JAVA_BYTE));
         }
 
         void join() throws InterruptedException {
