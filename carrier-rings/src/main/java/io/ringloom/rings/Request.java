@@ -1,5 +1,9 @@
 package io.ringloom.rings;
 
+import io.ringloom.rings.layout.Iovec;
+import io.ringloom.rings.layout.KernelTimespec;
+import io.ringloom.rings.sys.SysCalls;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -170,7 +174,7 @@ public final class Request {
         checkBuffer(addrLen);
         if (addrLen.byteSize() < 4) throw new IllegalArgumentException("socklen_t needs 4 bytes");
         return new Request(IORING_OP_ACCEPT, (byte) 0, fd, addrLen.address(), addr.address(), 0,
-                02000000, (short) 0, 0, 0, new Object[] {addr, addrLen});
+                SysCalls.SOCK_CLOEXEC, (short) 0, 0, 0, new Object[] {addr, addrLen});
     }
 
     /** {@code connect(fd, addr, addr.byteSize())}. */
@@ -229,7 +233,9 @@ public final class Request {
      */
     public static Request linkTimeout(MemorySegment timespec) {
         checkBuffer(timespec);
-        if (timespec.byteSize() < 16) throw new IllegalArgumentException("a __kernel_timespec needs 16 bytes");
+        if (timespec.byteSize() < KernelTimespec.SIZE) {
+            throw new IllegalArgumentException("a __kernel_timespec needs " + KernelTimespec.SIZE + " bytes");
+        }
         return new Request(IORING_OP_LINK_TIMEOUT, (byte) 0, -1, 0, timespec.address(), 1, 0, (short) 0, 0, 0, timespec);
     }
 
@@ -264,7 +270,7 @@ public final class Request {
 
     private static void checkIovecs(MemorySegment iovecs, int count) {
         checkBuffer(iovecs);
-        if (count < 0 || count > 1024 || iovecs.byteSize() < 16L * count) {
+        if (count < 0 || count > 1024 || iovecs.byteSize() < Iovec.SIZE * count) {
             throw new IllegalArgumentException("bad iovec count " + count + " for " + iovecs.byteSize() + " bytes");
         }
     }

@@ -1,7 +1,9 @@
 package io.ringloom.rings;
 
 import io.ringloom.rings.layout.CqRingOffsets;
+import io.ringloom.rings.layout.Cqe;
 import io.ringloom.rings.layout.IoUringParams;
+import io.ringloom.rings.layout.KernelTimespec;
 import io.ringloom.rings.layout.ProbeLayout;
 import io.ringloom.rings.layout.SqRingOffsets;
 import io.ringloom.rings.layout.Sqe;
@@ -33,7 +35,6 @@ public final class Ring implements AutoCloseable {
         IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_CLAMP,
     };
     private static final long RSRC_UPDATE_SIZE = 16;     // struct io_uring_rsrc_update
-    private static final long TIMESPEC_SIZE = 16;        // struct __kernel_timespec
     private static final long GETEVENTS_ARG_SIZE = 24;   // struct io_uring_getevents_arg
 
     private final SysCalls sys;
@@ -72,7 +73,7 @@ public final class Ring implements AutoCloseable {
         this.cq = new CompletionQueue(cqMapping, params);
         this.owner = Thread.currentThread();
         this.enterFd = ringFd;
-        this.waitArg = arena.allocate(GETEVENTS_ARG_SIZE + TIMESPEC_SIZE, 8);
+        this.waitArg = arena.allocate(GETEVENTS_ARG_SIZE + KernelTimespec.SIZE, 8);
         this.probe = readProbe();
     }
 
@@ -144,7 +145,7 @@ public final class Ring implements AutoCloseable {
         // Sizes as io_uring_setup(2) describes them: the SQ ring ends after its
         // index array (absent with NO_SQARRAY), the CQ ring after its CQEs.
         long sqSize = ((flags & IORING_SETUP_NO_SQARRAY) != 0 ? 0 : sqArray) + 4L * sqEntries;
-        long cqSize = cqes + 16L * cqEntries;
+        long cqSize = cqes + Cqe.SIZE * cqEntries;
         boolean single = (features & IORING_FEAT_SINGLE_MMAP) != 0;
         if (single) {
             sqSize = cqSize = Math.max(sqSize, cqSize);
@@ -329,9 +330,8 @@ public final class Ring implements AutoCloseable {
             return submit(1, 0);
         }
         MemorySegment arg = waitArg;
-        MemorySegment ts = arg.asSlice(GETEVENTS_ARG_SIZE, TIMESPEC_SIZE);
-        ts.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
-        ts.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+        MemorySegment ts = arg.asSlice(GETEVENTS_ARG_SIZE, KernelTimespec.SIZE);
+        KernelTimespec.set(ts, timeoutNanos);
         arg.set(ValueLayout.JAVA_LONG, 0, 0L);                 // sigmask
         arg.set(ValueLayout.JAVA_INT, 8, 0);                   // sigmask_sz
         arg.set(ValueLayout.JAVA_INT, 12, 0);                  // min_wait_usec

@@ -1,133 +1,133 @@
 package io.ringloom.rings.carrier;
 
+import io.ringloom.rings.Config;
+import io.ringloom.rings.Probe;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.Ring;
 import io.ringloom.rings.RingMode;
 import io.ringloom.rings.UserData;
 import io.ringloom.rings.sys.Errno;
-import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.Arrays;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 
-import static io.ringloom.rings.sys.IoUring.IORING_CQE_F_MORE;
+import static io.ringloom.rings.carrier.CarrierCounters.*;
 import static io.ringloom.rings.sys.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static io.ringloom.rings.sys.IoUring.IORING_SQ_TASKRUN;
 
 /**
- * One carrier: a platform thread, the io_uring ring it created, its run queue
- * and its operation table. The loop runs queued virtual threads; between two
- * of them it enters the kernel when SQEs are pending or the kernel flagged
- * task work or CQ overflow, and reaps CQEs, unparking their threads onto this
- * carrier's queue. With nothing to run it sleeps in
- * {@code io_uring_enter(GETEVENTS, 1)}; other threads wake it through an
- * eventfd read that is always armed in the ring (DESIGN.md: never a futex).
+ * One carrier: a platform thread, the io_uring ring it created, and its loop.
+ * The loop runs queued virtual threads; between two of them it enters the
+ * kernel when SQEs are pending or the kernel flagged task work or CQ
+ * overflow, and reaps CQEs, unparking their threads onto this carrier. With
+ * nothing to run it steals, then sleeps in {@code io_uring_enter(GETEVENTS, 1)}
+ * (docs/DESIGN.md, "Carrier loop"). Its ops in flight are in an
+ * {@link OpTable}; what other threads hand it, in a {@link ForeignMailbox}.
  *
  * <p>Fields marked "carrier only" are touched only on this carrier's OS
  * thread: by the loop, or by a virtual thread mounted on it.
  */
 final class Carrier implements Runnable {
-    private static final VarHandle SLEEPING;
-    private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle OPS_IN_FLIGHT;
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
+    private static final long RELEASE_WAKE_NANOS = 1_000_000_000L;
+    private static final long RELEASE_WAIT_NANOS = 10_000_000L;
+    /** Woken threads run in a row at most before the shared queue gets a turn. */
+    private static final int WOKEN_STREAK = 8;
 
-    static {
-        try {
-            SLEEPING = MethodHandles.lookup().findVarHandle(Carrier.class, "sleeping", boolean.class);
-            OPS_IN_FLIGHT = MethodHandles.lookup().findVarHandle(Carrier.class, "opsInFlight", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    // indexes into counters
-    private static final int RUN = 0, SQES = 1, ENTERS = 2, SLEEPS = 3, WAKEUPS = 4, CQES = 5, OVERFLOWS = 6,
-            STEALS = 7, COUNTER_COUNT = 8;
-
-    final CarrierScheduler pool;
-    final int id;
+    private final int id;
     private final int ringEntries;
     private final RingMode mode;
+    private final CarrierGroup group;               // the pool, as far as this carrier may reach it
+    private final Lifecycle lifecycle;              // the pool's; read only here
+    private final CarrierThread thread;
     /** Runnable virtual threads; any thread adds, this carrier and thieves take. */
-    final ConcurrentLinkedQueue<Runnable> runQueue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> runQueue = new ConcurrentLinkedQueue<>();
     /**
      * Threads this carrier's own reaping woke (their CQE arrived): run before
      * the shared queue, at most {@link #WOKEN_STREAK} in a row, and never
      * stolen, so a completion resumes its thread on the carrier that reaped it,
      * soon. Carrier only.
      */
-    private final java.util.ArrayDeque<Runnable> woken = new java.util.ArrayDeque<>();
-    private static final int WOKEN_STREAK = 8;
-    private int wokenStreak;                 // woken threads run in a row; carrier only
-    /** True while this carrier reaps: unparks then come from completions. Carrier only. */
-    boolean reaping;
-    /** Ops from threads not on this carrier, to be pushed by it. */
-    private final ConcurrentLinkedQueue<Op> foreignOps = new ConcurrentLinkedQueue<>();
-    /** fds whose requests in this ring must all be cancelled (a channel closed), each with its callback. */
-    private final ConcurrentLinkedQueue<FdCancel> fdCancels = new ConcurrentLinkedQueue<>();
-
-    /** An fd-wide cancel to issue; {@code issued} runs once it has been (or cannot be: the ring is gone). */
-    private record FdCancel(int fd, Runnable issued) {}
-    /** Ops on this ring whose cancel was asked for from another thread. */
-    private final ConcurrentLinkedQueue<Op> foreignCancels = new ConcurrentLinkedQueue<>();
-    /** Set by this carrier just before it sleeps in the kernel; cleared by whoever wakes it. */
-    private volatile boolean sleeping;
-    /** Set by the pool to fail every op in flight (close); read by the carrier. */
-    volatile boolean failInFlight;
-    /** Set by the pool to end the loop once nothing is in flight. */
-    volatile boolean stopping;
-    /**
-     * The op a virtual thread on this carrier is about to park for; cleared by
-     * the loop once that thread unmounted. Still set, with {@link #progress}
-     * unchanged, means the thread parked while pinned and holds the carrier.
-     */
-    volatile Op parkCandidate;
-    /** Tasks this carrier has finished running; carrier writes, the pin watchdog reads. */
-    volatile long progress;
-    /** The watchdog's last look at {@link #progress}; watchdog only. */
-    long progressSeenByWatchdog;
-    /** Counters, written by this carrier only, read with opaque loads by stats(). */
-    private final long[] counters = new long[COUNTER_COUNT];
-    final CountDownLatch started = new CountDownLatch(1);
+    private final ArrayDeque<Runnable> woken = new ArrayDeque<>();
+    private final OpTable ops;                      // carrier only but for its in-flight count
+    private final ForeignMailbox mailbox = new ForeignMailbox();
+    private final PinWatchdog.Progress progress = new PinWatchdog.Progress();
+    private final CarrierCounters counters = new CarrierCounters();
+    /** Threads a pending SQE or flagged task work may wait for an enter ({@link Config#submitBatch()}). */
+    private final int submitBatch = Config.submitBatch();
+    private final CountDownLatch started = new CountDownLatch(1);
     /** Why the carrier could not start or died; published before started/termination. */
-    volatile Throwable failure;
-    final CarrierThread thread;
+    private volatile Throwable failure;
 
     private Ring ring;                       // carrier only
-    private io.ringloom.rings.Probe probe;   // written before started, then read-only
-    private int eventFd = -1;                // written before started; then read by waking threads
-    private Arena arena;                     // wake buffers; carrier only
-    private MemorySegment wakeBuffer;        // the armed eventfd read's 8 bytes; owned by the kernel while armed
-    private MemorySegment wakeValue;         // the 1 that wake() writes; written before started, then read-only
-    private boolean wakeArmed;               // carrier only
-    private Op[] slots = new Op[64];         // in-flight ops by slot index; carrier only
-    private int[] generations = new int[64]; // per-slot generation; carrier only
-    private int[] freeSlots = new int[64];   // stack of free slot indexes; carrier only
-    private int freeCount;                   // carrier only
-    private int opsInFlight;                 // ops between push and CQE; carrier writes, stats() reads racily
+    private Probe probe;                     // written before started, then read-only
+    private boolean reaping;                 // unparks now come from completions; carrier only
+    private int wokenStreak;                 // woken threads run in a row; carrier only
     private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
-    /** Threads a pending SQE or flagged task work may wait for an enter ({@code -Dringloom.submit.batch}). */
-    private final int submitBatch = Math.max(1, Integer.getInteger("ringloom.submit.batch", 4));
 
-    Carrier(CarrierScheduler pool, int id, int ringEntries, RingMode mode, String name) {
-        this.pool = pool;
+    Carrier(CarrierScheduler scheduler, CarrierGroup group, Lifecycle lifecycle, int id, int ringEntries,
+            RingMode mode, String name) {
+        this.group = group;
+        this.lifecycle = lifecycle;
         this.id = id;
         this.ringEntries = ringEntries;
         this.mode = mode;
-        for (int i = 0; i < freeSlots.length; i++) freeSlots[i] = freeSlots.length - 1 - i;
-        freeCount = freeSlots.length;
-        this.thread = new CarrierThread(this, name + "-carrier-" + id);
+        this.ops = new OpTable("carrier " + id);
+        this.thread = new CarrierThread(this, scheduler, name + "-carrier-" + id);
     }
 
-    // ---------------------------------------------------------------- loop
+    // ------------------------------------------------------------ lifecycle
+
+    void start() {
+        thread.start();
+    }
+
+    /** Waits, uninterruptibly, until the ring is made or could not be; returns why not, or null. */
+    Throwable awaitStarted() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        return failure;
+    }
+
+    /** Why the carrier could not start or died, or null. */
+    Throwable failure() {
+        return failure;
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** Waits up to {@code millis} for the carrier's thread to end; true if it has. */
+    boolean join(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
+    int id() {
+        return id;
+    }
+
+    PinWatchdog.Progress progress() {
+        return progress;
+    }
+
+    /** Whether the current thread runs on this carrier: the carrier itself, or a virtual thread mounted on it. */
+    boolean isCurrent() {
+        return Loom.currentCarrierThread() == thread;
+    }
+
+    // ----------------------------------------------------------------- loop
 
     @Override
     public void run() {
@@ -135,15 +135,7 @@ final class Carrier implements Runnable {
             ring = Ring.open(ringEntries, mode);
             ring.registerRingFd();
             probe = ring.probe();
-            arena = Arena.ofShared();
-            wakeBuffer = arena.allocate(8, 8);
-            wakeValue = arena.allocate(8, 8);
-            wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
-            // Blocking eventfd: io_uring arms a poll for a blocking file; an
-            // O_NONBLOCK one would complete at once with -EAGAIN.
-            int efd = SysCalls.get().eventfd(0, SysCalls.EFD_CLOEXEC);
-            if (efd < 0) throw new IOException("eventfd: " + Errno.name(efd));
-            eventFd = efd;
+            mailbox.open();
             armWake();
         } catch (Throwable t) {
             failure = t;
@@ -164,34 +156,30 @@ final class Carrier implements Runnable {
 
     private void loop() throws IOException {
         while (true) {
-            if (!foreignOps.isEmpty() || !foreignCancels.isEmpty() || !fdCancels.isEmpty()) {
-                drainForeign();
+            if (!mailbox.isEmpty()) {
+                drainMailbox();
             }
-            if (failInFlight) {
-                cancelAllInFlight();
+            if (lifecycle.failsInFlight()) {
+                ops.failAll(this::failOnClose);
             }
             Runnable task = nextTask();
             if (task != null) {
-                inc(RUN);
-                task.run();
-                afterTask();
+                runTask(task);
                 pollRing(false);
                 continue;
             }
             if (pollRing(true) > 0) {
                 continue;
             }
-            if (steal()) {
+            task = group.steal(this);
+            if (task != null) {
+                counters.inc(STEALS);
+                runTask(task);
                 continue;
             }
-            if (stopping) {
-                if (opsInFlight == 0 && runQueue.isEmpty() && woken.isEmpty() && foreignOps.isEmpty()) {
-                    return;
-                }
-                if (!failInFlight) {
-                    failInFlight = true;
-                    continue;
-                }
+            if (lifecycle.isStopping() && ops.inFlight() == 0 && runQueue.isEmpty() && woken.isEmpty()
+                    && !mailbox.hasSubmissions()) {
+                return;
             }
             sleep();
         }
@@ -212,14 +200,38 @@ final class Carrier implements Runnable {
         return task != null ? task : woken.poll();
     }
 
-    /** Queues a thread that a completion reaped here woke. Carrier only. */
-    void queueWoken(Runnable continuation) {
-        woken.offer(continuation);
+    private void runTask(Runnable task) {
+        counters.inc(RUN);
+        task.run();
+        progress.taskEnded();
     }
 
-    private void afterTask() {
-        parkCandidate = null;
-        progress = progress + 1;   // single writer
+    /**
+     * Queues {@code continuation}, made runnable by the current thread, which
+     * runs on this carrier. A thread woken by a CQE this carrier is reaping
+     * goes to the woken-first queue, any other to the run queue.
+     *
+     * @return whether the run queue already held work: an idle carrier could steal it
+     */
+    boolean enqueueLocal(Runnable continuation) {
+        if (reaping && Thread.currentThread() == thread) {
+            woken.offer(continuation);
+            return false;
+        }
+        Runnable previous = runQueue.peek();
+        runQueue.offer(continuation);
+        return previous != null;
+    }
+
+    /** Queues {@code continuation} from a thread off this carrier, and wakes the carrier. */
+    void enqueueForeign(Runnable continuation) {
+        runQueue.offer(continuation);
+        mailbox.wake();
+    }
+
+    /** A thread from this carrier's run queue for another carrier, or null; any thread. */
+    Runnable stealTask() {
+        return runQueue.peek() == null ? null : runQueue.poll();
     }
 
     /**
@@ -239,7 +251,7 @@ final class Carrier implements Runnable {
         boolean enterNow = waiting
                 && (idle || ++tasksSinceFirstPending >= submitBatch || runQueue.peek() == null && woken.isEmpty());
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
-            if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) inc(OVERFLOWS);
+            if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) counters.inc(OVERFLOWS);
             enter(0);
             tasksSinceFirstPending = 0;
         }
@@ -249,68 +261,46 @@ final class Carrier implements Runnable {
     private void enter(int minComplete) throws IOException {
         int pending = ring.sq().pending();
         int ret = ring.submit(minComplete, 0);
-        inc(ENTERS);
-        if (ret > 0) add(SQES, ret);
+        counters.inc(ENTERS);
+        if (ret > 0) counters.add(SQES, ret);
         else if (ret < 0 && ret != -Errno.EINTR && ret != -Errno.EBUSY && ret != -Errno.EAGAIN && ret != -Errno.ETIME) {
             throw new IOException("io_uring_enter on carrier " + id + " (" + pending + " to submit): " + Errno.name(ret));
         }
     }
 
     private void sleep() throws IOException {
-        sleeping = true;
-        // Store sleeping, then load the queues (both volatile: sequentially
-        // consistent); pairs with wake(): enqueue, then load sleeping.
-        if (!runQueue.isEmpty() || !woken.isEmpty() || !foreignOps.isEmpty() || !foreignCancels.isEmpty()
-                || !fdCancels.isEmpty() || stopping) {
-            sleeping = false;
+        mailbox.sleeping();
+        if (!runQueue.isEmpty() || !woken.isEmpty() || !mailbox.isEmpty() || lifecycle.isStopping()) {
+            mailbox.awake();
             return;
         }
-        pool.sleepers.incrementAndGet();
-        inc(SLEEPS);
+        group.sleeping(this);
+        counters.inc(SLEEPS);
         try {
             enter(1);
         } finally {
-            pool.sleepers.decrementAndGet();
-            sleeping = false;
+            group.awake(this);
+            mailbox.awake();
         }
         reap();
     }
 
     /** Makes this carrier leave its kernel sleep soon; any thread. */
     void wake() {
-        if (sleeping && SLEEPING.compareAndSet(this, true, false)) {
-            SysCalls.get().write(eventFd, wakeValue.address(), 8);
-        }
+        mailbox.wake();
     }
 
     boolean isSleeping() {
-        return sleeping;
-    }
-
-    private boolean steal() {
-        for (Carrier other : pool.carriers) {
-            if (other == this || other.runQueue.peek() == null) continue;
-            Runnable task = other.runQueue.poll();
-            if (task != null) {
-                inc(STEALS);
-                inc(RUN);
-                task.run();
-                afterTask();
-                return true;
-            }
-        }
-        return false;
+        return mailbox.isSleeping();
     }
 
     private void armWake() throws IOException {
-        long ud = UserData.pack(UserData.KIND_WAKE, 0, 0);
-        if (!ring.push(Request.read(eventFd, wakeBuffer, -1), ud)) {
+        if (!mailbox.arm(ring)) {
             throw new IOException("carrier " + id + ": no SQ room to arm its wake-up read");
         }
-        wakeArmed = true;
     }
 
-    // ------------------------------------------------------------- reaping
+    // -------------------------------------------------------------- reaping
 
     private int reap() {
         reaping = true;
@@ -322,26 +312,13 @@ final class Carrier implements Runnable {
     }
 
     private void completed(long userData, int res, int flags) {
-        inc(CQES);
+        counters.inc(CQES);
         switch (UserData.kind(userData)) {
-            case UserData.KIND_OP -> {
-                int index = UserData.index(userData);
-                Op op = index < slots.length ? slots[index] : null;
-                if (op == null || generations[index] != UserData.generation(userData)) {
-                    throw new IllegalStateException("carrier " + id + ": CQE for unknown op " + Long.toHexString(userData));
-                }
-                if ((flags & IORING_CQE_F_MORE) != 0) {
-                    return;
-                }
-                freeSlot(index);
-                op.res = res == -Errno.ERESTARTSYS ? -Errno.EINTR : res;
-                op.state = Op.DONE;
-                java.util.concurrent.locks.LockSupport.unpark(op.waiter);
-            }
+            case UserData.KIND_OP -> ops.complete(userData, res, flags);
             case UserData.KIND_WAKE -> {
-                wakeArmed = false;
-                inc(WAKEUPS);
-                if (!stopping || opsInFlight > 0) {
+                mailbox.disarmed();
+                counters.inc(WAKEUPS);
+                if (!lifecycle.isStopping() || ops.inFlight() > 0) {
                     try {
                         armWake();
                     } catch (IOException e) {
@@ -353,77 +330,63 @@ final class Carrier implements Runnable {
         }
     }
 
-    // ---------------------------------------------------------- operations
-
-    private int allocSlot() {
-        if (freeCount == 0) {
-            int old = slots.length;
-            slots = Arrays.copyOf(slots, old * 2);
-            generations = Arrays.copyOf(generations, old * 2);
-            freeSlots = Arrays.copyOf(freeSlots, old * 2);
-            for (int i = old * 2 - 1; i >= old; i--) freeSlots[freeCount++] = i;
-        }
-        opsInFlight++;
-        return freeSlots[--freeCount];
-    }
-
-    private void freeSlot(int index) {
-        slots[index] = null;
-        generations[index] = (generations[index] + 1) & UserData.GENERATION_MASK;
-        freeSlots[freeCount++] = index;
-        opsInFlight--;
-    }
+    // ----------------------------------------------------------- operations
 
     /** Pushes {@code op}'s SQE into this ring. Carrier only. */
     void push(Op op) throws IOException {
-        int index = allocSlot();
-        slots[index] = op;
-        op.carrier = this;
-        op.userData = UserData.pack(UserData.KIND_OP, generations[index], index);
+        long userData = ops.add(op);
+        op.placed(this, userData);
         try {
             if (op.linkedTimeout != null) {
                 long timeoutUd = UserData.pack(UserData.KIND_IGNORED, 0, 0);
-                while (!ring.pushLinked(op.request, op.userData, op.linkedTimeout, timeoutUd)) {
-                    enter(0);
-                    reap();
+                while (!ring.pushLinked(op.request, userData, op.linkedTimeout, timeoutUd)) {
+                    makeSqRoom();
                 }
             } else {
-                while (!ring.push(op.request, op.userData)) {
-                    // The kernel takes no more SQEs until CQ room frees up: reap, then retry.
-                    enter(0);
-                    reap();
+                while (!ring.push(op.request, userData)) {
+                    makeSqRoom();
                 }
             }
         } catch (IOException | RuntimeException e) {
-            slots[index] = null;
-            freeSlots[freeCount++] = index;
-            opsInFlight--;
+            ops.remove(userData);
             throw e;
         }
-        op.state = Op.SUBMITTED;
-        if (failInFlight && !op.failedByClose) {
-            op.failedByClose = true;
-            op.cancelRequested = true;
-            pushCancel(op);
-        } else if (op.abandoned != null && op.abandoned.getAsBoolean() && !op.cancelRequested) {
-            op.cancelRequested = true;
+        op.submitted();
+        if (!failOnClose(op) && op.isAbandoned() && op.requestCancel()) {
             pushCancel(op);   // behind the SQE in this ring: the kernel sees the request first
         }
     }
 
+    /** The kernel takes no more SQEs until CQ room frees up: submit and reap, so the caller may retry. */
+    private void makeSqRoom() throws IOException {
+        enter(0);
+        reap();
+    }
+
     /** Queues an ASYNC_CANCEL for {@code op}, which is in this ring. Carrier only. */
     void pushCancel(Op op) throws IOException {
-        if (op.state != Op.SUBMITTED) return;
+        if (!op.isSubmitted()) return;
         long ud = UserData.pack(UserData.KIND_CANCEL, 0, 0);
-        while (!ring.push(Request.cancel(op.userData), ud)) {
-            enter(0);
-            reap();
+        while (!ring.push(Request.cancel(op.userData()), ud)) {
+            makeSqRoom();
         }
+    }
+
+    /**
+     * Past the close's grace: marks {@code op} failed by the close and cancels
+     * it, once. Carrier only.
+     *
+     * @return whether this call failed it
+     */
+    private boolean failOnClose(Op op) throws IOException {
+        if (!lifecycle.failsInFlight() || !op.failByClose()) return false;
+        pushCancel(op);
+        return true;
     }
 
     /** Cancels every request on {@code fd} in this ring, then runs {@code issued}; any thread. */
     void cancelFd(int fd, Runnable issued) throws IOException {
-        if (pool.currentCarrier() == this) {
+        if (isCurrent()) {
             try {
                 pushFdCancel(fd);
             } finally {
@@ -431,75 +394,56 @@ final class Carrier implements Runnable {
             }
             return;
         }
-        fdCancels.offer(new FdCancel(fd, issued));
-        wake();
+        mailbox.cancelFd(fd, issued);
         if (!thread.isAlive()) {
-            // The carrier has ended (it drains the queue last of all): no ring holds
+            // The carrier has ended (it drains the mailbox last of all): no ring holds
             // requests on the fd, so each entry still here is done by whoever takes it.
-            FdCancel c;
-            while ((c = fdCancels.poll()) != null) c.issued.run();
+            mailbox.dropFdCancels();
         }
     }
 
     private void pushFdCancel(int fd) throws IOException {
-        if (opsInFlight == 0) return;
+        if (ops.inFlight() == 0) return;
         long ud = UserData.pack(UserData.KIND_CANCEL, 0, 0);
         while (!ring.push(Request.cancelFd(fd), ud)) {
-            enter(0);
-            reap();
+            makeSqRoom();
         }
         enter(0);   // a close waits on this: do not defer it
     }
 
     /** From another thread: have this carrier push {@code op}. */
     void submitForeign(Op op) {
-        foreignOps.offer(op);
-        wake();
+        mailbox.submit(op);
     }
 
     /** From another thread: have this carrier cancel {@code op}. */
     void cancelForeign(Op op) {
-        foreignCancels.offer(op);
-        wake();
+        mailbox.cancel(op);
     }
 
-    private void drainForeign() throws IOException {
+    private void drainMailbox() throws IOException {
         Op op;
-        while ((op = foreignOps.poll()) != null) {
-            if (op.cancelRequested || stopping) {
-                op.failedByClose = stopping;
-                op.res = -Errno.ECANCELED;
-                op.state = Op.DONE;
-                java.util.concurrent.locks.LockSupport.unpark(op.waiter);
+        while ((op = mailbox.pollSubmission()) != null) {
+            boolean stopping = lifecycle.isStopping();
+            if (op.isCancelRequested() || stopping) {
+                op.completeUnsubmitted(stopping);
                 continue;
             }
             try {
                 push(op);
             } catch (IOException | RuntimeException e) {
-                op.res = -Errno.EINVAL;
-                op.state = Op.DONE;
-                java.util.concurrent.locks.LockSupport.unpark(op.waiter);
+                op.complete(-Errno.EINVAL);
             }
         }
-        while ((op = foreignCancels.poll()) != null) {
+        while ((op = mailbox.pollCancel()) != null) {
             pushCancel(op);
         }
-        FdCancel c;
-        while ((c = fdCancels.poll()) != null) {
+        ForeignMailbox.FdCancel c;
+        while ((c = mailbox.pollFdCancel()) != null) {
             try {
-                pushFdCancel(c.fd);
+                pushFdCancel(c.fd());
             } finally {
-                c.issued.run();
-            }
-        }
-    }
-
-    private void cancelAllInFlight() throws IOException {
-        for (Op op : slots) {
-            if (op != null && !op.failedByClose) {
-                op.failedByClose = true;
-                op.cancelRequested = true;
-                pushCancel(op);
+                c.issued().run();
             }
         }
     }
@@ -512,41 +456,34 @@ final class Carrier implements Runnable {
      */
     void waitInPlace(Op op) throws IOException {
         boolean interrupted = false;
-        while (op.state != Op.DONE) {
-            if (runQueue.peek() != null && pool.sleepers.get() > 0) {
-                pool.wakeOneSleeper(this);   // this carrier is held: let an idle one steal its threads
+        while (!op.isDone()) {
+            if (runQueue.peek() != null) {
+                group.shareWork(this);   // this carrier is held: let an idle one steal its threads
             }
-            if (failInFlight && !op.failedByClose) {
-                op.failedByClose = true;
-                op.cancelRequested = true;
-                pushCancel(op);
-            }
+            failOnClose(op);
             if (Thread.interrupted()) {
                 interrupted = true;
-                if (!op.cancelRequested) {
-                    op.cancelRequested = true;
-                    pushCancel(op);
-                }
+                if (op.requestCancel()) pushCancel(op);
             }
-            inc(ENTERS);
+            counters.inc(ENTERS);
             int ret = ring.submitAndWait(WAIT_IN_PLACE_NANOS);
-            if (ret > 0) add(SQES, ret);
+            if (ret > 0) counters.add(SQES, ret);
             reap();
         }
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    // --------------------------------------------------------------- close
+    // ---------------------------------------------------------------- close
 
     private void release() {
         try {
             if (ring != null && !ring.isClosed()) {
-                if (wakeArmed && eventFd >= 0) {
-                    // The armed read owns wakeBuffer: make it complete before unmapping anything.
-                    SysCalls.get().write(eventFd, wakeValue.address(), 8);
-                    long deadline = System.nanoTime() + 1_000_000_000L;
-                    while (wakeArmed && System.nanoTime() < deadline) {
-                        ring.submitAndWait(10_000_000L);
+                if (mailbox.isArmed()) {
+                    // The armed read owns the wake buffer: make it complete before unmapping anything.
+                    mailbox.writeEventFd();
+                    long deadline = System.nanoTime() + RELEASE_WAKE_NANOS;
+                    while (mailbox.isArmed() && System.nanoTime() < deadline) {
+                        ring.submitAndWait(RELEASE_WAIT_NANOS);
                         reap();
                     }
                 }
@@ -561,42 +498,21 @@ final class Carrier implements Runnable {
             System.getLogger("io.ringloom").log(System.Logger.Level.ERROR, "carrier " + id + " close", e);
         } finally {
             // Nothing will issue these any more; the channels waiting on them may close their fds.
-            FdCancel c;
-            while ((c = fdCancels.poll()) != null) c.issued.run();
-            if (eventFd >= 0 && (ring == null || ring.isClosed())) {
-                SysCalls.get().close(eventFd);
-            }
-            if (arena != null && (ring == null || ring.isClosed())) {
-                arena.close();
+            mailbox.dropFdCancels();
+            if (ring == null || ring.isClosed()) {
+                mailbox.close();
             }
         }
     }
 
-    // --------------------------------------------------------------- stats
-
-    private void inc(int counter) {
-        COUNTERS.setOpaque(counters, counter, (long) COUNTERS.getOpaque(counters, counter) + 1);
-    }
-
-    private void add(int counter, long n) {
-        COUNTERS.setOpaque(counters, counter, (long) COUNTERS.getOpaque(counters, counter) + n);
-    }
-
-    private long get(int counter) {
-        return (long) COUNTERS.getOpaque(counters, counter);
-    }
+    // ---------------------------------------------------------------- stats
 
     CarrierStats stats() {
-        return new CarrierStats(id, get(RUN), get(SQES), get(ENTERS), get(SLEEPS), get(WAKEUPS), get(CQES),
-                get(OVERFLOWS), get(STEALS), (int) OPS_IN_FLIGHT.getOpaque(this));
+        return counters.snapshot(id, ops.inFlightOpaque());
     }
 
     /** The probe is read once at ring creation and never changes: safe from any thread after start. */
     boolean supports(int opcode) {
         return probe != null && probe.supports(opcode);
-    }
-
-    int eventFd() {
-        return eventFd;
     }
 }

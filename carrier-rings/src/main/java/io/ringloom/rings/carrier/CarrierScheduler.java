@@ -15,52 +15,82 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The virtual-thread scheduler whose carriers own io_uring rings (DESIGN.md
- * decision 1), and the one primitive the facade builds on
+ * The virtual-thread scheduler whose carriers own io_uring rings
+ * (docs/DESIGN.md, "Layers"), and the one primitive the facade builds on
  * ({@link #submitAndAwait}). The JDK hands {@link #execute} each virtual
  * thread's continuation: on start, on every unpark, after {@code Thread.yield},
  * and from its timer and unblocker threads. {@code execute} never blocks and
  * never runs the task inline.
+ *
+ * <p>The pool's one state is its {@link Lifecycle}; only {@link #close} and a
+ * failed start move it.
  */
 public final class CarrierScheduler implements Executor, AutoCloseable {
-    private static final long PIN_WATCH_NANOS = 10_000_000L;
-    final Carrier[] carriers;
+    private static final long POLL_NANOS = 1_000_000L;
+    private static final long FAIL_WAIT_SECONDS = 5;
+    private static final long STOP_WAIT_SECONDS = 5;
+
+    private final Carrier[] carriers;                       // fixed at start
+    private final Lifecycle lifecycle = new Lifecycle();    // moved by close() and a failed start only
     private final Thread.Builder.OfVirtual builder;
     private final ThreadFactory factory;
     /** Carriers asleep in the kernel; a carrier with surplus work wakes one to steal. */
-    final AtomicInteger sleepers = new AtomicInteger();
+    private final AtomicInteger sleepers = new AtomicInteger();
     /** Threads started through this pool and not yet ended. */
     private final AtomicInteger live = new AtomicInteger();
+    /** Round-robin cursor for work from off the pool. */
     private final AtomicInteger nextCarrier = new AtomicInteger();
-    private volatile boolean closed;
 
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {
         this.carriers = new Carrier[carrierCount];
+        CarrierGroup group = new Group();
         for (int i = 0; i < carrierCount; i++) {
-            carriers[i] = new Carrier(this, i, ringEntries, mode, name);
+            carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, name);
         }
         Loom.initializeJdkPoller();
-        for (Carrier c : carriers) c.thread.start();
+        for (Carrier c : carriers) c.start();
         for (Carrier c : carriers) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    c.started.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-            if (c.failure != null) {
+            Throwable failure = c.awaitStarted();
+            if (failure != null) {
                 stopCarriers(1, TimeUnit.SECONDS);
-                throw c.failure instanceof IOException io ? io
-                        : new IOException("carrier " + c.id + " could not start", c.failure);
+                throw failure instanceof IOException io ? io
+                        : new IOException("carrier " + c.id() + " could not start", failure);
             }
         }
         this.builder = Loom.newBuilder(this).name(name + "-", 0);
         this.factory = builder.factory();
-        Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(this::watchPins);
+        PinWatchdog.Progress[] progress = new PinWatchdog.Progress[carrierCount];
+        for (int i = 0; i < carrierCount; i++) progress[i] = carriers[i].progress();
+        PinWatchdog watchdog = new PinWatchdog(progress, () -> !lifecycle.isClosed() || anyCarrierAlive());
+        Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(watchdog);
+    }
+
+    /** The pool as its carriers may reach it. */
+    private final class Group implements CarrierGroup {
+        @Override
+        public void sleeping(Carrier carrier) {
+            sleepers.incrementAndGet();
+        }
+
+        @Override
+        public void awake(Carrier carrier) {
+            sleepers.decrementAndGet();
+        }
+
+        @Override
+        public void shareWork(Carrier busy) {
+            CarrierScheduler.this.shareWork(busy);
+        }
+
+        @Override
+        public Runnable steal(Carrier thief) {
+            for (Carrier other : carriers) {
+                if (other == thief) continue;
+                Runnable task = other.stealTask();
+                if (task != null) return task;
+            }
+            return null;
+        }
     }
 
     /** Null when custom-scheduled virtual threads are possible here, else why not (a missing JVM flag). */
@@ -87,7 +117,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     // ------------------------------------------------------------ threads
 
     public Thread newThread(Runnable task) {
-        if (closed) throw new RejectedExecutionException("carrier pool is closed");
+        if (lifecycle.isClosed()) throw new RejectedExecutionException("carrier pool is closed");
         return factory.newThread(counted(task));
     }
 
@@ -110,22 +140,14 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     public void execute(Runnable continuation) {
         Carrier here = currentCarrier();
         if (here != null) {
-            if (here.reaping && Thread.currentThread() == here.thread) {
-                here.queueWoken(continuation);   // woken by a CQE this carrier reaped
-                return;
-            }
             // On one of our carriers (a thread mounted on it, or the carrier
             // itself): its own queue, no wake-up needed.
-            Runnable previous = here.runQueue.peek();
-            here.runQueue.offer(continuation);
-            if (previous != null && sleepers.get() > 0) {
-                wakeOneSleeper(here);
+            if (here.enqueueLocal(continuation)) {
+                shareWork(here);
             }
             return;
         }
-        Carrier target = pickForExternal();
-        target.runQueue.offer(continuation);
-        target.wake();
+        pickForExternal().enqueueForeign(continuation);
     }
 
     /** For work from off the pool: an idle (sleeping) carrier if there is one, else the next in turn. */
@@ -140,7 +162,9 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return carriers[start];
     }
 
-    void wakeOneSleeper(Carrier busy) {
+    /** Wakes one sleeping carrier other than {@code busy}, if any sleeps, to steal from it. */
+    private void shareWork(Carrier busy) {
+        if (sleepers.get() == 0) return;
         for (Carrier c : carriers) {
             if (c != busy && c.isSleeping()) {
                 c.wake();
@@ -151,7 +175,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
 
     /** The carrier of this pool that the current thread runs on, or null. */
     Carrier currentCarrier() {
-        if (Loom.currentCarrierThread() instanceof CarrierThread ct && ct.carrier.pool == this) {
+        if (Loom.currentCarrierThread() instanceof CarrierThread ct && ct.scheduler == this) {
             return ct.carrier;
         }
         return null;
@@ -160,7 +184,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     /** The pool whose carrier the current thread runs on, or null. */
     public static CarrierScheduler current() {
         return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
-                ? ct.carrier.pool : null;
+                ? ct.scheduler : null;
     }
 
     // ---------------------------------------------------------- primitive
@@ -213,7 +237,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         if (here != null) {
             // Past the close's grace every request fails, so a thread whose I/O would
             // all complete at once (cached files) still ends before the carriers stop.
-            if (here.failInFlight) throw new CarrierPoolClosedException("carrier pool is closed");
+            if (lifecycle.failsInFlight()) throw new CarrierPoolClosedException("carrier pool is closed");
             here.push(op);
             if (Thread.currentThread().isVirtual()) {
                 parkOnCarrier(here, op);
@@ -221,77 +245,58 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
                 here.waitInPlace(op);   // the carrier thread itself
             }
         } else {
-            if (closed) throw new CarrierPoolClosedException("carrier pool is closed");
+            if (lifecycle.isClosed()) throw new CarrierPoolClosedException("carrier pool is closed");
             pickForExternal().submitForeign(op);
             parkOnCarrier(null, op);
         }
         // A request that completed before the close's cancel reached it keeps its
         // result: an fd opened or accepted, bytes read, must reach the caller.
-        if (op.failedByClose && op.res < 0) {
+        if (op.isFailedByClose() && op.res() < 0) {
             throw new CarrierPoolClosedException("carrier pool closed while " + request + " was blocked");
         }
-        return op.res;
+        return op.res();
     }
 
     /**
      * Parks until {@code op} is done. {@code here} is the carrier of a pool
      * virtual thread, null for any other thread. A pool thread that is pinned
      * (a class initializer, a native frame) parks by holding its carrier's OS
-     * thread, so nobody reaps the ring: the watchdog unparks it after 10-20 ms,
-     * and it then finds that the carrier's progress did not move while it
-     * parked that long, and waits for its CQE in place instead. A park that
-     * returns at once (a permit left over from an earlier unpark) is not
-     * taken for pinning: it did not last.
+     * thread, so nobody reaps the ring: the {@link PinWatchdog} unparks it
+     * after 10-20 ms, and it then finds its carrier stalled since it parked,
+     * and waits for its CQE in place instead.
      */
     private void parkOnCarrier(Carrier here, Op op) throws IOException {
-        if (here != null) here.parkCandidate = op;
+        PinWatchdog.Progress progress = here == null ? null : here.progress();
+        if (progress != null) progress.parking(op);
         boolean interrupted = false;
-        while (op.state != Op.DONE) {
-            long progress = here == null ? 0 : here.progress;
+        while (!op.isDone()) {
+            long tasksRun = progress == null ? 0 : progress.tasksRun();
             long parkedAt = System.nanoTime();
             LockSupport.park(op);
             if (Thread.interrupted()) {
                 interrupted = true;
                 requestCancel(op);
             }
-            if (here != null && op.state != Op.DONE && here.progress == progress
-                    && System.nanoTime() - parkedAt >= PIN_WATCH_NANOS / 2
-                    && Loom.currentCarrierThread() == here.thread) {
-                here.parkCandidate = null;
+            if (progress != null && !op.isDone() && progress.stalledSince(tasksRun, parkedAt) && here.isCurrent()) {
+                progress.waitingInPlace();
                 here.waitInPlace(op);
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    /** Every 10 ms: unpark a thread that parked pinned and so holds its carrier. */
-    private void watchPins() {
-        while (!closed || anyCarrierAlive()) {
-            LockSupport.parkNanos(PIN_WATCH_NANOS);
-            for (Carrier c : carriers) {
-                Op candidate = c.parkCandidate;
-                long progress = c.progress;
-                if (candidate != null && progress == c.progressSeenByWatchdog) {
-                    LockSupport.unpark(candidate.waiter);
-                }
-                c.progressSeenByWatchdog = progress;
-            }
-        }
-    }
-
     private boolean anyCarrierAlive() {
         for (Carrier c : carriers) {
-            if (c.thread.isAlive()) return true;
+            if (c.isAlive()) return true;
         }
         return false;
     }
 
     private void requestCancel(Op op) throws IOException {
-        if (op.cancelRequested) return;
-        op.cancelRequested = true;
-        Carrier owner = op.carrier;
+        if (!op.requestCancel()) return;
+        Carrier owner = op.carrier();
         if (owner == null) {
-            return;   // a foreign op not pushed yet: the carrier sees cancelRequested
+            return;   // a foreign op not pushed yet: the carrier sees the cancel request
         }
         if (currentCarrier() == owner) {
             owner.pushCancel(op);
@@ -334,7 +339,12 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     // -------------------------------------------------------------- close
 
     public boolean isClosed() {
-        return closed;
+        return lifecycle.isClosed();
+    }
+
+    /** The {@link Lifecycle} state, for tests. */
+    int lifecycleState() {
+        return lifecycle.state();
     }
 
     /**
@@ -346,20 +356,23 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * @return true if every carrier ended
      */
     public boolean close(long grace, TimeUnit unit) {
-        closed = true;
-        long deadline = System.nanoTime() + unit.toNanos(grace);
+        lifecycle.advanceTo(Lifecycle.CLOSING);
+        awaitThreadsEnded(unit.toNanos(grace));
+        lifecycle.advanceTo(Lifecycle.FAILING);
+        wakeAll();
+        awaitThreadsEnded(TimeUnit.SECONDS.toNanos(FAIL_WAIT_SECONDS));
+        return stopCarriers(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private void awaitThreadsEnded(long nanos) {
+        long deadline = System.nanoTime() + nanos;
         while (live.get() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000L);
+            LockSupport.parkNanos(POLL_NANOS);
         }
-        for (Carrier c : carriers) {
-            c.failInFlight = true;
-            c.wake();
-        }
-        long failDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (live.get() > 0 && System.nanoTime() < failDeadline) {
-            LockSupport.parkNanos(1_000_000L);
-        }
-        return stopCarriers(5, TimeUnit.SECONDS);
+    }
+
+    private void wakeAll() {
+        for (Carrier c : carriers) c.wake();
     }
 
     @Override
@@ -368,22 +381,21 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     }
 
     private boolean stopCarriers(long timeout, TimeUnit unit) {
-        for (Carrier c : carriers) {
-            c.stopping = true;
-            c.wake();
-        }
+        lifecycle.advanceTo(Lifecycle.STOPPING);
+        wakeAll();
         boolean all = true;
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         for (Carrier c : carriers) {
-            if (!c.thread.isAlive()) continue;
+            if (!c.isAlive()) continue;
             try {
                 long left = deadline - System.nanoTime();
-                c.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                all &= c.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                all &= !c.isAlive();
             }
-            all &= !c.thread.isAlive();
         }
+        if (all) lifecycle.advanceTo(Lifecycle.STOPPED);
         return all;
     }
 
@@ -403,7 +415,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     public List<Throwable> carrierFailures() {
         List<Throwable> failures = new ArrayList<>();
         for (Carrier c : carriers) {
-            if (c.failure != null) failures.add(c.failure);
+            Throwable failure = c.failure();
+            if (failure != null) failures.add(failure);
         }
         return failures;
     }

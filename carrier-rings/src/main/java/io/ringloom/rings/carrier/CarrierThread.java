@@ -1,12 +1,17 @@
 package io.ringloom.rings.carrier;
 
-/** The platform thread of one {@link Carrier}; lets a virtual thread find its carrier's ring. */
+/**
+ * The platform thread of one {@link Carrier}: lets a virtual thread find its
+ * carrier's ring, and {@link CarrierScheduler#current()} the pool it runs in.
+ */
 final class CarrierThread extends Thread {
     final Carrier carrier;
+    final CarrierScheduler scheduler;
 
-    CarrierThread(Carrier carrier, String name) {
+    CarrierThread(Carrier carrier, CarrierScheduler scheduler, String name) {
         super(null, carrier, name, 0, false);
         this.carrier = carrier;
+        this.scheduler = scheduler;
         setDaemon(true);
     }
 }

@@ -6,8 +6,8 @@ import java.lang.reflect.Constructor;
 import java.util.concurrent.Executor;
 
 /**
- * The JDK internals a custom virtual-thread scheduler needs (DESIGN.md, JDK
- * facts), reached once by reflection:
+ * The JDK internals a custom virtual-thread scheduler needs, reached once by
+ * reflection (docs/DESIGN.md, "Decisions and measurements"):
  * <ul>
  * <li>{@code java.lang.ThreadBuilders$VirtualThreadBuilder(Executor)}: the only
  *     way to give virtual threads a scheduler (needs

@@ -40,7 +40,10 @@ public final class Errno {
     public static final int EHOSTUNREACH = 113;
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;
-    /** Kernel-internal, seen from a cancelled io-wq request (DESIGN.md): treat as EINTR. */
+    /**
+     * Kernel-internal, seen from a cancelled io-wq request: treat as EINTR
+     * (docs/DESIGN.md, "Decisions and measurements").
+     */
     public static final int ERESTARTSYS = 512;
 
     /** The symbolic name of an errno value (positive or negated), e.g. {@code "ENOENT"}. */

@@ -1,10 +1,13 @@
 package io.ringloom.rings.sys;
 
+import io.ringloom.rings.Config;
+
 /**
  * The whole native surface of Ringloom: the io_uring syscalls and the few
- * plain ones around them. Two implementations exist (DESIGN.md decision 6):
- * {@link FfmSysCalls}, the default, and {@link JnrSysCalls}, selected with
- * {@code -Dringloom.native=jnr}. Nothing else in Ringloom calls native code.
+ * plain ones around them. Two implementations exist
+ * (docs/DESIGN.md, "Native backends"): {@link FfmSysCalls}, the default, and
+ * {@link JnrSysCalls}, selected with {@code -Dringloom.native=jnr}. Nothing
+ * else in Ringloom calls native code.
  *
  * <p>Every method follows the kernel's convention: a non-negative result, or
  * {@code -errno}. Addresses are raw native addresses; callers pass only
@@ -111,7 +114,7 @@ public interface SysCalls {
     final class Holder {
         private Holder() {}
 
-        static final SysCalls INSTANCE = choose(System.getProperty("ringloom.native", "ffm"));
+        static final SysCalls INSTANCE = choose(Config.nativeBackend());
 
         static SysCalls choose(String name) {
             return switch (name) {

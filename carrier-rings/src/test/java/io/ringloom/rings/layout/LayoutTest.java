@@ -25,7 +25,8 @@ class LayoutTest {
                 Arguments.of("io_uring_cqe", Cqe.FIELDS, Cqe.SIZE),
                 Arguments.of("io_uring_probe", ProbeLayout.HEADER_FIELDS, ProbeLayout.HEADER_SIZE),
                 Arguments.of("io_uring_probe_op", ProbeLayout.OP_FIELDS, ProbeLayout.OP_SIZE),
-                Arguments.of("__kernel_timespec", KernelTimespec.FIELDS, KernelTimespec.SIZE));
+                Arguments.of("__kernel_timespec", KernelTimespec.FIELDS, KernelTimespec.SIZE),
+                Arguments.of("iovec", Iovec.FIELDS, Iovec.SIZE));
     }
 
     @ParameterizedTest(name = "{0}")

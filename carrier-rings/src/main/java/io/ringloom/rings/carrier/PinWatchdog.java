@@ -1,0 +1,91 @@
+package io.ringloom.rings.carrier;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Finds virtual threads that parked while pinned (a class initializer, a
+ * native frame): such a park holds the carrier's OS thread, so nobody reaps
+ * its ring and the CQE that would unpark the thread never arrives. The JDK
+ * cannot tell us ({@code Continuation.isPinned} answers true everywhere on
+ * 25.0.3), so the watchdog looks for the effect instead
+ * (docs/DESIGN.md, "Pinned threads"): every {@link #PERIOD_NANOS} it
+ * unparks the thread that announced a park on a carrier whose task count has
+ * not moved since its last look. That thread then finds itself
+ * {@link Progress#stalledSince stalled} and waits for its CQE in place.
+ */
+final class PinWatchdog implements Runnable {
+    static final long PERIOD_NANOS = 10_000_000L;
+
+    private final Progress[] carriers;
+    private final BooleanSupplier keepWatching;
+
+    /** Watches {@code carriers} for as long as {@code keepWatching} answers true. */
+    PinWatchdog(Progress[] carriers, BooleanSupplier keepWatching) {
+        this.carriers = carriers.clone();
+        this.keepWatching = keepWatching;
+    }
+
+    @Override
+    public void run() {
+        while (keepWatching.getAsBoolean()) {
+            LockSupport.parkNanos(PERIOD_NANOS);
+            for (Progress p : carriers) p.look();
+        }
+    }
+
+    /** One carrier's progress, as its virtual threads and the watchdog see it. */
+    static final class Progress {
+        /**
+         * The op a virtual thread on the carrier is about to park for; set by
+         * that thread, cleared by the carrier once the thread unmounted (or by
+         * the thread when it waits in place). Still set, with {@link #tasksRun}
+         * unchanged, means the thread parked while pinned.
+         */
+        private volatile Op parkCandidate;
+        /** Tasks the carrier has finished running; the carrier writes, anyone reads. */
+        private volatile long tasksRun;
+        /** {@link #tasksRun} at the watchdog's last look; watchdog only. */
+        private long seenByWatchdog;
+
+        /** The current thread, mounted on this carrier, is about to park for {@code op}. */
+        void parking(Op op) {
+            parkCandidate = op;
+        }
+
+        /** The current thread, mounted on this carrier, waits in place instead of parking. */
+        void waitingInPlace() {
+            parkCandidate = null;
+        }
+
+        /** Carrier only: a task ran to its end or unmounted. */
+        void taskEnded() {
+            parkCandidate = null;
+            tasksRun = tasksRun + 1;   // single writer
+        }
+
+        long tasksRun() {
+            return tasksRun;
+        }
+
+        /**
+         * Whether a park that began at {@code parkedAt} with {@code tasksRunBefore}
+         * lasted long enough for the watchdog's wake-up and saw no task end:
+         * the parked thread held the carrier. A park that returned at once (a
+         * permit left over from an earlier unpark) did not last, and is not
+         * taken for pinning.
+         */
+        boolean stalledSince(long tasksRunBefore, long parkedAt) {
+            return tasksRun == tasksRunBefore && System.nanoTime() - parkedAt >= PERIOD_NANOS / 2;
+        }
+
+        private void look() {
+            Op candidate = parkCandidate;
+            long seen = tasksRun;
+            if (candidate != null && seen == seenByWatchdog) {
+                LockSupport.unpark(candidate.waiter());
+            }
+            seenByWatchdog = seen;
+        }
+    }
+}

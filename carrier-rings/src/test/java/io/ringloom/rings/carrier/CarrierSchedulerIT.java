@@ -1,0 +1,226 @@
+package io.ringloom.rings.carrier;
+
+import io.ringloom.rings.Request;
+import io.ringloom.rings.RingMode;
+import io.ringloom.rings.TestPipes;
+import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.ProcFds;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A {@link CarrierScheduler} started directly on real rings: scheduling, the primitive, interrupt, close. */
+class CarrierSchedulerIT {
+    private static final String NAME = "schedtest";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private Map<Integer, String> fdsBefore;
+    private CarrierScheduler scheduler;
+
+    @BeforeAll
+    static void startJdkPollerOnce() throws IOException {
+        // The first scheduler starts the JDK's socket poller (epoll fds that live
+        // for the JVM's lifetime); start it before any fd snapshot.
+        CarrierScheduler.start(1, 8, RingMode.COOP, NAME + "-warmup").close();
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        fdsBefore = ProcFds.snapshot();
+        scheduler = CarrierScheduler.start(2, 64, RingMode.COOP, NAME);
+    }
+
+    /** Every test ends here: no carrier died, nothing left in flight, no carrier thread or fd left. */
+    @AfterEach
+    void closeAndCheck() {
+        assertEquals(List.of(), scheduler.carrierFailures(), "a carrier died");
+        assertTrue(scheduler.close(10, TimeUnit.SECONDS), "every carrier ended");
+        assertEquals(Lifecycle.STOPPED, scheduler.lifecycleState());
+        for (CarrierStats s : scheduler.stats()) {
+            assertEquals(0, s.inFlight(), "operations left in flight on " + s);
+        }
+        List<String> left = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(NAME + "-carrier-") && t.isAlive())
+                .map(Thread::getName)
+                .toList();
+        assertEquals(List.of(), left, "carrier threads still alive");
+        assertEquals(List.of(), scheduler.carrierFailures(), "a carrier died");
+        assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked (rings, eventfds or pipes)");
+    }
+
+    private Thread startThread(ThrowingRunnable task, ConcurrentLinkedQueue<Throwable> failures) {
+        Thread t = scheduler.newThread(() -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void virtualThreadsRunOnItsCarriers() throws Exception {
+        int n = 200;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> carriers = new ConcurrentLinkedQueue<>();
+        AtomicInteger onThisPool = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            threads.add(startThread(() -> {
+                assertTrue(Thread.currentThread().isVirtual());
+                if (CarrierScheduler.current() == scheduler) onThisPool.incrementAndGet();
+                carriers.add(Loom.currentCarrierThread().getName());
+                Thread.yield();
+                if (CarrierScheduler.current() == scheduler) onThisPool.incrementAndGet();
+            }, failures));
+        }
+        for (Thread t : threads) t.join(WAIT.toMillis());
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(2 * n, onThisPool.get());
+        assertTrue(carriers.stream().allMatch(c -> c.startsWith(NAME + "-carrier-")), carriers.toString());
+        await().atMost(WAIT).until(() -> scheduler.liveThreads() == 0);
+        long run = scheduler.stats().stream().mapToLong(CarrierStats::threadsRun).sum();
+        assertTrue(run >= 2L * n, "carriers ran " + run + " continuations for " + n + " threads that yielded");
+        assertNull(CarrierScheduler.current(), "the test's own thread is not on the pool");
+    }
+
+    @Test
+    void aNopCompletesOnAVirtualThread() throws Exception {
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger zeros = new AtomicInteger();
+        Thread t = startThread(() -> {
+            for (int i = 0; i < 1000; i++) {
+                if (scheduler.submitAndAwait(Request.nop()) == 0) zeros.incrementAndGet();
+            }
+        }, failures);
+        t.join(WAIT.toMillis());
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(1000, zeros.get());
+        long sqes = scheduler.stats().stream().mapToLong(CarrierStats::sqesSubmitted).sum();
+        assertTrue(sqes >= 1000, "sqes submitted: " + sqes);
+    }
+
+    @Test
+    void aPipeReadBlocksThenCompletes() throws Exception {
+        try (BlockedRead read = new BlockedRead(4, true)) {
+            read.completesWhenWritten(new byte[] {1, 2, 3, 4});
+        }
+    }
+
+    @Test
+    void interruptCancelsABlockedRead() throws Exception {
+        try (BlockedRead read = new BlockedRead(8, true)) {
+            read.reader.interrupt();
+            read.join();
+            assertNull(read.failure.get());
+            assertTrue(read.interruptKept.get(), "the interrupt must be reported");
+            assertTrue(read.res.get() == -Errno.ECANCELED || read.res.get() == -Errno.EINTR,
+                    "the read must have been cancelled, got " + read.res.get());
+            assertEquals(0, inFlight(), "the cancelled read's own CQE was reaped");
+        }
+    }
+
+    @Test
+    void aPlatformThreadsRequestIsHandedToACarrier() throws Exception {
+        assertEquals(0, scheduler.submitAndAwait(Request.nop()), "a NOP from the test's own thread");
+        try (BlockedRead read = new BlockedRead(3, false)) {
+            read.completesWhenWritten(new byte[] {7, 8, 9});
+        }
+    }
+
+    @Test
+    void closeFailsBlockedRequestsAfterTheGrace() throws Exception {
+        try (BlockedRead onPool = new BlockedRead(8, true); BlockedRead offPool = new BlockedRead(8, false)) {
+            long grace = TimeUnit.MILLISECONDS.toNanos(300);
+            long start = System.nanoTime();
+            assertTrue(scheduler.close(grace, TimeUnit.NANOSECONDS));
+            long took = System.nanoTime() - start;
+            assertTrue(took >= grace, "close waited " + took + " ns, less than its grace");
+            for (BlockedRead read : List.of(onPool, offPool)) {
+                read.join();
+                assertInstanceOf(CarrierPoolClosedException.class, read.failure.get(), "res " + read.res.get());
+            }
+            assertTrue(scheduler.isClosed());
+            assertThrows(RejectedExecutionException.class, () -> scheduler.newThread(() -> {}));
+            assertThrows(CarrierPoolClosedException.class, () -> scheduler.submitAndAwait(Request.nop()));
+        }
+    }
+
+    /** A read of an empty pipe, on a pool virtual thread or a platform thread, blocked in the ring. */
+    private final class BlockedRead implements AutoCloseable {
+        final int[] pipe = TestPipes.pipe();
+        final Arena arena = Arena.ofShared();
+        final MemorySegment buf;
+        final AtomicInteger res = new AtomicInteger(Integer.MIN_VALUE);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicBoolean interruptKept = new AtomicBoolean();
+        final Thread reader;
+
+        BlockedRead(int size, boolean onPool) {
+            buf = arena.allocate(size);
+            long before = inFlight();
+            Runnable read = () -> {
+                try {
+                    res.set(scheduler.submitAndAwait(Request.read(pipe[0], buf, -1)));
+                    interruptKept.set(Thread.currentThread().isInterrupted());
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            };
+            reader = onPool ? scheduler.newThread(read) : Thread.ofPlatform().unstarted(read);
+            reader.start();
+            await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING && inFlight() == before + 1);
+        }
+
+        /** Checks the read is still blocked, writes {@code data} (the buffer's size) and checks it arrived. */
+        void completesWhenWritten(byte[] data) throws InterruptedException {
+            assertEquals(Integer.MIN_VALUE, res.get(), "the read cannot have completed yet");
+            TestPipes.write(pipe[1], data);
+            join();
+            assertNull(failure.get());
+            assertEquals(data.length, res.get());
+            assertArrayEquals(data, buf.toArray(ValueLayout.JAVA_BYTE));
+        }
+
+        void join() throws InterruptedException {
+            reader.join(WAIT.toMillis());
+            assertFalse(reader.isAlive(), "the reader is still blocked");
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+            TestPipes.close(pipe);
+        }
+    }
+
+    private long inFlight() {
+        return scheduler.stats().stream().mapToLong(CarrierStats::inFlight).sum();
+    }
+}
