@@ -1,6 +1,8 @@
 /**
- * Ringloom's kernel binding and carrier scheduler. Only the facade
- * ({@code io.ringloom}) sees its packages; applications use the facade.
+ * Ringloom's kernel binding and carrier scheduler. Applications see only
+ * {@code io.ringloom.core} (the ring mode, the pool-closed exception), which the
+ * facade re-exports with {@code requires transitive}; the other packages are
+ * exported to the facade alone.
  * On the module path it needs {@code --enable-native-access=io.ringloom.rings}
  * and {@code --add-opens java.base/java.lang=io.ringloom.rings} (the README's
  * "JVM flags" lists them).
@@ -8,6 +10,7 @@
 module io.ringloom.rings {
     requires org.jnrproject.ffi;
 
+    exports io.ringloom.core;
     exports io.ringloom.rings to io.ringloom;
     exports io.ringloom.rings.carrier to io.ringloom;
     exports io.ringloom.rings.layout to io.ringloom;

@@ -1,7 +1,8 @@
 package io.ringloom;
 
+import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.rings.Config;
-import io.ringloom.rings.RingMode;
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.io.IOException;
@@ -24,16 +25,13 @@ import java.util.concurrent.TimeUnit;
  * virtual threads and {@link #fallbackReason()} says why.
  */
 public final class CarrierPool implements AutoCloseable {
-    /** How each carrier's ring delivers completions; COOP is the design, the others are for measurement. */
-    public enum Mode { COOP, DEFER, NONE }
-
     private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     private final CarrierScheduler scheduler;     // null in fallback mode
     private final String fallbackReason;          // null unless fallback
     private final ThreadFactory factory;
     private final Duration closeGrace;
-    private final Mode mode;
+    private final RingMode mode;
     private final int carriers;
 
     private CarrierPool(Builder b) {
@@ -44,7 +42,7 @@ public final class CarrierPool implements AutoCloseable {
         }
         if (why == null) {
             try {
-                s = CarrierScheduler.start(b.carriers, b.ringEntries, RingMode.valueOf(b.mode.name()), b.name);
+                s = CarrierScheduler.start(b.carriers, b.ringEntries, b.mode, b.name);
             } catch (IOException e) {
                 why = e.getMessage();
             }
@@ -99,7 +97,7 @@ public final class CarrierPool implements AutoCloseable {
         return fallbackReason;
     }
 
-    public Mode mode() {
+    public RingMode mode() {
         return mode;
     }
 
@@ -147,7 +145,7 @@ public final class CarrierPool implements AutoCloseable {
     public static final class Builder {
         private int carriers = Config.carriers();
         private int ringEntries = Config.ringEntries();
-        private Mode mode = Mode.valueOf(Config.ringMode().name());
+        private RingMode mode = Config.ringMode();
         private Duration closeGrace = Duration.ofSeconds(10);
         private String name = "ringloom";
 
@@ -165,7 +163,8 @@ public final class CarrierPool implements AutoCloseable {
             return this;
         }
 
-        public Builder mode(Mode mode) {
+        /** How each carrier's ring delivers completions; {@link RingMode#COOP} is the design, the others are for measurement. */
+        public Builder mode(RingMode mode) {
             this.mode = Objects.requireNonNull(mode);
             return this;
         }

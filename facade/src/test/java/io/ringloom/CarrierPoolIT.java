@@ -1,6 +1,6 @@
 package io.ringloom;
 
-import io.ringloom.rings.carrier.CarrierPoolClosedException;
+import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,6 @@
 package io.ringloom.bench;
 
+import io.ringloom.core.RingMode;
 import io.ringloom.CarrierPool;
 import io.ringloom.net.RingServerSocket;
 import io.ringloom.net.RingSocket;
@@ -72,7 +73,7 @@ public final class EchoBench {
         List<Runnable> stops = new ArrayList<>();
         if (server.startsWith("Ringloom")) {
             CarrierPool pool = CarrierPool.builder()
-                    .mode(server.endsWith("COOP") ? CarrierPool.Mode.COOP : CarrierPool.Mode.NONE).name("echo").build();
+                    .mode(server.endsWith("COOP") ? RingMode.COOP : RingMode.NONE).name("echo").build();
             if (pool.isFallback()) throw new IllegalStateException(pool.fallbackReason());
             RingServerSocket[] ss = new RingServerSocket[1];
             Object ready = new Object();

@@ -1,5 +1,6 @@
 package io.ringloom.bench;
 
+import io.ringloom.core.RingMode;
 import io.ringloom.CarrierPool;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
@@ -57,18 +58,18 @@ public final class IpiPing {
         System.out.println("| ring mode | round trips/s | IPIs/round trip (RES+CAL) | context switches/round trip | enters/round trip |");
         System.out.println("|---|---:|---:|---:|---:|");
         double noneIpis = -1, noneRate = -1, coopIpis = -1, coopRate = -1;
-        for (CarrierPool.Mode mode : new CarrierPool.Mode[] {CarrierPool.Mode.COOP, CarrierPool.Mode.DEFER, CarrierPool.Mode.NONE}) {
+        for (RingMode mode : new RingMode[] {RingMode.COOP, RingMode.DEFER, RingMode.NONE}) {
             double[] r = run(mode, pairs, workMicros, thinkMicros, seconds);
             System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.2f |%n", mode, r[0], r[1], r[2], r[3]);
-            if (mode == CarrierPool.Mode.NONE) { noneIpis = r[1]; noneRate = r[0]; }
-            if (mode == CarrierPool.Mode.COOP) { coopIpis = r[1]; coopRate = r[0]; }
+            if (mode == RingMode.NONE) { noneIpis = r[1]; noneRate = r[0]; }
+            if (mode == RingMode.COOP) { coopIpis = r[1]; coopRate = r[0]; }
         }
         System.out.printf(Locale.ROOT, "%nCOOP/NONE: IPIs per round trip %.3fx (target <= 0.2x), round trips/s %.2fx (target >= 1.0x)%n",
                 noneIpis > 0 ? coopIpis / noneIpis : Double.NaN, coopRate / noneRate);
     }
 
     /** @return round trips/s, IPIs per round trip, context switches per round trip, enters per round trip */
-    private static double[] run(CarrierPool.Mode mode, int pairs, int workMicros, int thinkMicros, double seconds)
+    private static double[] run(RingMode mode, int pairs, int workMicros, int thinkMicros, double seconds)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder roundTrips = new LongAdder();

@@ -1,5 +1,6 @@
 package io.ringloom.rings;
 
+import io.ringloom.core.RingMode;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,6 @@
 package io.ringloom.rings;
 
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.layout.CqRingOffsets;
 import io.ringloom.rings.layout.Cqe;
 import io.ringloom.rings.layout.IoUringParams;

@@ -1,5 +1,6 @@
 package io.ringloom.rings;
 
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.IoUring;
 import io.ringloom.rings.sys.ProcFds;

@@ -1,7 +1,7 @@
 package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
-import io.ringloom.rings.carrier.CarrierPoolClosedException;
+import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Tag;

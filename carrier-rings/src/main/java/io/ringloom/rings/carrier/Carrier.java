@@ -4,7 +4,7 @@ import io.ringloom.rings.Config;
 import io.ringloom.rings.Probe;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.Ring;
-import io.ringloom.rings.RingMode;
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.UserData;
 import io.ringloom.rings.sys.Errno;
 

@@ -1,7 +1,8 @@
 package io.ringloom.rings.carrier;
 
+import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.rings.Request;
-import io.ringloom.rings.RingMode;
+import io.ringloom.core.RingMode;
 
 import java.io.IOException;
 import java.util.ArrayList;

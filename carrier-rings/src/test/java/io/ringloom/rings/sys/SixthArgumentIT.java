@@ -1,7 +1,7 @@
 package io.ringloom.rings.sys;
 
 import io.ringloom.rings.Ring;
-import io.ringloom.rings.RingMode;
+import io.ringloom.core.RingMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.ringloom.rings;
+package io.ringloom.core;
 
 /** How a ring delivers completions; COOP is Ringloom's design, the others exist to measure against. */
 public enum RingMode {

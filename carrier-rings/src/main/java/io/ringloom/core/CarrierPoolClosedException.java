@@ -1,4 +1,4 @@
-package io.ringloom.rings.carrier;
+package io.ringloom.core;
 
 import java.io.IOException;
 
