@@ -15,12 +15,17 @@ import java.util.concurrent.locks.LockSupport;
  * ran on ({@code case=NAME carrier=THREAD}). With {@code --pollers} it also
  * prints the scheduler of each JDK socket sub-poller (needs
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, and java.lang open,
- * which the agent does), and the agent's status when the agent is there.
+ * which the agent does), and the agent's status when the agent is there. With
+ * {@code --poller-first} a platform thread starts the JDK's poller first.
  */
 public final class AgentTestApp {
     private AgentTestApp() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--poller-first")) {
+            // the JDK's poller started by a platform thread before any virtual thread exists
+            Class.forName("sun.nio.ch.Poller");
+        }
         Thread listener = Thread.ofPlatform().name("listener").start(AgentTestApp::startVirtualThreads);
         listener.join();
         if (List.of(args).contains("--pollers")) printPollers();

@@ -55,11 +55,15 @@ class RingloomAgentIT {
     void theJdkSocketSubPollersStayOnTheJdkScheduler() throws Exception {
         List<String> flags = withAgent();
         flags.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
-        String out = runApp(flags, "--pollers");
-        List<String> pollers = out.lines().filter(l -> l.startsWith("poller=")).toList();
-        assertFalse(pollers.isEmpty(), out);
-        for (String p : pollers) {
-            assertTrue(p.matches("poller=SubPoller-\\d+ scheduler=java.util.concurrent.ForkJoinPool"), out);
+        // Started while the pool is built (the first virtual thread), or by a platform thread before it.
+        for (String[] args : List.of(new String[] {"--pollers"}, new String[] {"--pollers", "--poller-first"})) {
+            String out = runApp(flags, args);
+            assertCarriers(out, RINGLOOM_CARRIER);
+            List<String> pollers = out.lines().filter(l -> l.startsWith("poller=")).toList();
+            assertFalse(pollers.isEmpty(), out);
+            for (String p : pollers) {
+                assertTrue(p.matches("poller=SubPoller-\\d+ scheduler=java.util.concurrent.ForkJoinPool"), out);
+            }
         }
     }
 
