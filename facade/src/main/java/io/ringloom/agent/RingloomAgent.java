@@ -1,11 +1,13 @@
 package io.ringloom.agent;
 
+import io.ringloom.CarrierPool;
 import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -61,6 +63,16 @@ public final class RingloomAgent {
             case FAILED -> new Status(false, "installed, but the JVM-wide pool is not running: "
                     + JvmWidePool.INSTANCE.failure());
         };
+    }
+
+    /**
+     * The JVM-wide pool every virtual thread runs on (for its {@code stats()}),
+     * once the first virtual thread created it; empty without the agent, before
+     * that, or when it could not start ({@link #status()} says why). It lives
+     * as long as the JVM.
+     */
+    public static Optional<CarrierPool> pool() {
+        return Optional.ofNullable(JvmWidePool.INSTANCE.pool());
     }
 
     private static synchronized void install(Instrumentation inst) {

@@ -103,8 +103,9 @@ public final class AgentTestApp {
     /** The agent's status, asked by reflection so that the application itself stays JDK-only. */
     private static void printStatus() {
         try {
-            Object status = Class.forName("io.ringloom.agent.RingloomAgent").getMethod("status").invoke(null);
-            System.out.println("status=" + status);
+            Class<?> agent = Class.forName("io.ringloom.agent.RingloomAgent");
+            System.out.println("status=" + agent.getMethod("status").invoke(null));
+            System.out.println("pool=" + agent.getMethod("pool").invoke(null));
         } catch (ReflectiveOperationException e) {
             System.out.println("status=no agent class");
         }

@@ -48,6 +48,7 @@ class RingloomAgentIT {
         String out = runApp(withAgent());
         assertCarriers(out, RINGLOOM_CARRIER);
         assertTrue(out.contains("status=Status[active=true, detail=every new virtual thread runs on CarrierPool["), out);
+        assertTrue(out.contains("pool=Optional[CarrierPool["), out);
         assertFalse(out.contains("WARNING"), out);
     }
 
@@ -83,6 +84,7 @@ class RingloomAgentIT {
         assertEquals(1, count(out, NOT_APPLIED), out);
         assertTrue(out.contains("simulated failure"), out);
         assertTrue(out.contains("status=Status[active=false, detail=the Ringloom agent was not applied: simulated"), out);
+        assertTrue(out.contains("pool=Optional.empty"), out);
     }
 
     @Test
