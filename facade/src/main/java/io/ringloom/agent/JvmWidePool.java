@@ -37,8 +37,8 @@ final class JvmWidePool implements Supplier<Executor> {
 
     /** The pool's scheduler once RUNNING; read without the lock on every virtual thread's creation. */
     private volatile Executor scheduler;
-    /** Guarded by this. */
-    private State state = State.NEW;
+    /** Written under this; read without it so that a FAILED pool costs no lock per virtual thread. */
+    private volatile State state = State.NEW;
     /** The thread building the pool; guarded by this. */
     private Thread builder;
     /** The running pool, or null; guarded by this. */
@@ -51,7 +51,8 @@ final class JvmWidePool implements Supplier<Executor> {
     @Override
     public Executor get() {
         Executor s = scheduler;
-        return s != null ? s : startOrWait();
+        if (s != null) return s;
+        return state == State.FAILED ? null : startOrWait();
     }
 
     private Executor startOrWait() {
@@ -105,7 +106,7 @@ final class JvmWidePool implements Supplier<Executor> {
         return (Executor) m.invoke(pool);
     }
 
-    synchronized State state() {
+    State state() {
         return state;
     }
 

@@ -100,10 +100,12 @@ public final class RingloomAgent {
         startJdkPollers();
         VirtualThreadTransformer transformer = new VirtualThreadTransformer();
         inst.addTransformer(transformer, true);
-        inst.retransformClasses(Class.forName("java.lang.VirtualThread"));
-        if (transformer.refusal() != null) {
+        try {
+            inst.retransformClasses(Class.forName("java.lang.VirtualThread"));
+            if (transformer.refusal() != null) throw new VirtualThreadTransformer.Refusal(transformer.refusal());
+        } catch (Throwable e) {
             inst.removeTransformer(transformer);
-            throw new VirtualThreadTransformer.Refusal(transformer.refusal());
+            throw e;
         }
         supplier.setVolatile(JvmWidePool.INSTANCE);
     }
@@ -124,10 +126,12 @@ public final class RingloomAgent {
     /**
      * Starts the JDK's socket poller now, from this platform thread and before
      * the hook is live: in JDK 25 its sub-pollers are virtual threads made by
-     * {@code Thread.ofVirtual()} on whichever thread first does socket I/O, and
-     * once hooked they would land on a carrier: the JDK's polling for its own
-     * sockets would then share the carriers with the application's threads and
-     * their rings, which the JDK never meant them to.
+     * {@code Thread.ofVirtual()} on the thread that initialises
+     * {@code sun.nio.ch.Poller}. Made by a platform thread once the hook is
+     * live, they land on carriers (measured without this call: a platform
+     * thread that initialises the poller before any virtual thread puts
+     * SubPoller-0..2 on the CarrierScheduler), where the JDK's polling would
+     * share the carriers and their rings with the application's threads.
      */
     private static void startJdkPollers() {
         try {
