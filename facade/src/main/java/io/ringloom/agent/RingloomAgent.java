@@ -1,0 +1,143 @@
+package io.ringloom.agent;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.rings.carrier.CarrierScheduler;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.VarHandle;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Java agent that puts every virtual thread of an unmodified JVM on one
+ * JVM-wide Ringloom {@code CarrierPool} ({@code -javaagent:} with the jar
+ * {@code ./ringloom jvm-flags} names; README, "Use it without changing code").
+ *
+ * <p>It opens {@code java.lang} to Ringloom's classes, defines
+ * {@code java.lang.RingloomSchedulerHook} ({@link SchedulerHook}) and
+ * retransforms {@code VirtualThread}'s constructor so that the JDK's default
+ * scheduler choice asks that hook ({@link VirtualThreadTransformer}). The
+ * pool itself is made by the first virtual thread ({@link JvmWidePool}).
+ *
+ * <p>It never stops an application from starting: whatever fails leaves the
+ * JDK's scheduler in place, logs one WARNING line on the System.Logger
+ * {@code io.ringloom}, and {@link #status()} says why.
+ */
+public final class RingloomAgent {
+    private RingloomAgent() {}
+
+    /**
+     * Test only: {@code -Dringloom.agent.simulateFailure=true} makes the agent
+     * refuse to apply, as it would on a JDK whose VirtualThread differs.
+     */
+    static final String SIMULATE_FAILURE = "ringloom.agent.simulateFailure";
+    private static final System.Logger LOG = System.getLogger("io.ringloom");
+
+    /** Null until premain/agentmain ran, then "" when installed, else why not; guarded by the class. */
+    private static String installFailure;
+
+    /** Whether the agent is in effect, and in words its state or why not. */
+    public record Status(boolean active, String detail) {}
+
+    public static void premain(String args, Instrumentation inst) {
+        install(inst);
+    }
+
+    /** Loaded into a running JVM: only virtual threads created from then on move to the pool. */
+    public static void agentmain(String args, Instrumentation inst) {
+        install(inst);
+    }
+
+    public static synchronized Status status() {
+        if (installFailure == null) {
+            return new Status(false, "the Ringloom agent is not loaded (add the options ./ringloom jvm-flags prints)");
+        }
+        if (!installFailure.isEmpty()) {
+            return new Status(false, "the Ringloom agent was not applied: " + installFailure);
+        }
+        return switch (JvmWidePool.INSTANCE.state()) {
+            case NEW, BUILDING -> new Status(true, "installed; the first virtual thread creates the JVM-wide pool");
+            case RUNNING -> new Status(true, "every new virtual thread runs on " + JvmWidePool.INSTANCE.pool());
+            case FAILED -> new Status(false, "installed, but the JVM-wide pool is not running: "
+                    + JvmWidePool.INSTANCE.failure());
+        };
+    }
+
+    /**
+     * The JVM-wide pool every virtual thread runs on (for its {@code stats()}),
+     * once the first virtual thread created it; empty without the agent, before
+     * that, or when it could not start ({@link #status()} says why). It lives
+     * as long as the JVM.
+     */
+    public static Optional<CarrierPool> pool() {
+        return Optional.ofNullable(JvmWidePool.INSTANCE.pool());
+    }
+
+    private static synchronized void install(Instrumentation inst) {
+        if (installFailure != null) return;
+        try {
+            hook(inst);
+            installFailure = "";
+        } catch (Throwable e) {
+            installFailure = e instanceof VirtualThreadTransformer.Refusal ? e.getMessage() : e.toString();
+            LOG.log(System.Logger.Level.WARNING,
+                    "Ringloom agent not applied, virtual threads stay on the JDK's scheduler: " + installFailure);
+        }
+    }
+
+    private static void hook(Instrumentation inst) throws Exception {
+        if (Boolean.getBoolean(SIMULATE_FAILURE)) {
+            throw new VirtualThreadTransformer.Refusal("simulated failure (-D" + SIMULATE_FAILURE + "=true, for tests)");
+        }
+        if (!inst.isRetransformClassesSupported()) {
+            throw new VirtualThreadTransformer.Refusal(
+                    "this JVM cannot retransform classes (the agent jar's manifest needs Can-Retransform-Classes: true)");
+        }
+        openJavaLang(inst);
+        VarHandle supplier = SchedulerHook.define();
+        startJdkPollers();
+        VirtualThreadTransformer transformer = new VirtualThreadTransformer();
+        inst.addTransformer(transformer, true);
+        try {
+            inst.retransformClasses(Class.forName("java.lang.VirtualThread"));
+            if (transformer.refusal() != null) throw new VirtualThreadTransformer.Refusal(transformer.refusal());
+        } catch (Throwable e) {
+            inst.removeTransformer(transformer);
+            throw e;
+        }
+        supplier.setVolatile(JvmWidePool.INSTANCE);
+    }
+
+    /**
+     * What {@code --add-opens java.base/java.lang=...} would do, for this
+     * package (the hook's definition) and carrier-rings (the custom-scheduler
+     * builder), whether they are on the class path or the module path.
+     */
+    private static void openJavaLang(Instrumentation inst) {
+        Set<Module> ringloom = new HashSet<>();
+        ringloom.add(RingloomAgent.class.getModule());
+        ringloom.add(CarrierScheduler.class.getModule());   // the same module on the class path
+        inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(), Map.of("java.lang", ringloom),
+                Set.of(), Map.of());
+    }
+
+    /**
+     * Starts the JDK's socket poller now, from this platform thread and before
+     * the hook is live: in JDK 25 its sub-pollers are virtual threads made by
+     * {@code Thread.ofVirtual()} on the thread that initialises
+     * {@code sun.nio.ch.Poller}. Made by a platform thread once the hook is
+     * live, they land on carriers (measured without this call: a platform
+     * thread that initialises the poller before any virtual thread puts
+     * SubPoller-0..2 on the CarrierScheduler), where the JDK's polling would
+     * share the carriers and their rings with the application's threads.
+     */
+    private static void startJdkPollers() {
+        try {
+            Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            LOG.log(System.Logger.Level.DEBUG, "JDK poller not initialised by the agent", e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.ringloom.agent;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An unmodified application for {@link RingloomAgentIT}: it uses only JDK
+ * APIs and prints, for each way of making a virtual thread, the carrier it
+ * ran on ({@code case=NAME carrier=THREAD}). With {@code --pollers} it also
+ * prints the scheduler of each JDK socket sub-poller (needs
+ * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, and java.lang open,
+ * which the agent does), and the agent's status when the agent is there. With
+ * {@code --poller-first} a platform thread starts the JDK's poller first.
+ */
+public final class AgentTestApp {
+    private AgentTestApp() {}
+
+    public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--poller-first")) {
+            // the JDK's poller started by a platform thread before any virtual thread exists
+            Class.forName("sun.nio.ch.Poller");
+        }
+        Thread listener = Thread.ofPlatform().name("listener").start(AgentTestApp::startVirtualThreads);
+        listener.join();
+        if (List.of(args).contains("--pollers")) printPollers();
+        printStatus();
+        System.out.println("done");
+    }
+
+    /** What a server's platform listener thread does: every JDK way of starting a virtual thread. */
+    private static void startVirtualThreads() {
+        List<Thread> started = new ArrayList<>();
+        started.add(Thread.ofVirtual().start(() -> report("ofVirtual")));
+        started.add(Thread.startVirtualThread(() -> report("startVirtualThread")));
+        started.add(Thread.ofVirtual().name("named").unstarted(() -> report("unstarted")));
+        started.getLast().start();
+        started.add(Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(20);   // the behaviour under test: a virtual thread resumed by a timer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            report("afterSleep");
+        }));
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            executor.submit(() -> report("executor"));
+            executor.submit(() -> {
+                report("nestedParent");
+                Thread child = Thread.ofVirtual().start(() -> report("nestedChild"));
+                child.join();
+                return null;
+            });
+        }
+        for (Thread t : started) {
+            try {
+                if (!t.join(java.time.Duration.ofSeconds(30))) System.out.println("stuck=" + t);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The carrier as {@code VirtualThread.toString()} shows it: {@code VirtualThread[#22]/runnable@CARRIER}. */
+    private static void report(String how) {
+        Thread me = Thread.currentThread();
+        String s = me.toString();
+        System.out.println("case=" + how + " virtual=" + me.isVirtual() + " carrier=" + s.substring(s.lastIndexOf('@') + 1));
+    }
+
+    /** Each JDK sub-poller (a virtual thread in JDK 25's default poller mode) and its scheduler's class. */
+    private static void printPollers() throws ReflectiveOperationException {
+        Class<?> poller = Class.forName("sun.nio.ch.Poller");
+        Method readPollers = poller.getDeclaredMethod("readPollers");
+        Method writePollers = poller.getDeclaredMethod("writePollers");
+        readPollers.setAccessible(true);
+        writePollers.setAccessible(true);
+        Field owner = poller.getDeclaredField("owner");
+        owner.setAccessible(true);
+        Field scheduler = Class.forName("java.lang.VirtualThread").getDeclaredField("scheduler");
+        scheduler.setAccessible(true);
+        List<Object> all = new ArrayList<>((List<?>) readPollers.invoke(null));
+        all.addAll((List<?>) writePollers.invoke(null));
+        for (Object p : all) {
+            Thread t = (Thread) owner.get(p);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (t == null && System.nanoTime() < deadline) {   // set when its loop starts
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                t = (Thread) owner.get(p);
+            }
+            String where = t == null ? "not started" : !t.isVirtual() ? "platform"
+                    : scheduler.get(t).getClass().getName();
+            System.out.println("poller=" + (t == null ? "?" : t.getName()) + " scheduler=" + where);
+        }
+    }
+
+    /** The agent's status, asked by reflection so that the application itself stays JDK-only. */
+    private static void printStatus() {
+        try {
+            Class<?> agent = Class.forName("io.ringloom.agent.RingloomAgent");
+            System.out.println("status=" + agent.getMethod("status").invoke(null));
+            System.out.println("pool=" + agent.getMethod("pool").invoke(null));
+        } catch (ReflectiveOperationException e) {
+            System.out.println("status=no agent class");
+        }
+    }
+}
