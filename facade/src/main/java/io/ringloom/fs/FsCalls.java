@@ -43,6 +43,10 @@ final class FsCalls {
 
     /** unlink(2), then rmdir(2) if the path is a directory (Linux answers EISDIR). */
     static int delete(RingPath path) throws IOException {
+        return Uninterruptible.call(() -> unlinkOrRmdir(path));
+    }
+
+    private static int unlinkOrRmdir(RingPath path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path.forKernel());
             int r = unlinkat(cpath, 0);
@@ -58,6 +62,10 @@ final class FsCalls {
 
     /** mkdir(2) with {@code mode} (the umask applies). */
     static int mkdir(RingPath path, int mode) throws IOException {
+        return Uninterruptible.call(() -> mkdirat(path, mode));
+    }
+
+    private static int mkdirat(RingPath path, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path.forKernel());
             CarrierScheduler s = Dispatch.scheduler();
@@ -76,6 +84,11 @@ final class FsCalls {
     static int rename(RingPath source, RingPath target, boolean noReplace) throws IOException {
         CarrierScheduler s = Dispatch.scheduler();
         if (s == null || !s.supports(IoUring.IORING_OP_RENAMEAT)) return NOT_TRIED;
+        return Uninterruptible.call(() -> renameat(s, source, target, noReplace));
+    }
+
+    private static int renameat(CarrierScheduler s, RingPath source, RingPath target, boolean noReplace)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment from = NativeStrings.path(arena, source.forKernel());
             MemorySegment to = NativeStrings.path(arena, target.forKernel());

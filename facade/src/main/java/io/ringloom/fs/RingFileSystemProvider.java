@@ -176,7 +176,7 @@ public final class RingFileSystemProvider extends FileSystemProvider {
             return jdk.newFileChannel(jp, options, attrs);
         }
         try {
-            return RingFileChannelImpl.open(((RingPath) path).forKernel(), options, attrs);
+            return Uninterruptible.call(() -> RingFileChannelImpl.open(((RingPath) path).forKernel(), options, attrs));
         } catch (FileSystemException e) {
             if (e.getClass() != FileSystemException.class) throw e;
             // An errno without an exception type of its own: the JDK's message is its
@@ -305,7 +305,7 @@ public final class RingFileSystemProvider extends FileSystemProvider {
             return;
         }
         boolean r = replace;
-        UninterruptibleStreams.uninterruptibly(() -> {
+        Uninterruptible.call(() -> {
             RingCopy.copy(jdk, (RingPath) source, (RingPath) target, r, options);
             return null;
         });

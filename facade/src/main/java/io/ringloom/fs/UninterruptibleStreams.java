@@ -16,7 +16,8 @@ import java.util.Objects;
  * channel on interrupt).
  *
  * <p>Ringloom's channel has no such mode (yet), so each call here takes the
- * interrupt status off the thread, calls the channel, and puts it back: an
+ * interrupt status off the thread, calls the channel, and puts it back
+ * ({@link Uninterruptible}): an
  * interrupt raised before the call, the common case (a thread that was
  * interrupted and then reads a file while it winds down), is kept and does not
  * close the stream. An interrupt that arrives while the call is in the
@@ -28,20 +29,6 @@ import java.util.Objects;
  */
 final class UninterruptibleStreams {
     private UninterruptibleStreams() {}
-
-    interface Call<T> {
-        T run() throws IOException;
-    }
-
-    /** Runs {@code call} with the interrupt status cleared, and restores it afterwards. */
-    static <T> T uninterruptibly(Call<T> call) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            return call.run();
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-    }
 
     static InputStream in(FileChannel ch) {
         return new In(ch);
@@ -73,17 +60,17 @@ final class UninterruptibleStreams {
             Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) return 0;
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            return uninterruptibly(() -> ch.read(buf));
+            return Uninterruptible.call(() -> ch.read(buf));
         }
 
         @Override
         public int available() throws IOException {
-            return uninterruptibly(() -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, ch.size() - ch.position())));
+            return Uninterruptible.call(() -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, ch.size() - ch.position())));
         }
 
         @Override
         public synchronized long skip(long n) throws IOException {
-            return uninterruptibly(() -> {
+            return Uninterruptible.call(() -> {
                 long pos = ch.position();
                 long newPos;
                 if (n > 0) {
@@ -125,7 +112,7 @@ final class UninterruptibleStreams {
         public synchronized void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            uninterruptibly(() -> {
+            Uninterruptible.call(() -> {
                 while (buf.hasRemaining()) ch.write(buf);
                 return null;
             });
