@@ -3,6 +3,7 @@ package io.ringloom.fs;
 import io.ringloom.CarrierPool;
 import io.ringloom.CarrierStats;
 import io.ringloom.internal.RingFileChannelImpl;
+import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -433,6 +434,32 @@ class RingFileSystemProviderIT {
         // three SQEs at least: RENAMEAT, MKDIRAT, UNLINKAT (and UNLINKAT with AT_REMOVEDIR)
         assertTrue(submitted() - before >= 3, () -> "SQEs submitted: " + (submitted() - before));
         assertEquals("a", Files.readString(d.resolve("b")));
+    }
+
+    /** The ring calls themselves succeed (a malformed SQE would be hidden by the JDK fallback above). */
+    @Test
+    void fsCallsOnThePoolAnswerTheKernelsResults() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(FALLBACK, "fallback mode: no ring");
+        RingPath a = (RingPath) ring(dir.resolve("a"));
+        RingPath b = (RingPath) ring(dir.resolve("b"));
+        RingPath d = (RingPath) ring(dir.resolve("d"));
+        Files.writeString(a, "a");
+        Files.writeString(b, "b");
+        // a->b refused (NOREPLACE), a->d, b->d replacing; mkdir twice; rmdir; unlink of nothing; unlink
+        List<Integer> results = onPool(() -> List.of(
+                FsCalls.rename(a, b, true),
+                FsCalls.rename(a, d, true),
+                FsCalls.rename(b, d, false),
+                FsCalls.mkdir(a, 0777),
+                FsCalls.mkdir(a, 0777),
+                FsCalls.delete(a),
+                FsCalls.delete(a),
+                FsCalls.delete(d)));
+        assertEquals(List.of(-Errno.EEXIST, 0, 0, 0, -Errno.EEXIST, 0, -Errno.ENOENT, 0), results);
+        assertEquals(FsCalls.NOT_TRIED, FsCalls.rename(a, b, true), "off the pool the JDK's move renames");
+        try (Stream<Path> left = Files.list(ring(dir))) {
+            assertEquals(List.of(), left.toList());
+        }
     }
 
     private static long submitted() {
