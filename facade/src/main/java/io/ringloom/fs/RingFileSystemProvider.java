@@ -208,10 +208,26 @@ public final class RingFileSystemProvider extends FileSystemProvider {
                 f -> f.getClassName().equals(RingFileChannelImpl.class.getName())));
     }
 
+    /**
+     * As the JDK's: the file channel. The one exception is the channel that
+     * {@code Files.readAllBytes} (and {@code readString}) opens, which the JDK
+     * makes uninterruptible when it is its own: that caller gets an
+     * uninterruptible view of Ringloom's channel.
+     */
     @Override
     public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
-        return newFileChannel(path, options, attrs);
+        FileChannel ch = newFileChannel(path, options, attrs);
+        if (options.isEmpty() && ch instanceof RingFileChannelImpl && calledFromReadAllBytes()) {
+            return UninterruptibleStreams.channel(ch);
+        }
+        return ch;
+    }
+
+    /** Frames: this class (2), Files.newByteChannel (2), Files.readAllBytes. */
+    private static boolean calledFromReadAllBytes() {
+        return WALKER.walk(frames -> frames.limit(6).anyMatch(
+                f -> f.getMethodName().equals("readAllBytes") && f.getClassName().equals("java.nio.file.Files")));
     }
 
     /** As the JDK's default method, over an uninterruptible stream (see {@link UninterruptibleStreams}). */

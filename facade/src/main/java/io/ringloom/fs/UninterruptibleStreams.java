@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.util.Objects;
 
 /**
@@ -26,6 +27,9 @@ import java.util.Objects;
  *
  * <p>The JDK's stream ({@code sun.nio.ch.ChannelInputStream}) is matched for
  * {@code available} and {@code skip} on a file: both by size and position.
+ *
+ * <p>{@code Files.readAllBytes} (and so {@code readString}) sets its own
+ * channel uninterruptible too; {@link #channel} is the same for Ringloom's.
  */
 final class UninterruptibleStreams {
     private UninterruptibleStreams() {}
@@ -116,6 +120,55 @@ final class UninterruptibleStreams {
                 while (buf.hasRemaining()) ch.write(buf);
                 return null;
             });
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+
+    /** An uninterruptible view of {@code ch}, for the channel {@code Files.readAllBytes} reads. */
+    static SeekableByteChannel channel(FileChannel ch) {
+        return new Channel(ch);
+    }
+
+    private record Channel(FileChannel ch) implements SeekableByteChannel {
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return Uninterruptible.call(() -> ch.read(dst));
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return Uninterruptible.call(() -> ch.write(src));
+        }
+
+        @Override
+        public long position() throws IOException {
+            return Uninterruptible.call(ch::position);
+        }
+
+        @Override
+        public SeekableByteChannel position(long newPosition) throws IOException {
+            Uninterruptible.call(() -> ch.position(newPosition));
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return Uninterruptible.call(ch::size);
+        }
+
+        @Override
+        public SeekableByteChannel truncate(long size) throws IOException {
+            Uninterruptible.call(() -> ch.truncate(size));
+            return this;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return ch.isOpen();
         }
 
         @Override

@@ -341,6 +341,15 @@ class RingFileSystemProviderIT {
                         return new String(in.readAllBytes()) + " " + Thread.currentThread().isInterrupted();
                     }
                 });
+                record(out, "readAllBytes while interrupted", () -> Files.readAllBytes(f));
+                record(out, "readString while interrupted", () -> Files.readString(f));
+                record(out, "channel while interrupted", () -> {
+                    try (FileChannel ch = FileChannel.open(f)) {
+                        return ch.read(ByteBuffer.allocate(1));
+                    } finally {
+                        Thread.currentThread().interrupt();   // a channel's interrupt consumes nothing, but keep it set
+                    }
+                });
                 record(out, "Files.write while interrupted", () -> Files.write(f, "again".getBytes()).getFileName());
                 record(out, "copy while interrupted", () -> Files.copy(f, b.resolve("g")).getFileName());
                 out.add("still interrupted -> " + Thread.currentThread().isInterrupted());
