@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * works as it does on the JDK's own.
  */
 final class RingWatchService implements WatchService {
+    /** The file system whose paths the keys and events answer. */
     private final RingFileSystem fs;
     /** The JDK's watch service; paths are registered with it unwrapped. */
     private final WatchService jdk;
@@ -60,7 +61,9 @@ final class RingWatchService implements WatchService {
     }
 
     private final class Key implements WatchKey {
+        /** The path registered: what watchable() answers. */
         private final RingPath dir;
+        /** The JDK's key this one stands for. */
         private final WatchKey jdkKey;
 
         Key(RingPath dir, WatchKey jdkKey) {
