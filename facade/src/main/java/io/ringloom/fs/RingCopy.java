@@ -1,0 +1,109 @@
+package io.ringloom.fs;
+
+import io.ringloom.internal.RingFileChannelImpl;
+import io.ringloom.rings.sys.Errno;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+/**
+ * {@code Files.copy(Path, Path)} of a regular file through two Ringloom
+ * channels, step for step as the JDK's {@code UnixFileSystem.copy}: the
+ * source's attributes, the source opened for reading (the JDK checks
+ * {@code access(R_OK)} at this point), the target's attributes (not following
+ * links), same file: done; existing target without REPLACE_EXISTING:
+ * {@code FileAlreadyExistsException}; with it: the target deleted; the target
+ * created exclusively with the source's permissions; the bytes copied; on
+ * failure the partial target unlinked.
+ *
+ * <p>Not {@code RingFiles.copy}: it creates the target with the default
+ * permissions and checks the target before the source. Metadata and every
+ * error path are the JDK provider's: whenever a step fails, the whole copy is
+ * handed to it, so its exception (type and message) is the one thrown.
+ */
+final class RingCopy {
+    private RingCopy() {}
+
+    /** Largest buffer of one copy; a smaller file gets a buffer of its size. */
+    private static final int MAX_CHUNK = 1 << 20;
+    private static final int MIN_CHUNK = 4096;
+
+    /** Copies {@code source} to {@code target}; {@code options} hold at most REPLACE_EXISTING. */
+    static void copy(FileSystemProvider jdk, RingPath source, RingPath target, boolean replace,
+                     java.nio.file.CopyOption... options) throws IOException {
+        PosixFileAttributes sa;
+        try {
+            sa = jdk.readAttributes(source.jdk, PosixFileAttributes.class);
+        } catch (IOException | UnsupportedOperationException e) {
+            jdk.copy(source.jdk, target.jdk, options);
+            return;
+        }
+        if (!sa.isRegularFile()) {
+            jdk.copy(source.jdk, target.jdk, options);
+            return;
+        }
+        FileChannel in;
+        try {
+            in = RingFileChannelImpl.open(source.forKernel(), Set.of(READ));
+        } catch (IOException e) {
+            jdk.copy(source.jdk, target.jdk, options);
+            return;
+        }
+        try (in) {
+            BasicFileAttributes ta = null;
+            try {
+                ta = jdk.readAttributes(target.jdk, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException absent) {
+                // as the JDK: a target whose attributes cannot be read is taken for absent
+            }
+            if (ta != null) {
+                if (Objects.equals(sa.fileKey(), ta.fileKey())) return;
+                if (!replace) throw new FileAlreadyExistsException(target.toString());
+                int r = FsCalls.delete(target);
+                if (r < 0 && r != -Errno.ENOENT) jdk.deleteIfExists(target.jdk);
+            }
+            FileChannel out;
+            try {
+                out = RingFileChannelImpl.open(target.forKernel(), EnumSet.of(WRITE, CREATE_NEW),
+                        PosixFilePermissions.asFileAttribute(sa.permissions()));
+            } catch (IOException e) {
+                jdk.copy(source.jdk, target.jdk, options);
+                return;
+            }
+            try (out) {
+                copyBytes(in, out, sa.size());
+            } catch (IOException | RuntimeException e) {
+                FsCalls.delete(target);
+                throw e;
+            }
+        }
+    }
+
+    private static void copyBytes(FileChannel in, FileChannel out, long sizeHint) throws IOException {
+        int chunk = (int) Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, sizeHint));
+        // Freed when the last call on it has returned, so after its last CQE.
+        try (Arena arena = Arena.ofConfined()) {
+            ByteBuffer buf = arena.allocate(chunk, MIN_CHUNK).asByteBuffer();
+            while (in.read(buf.clear()) >= 0) {
+                buf.flip();
+                while (buf.hasRemaining()) out.write(buf);
+            }
+        }
+    }
+}
