@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Methods on an open fd take its {@link FdHolder} (or {@link FileFd}) and
  * must be called under a use of it ({@link Bracket}, or
- * {@link FdHolder#acquire}): every ring request on the fd goes through
- * {@link FdHolder#submit}, so a close cancels it (docs/DESIGN.md, "fd lifetime").
+ * {@link FdHolder#acquire}), or before any other thread has the holder (a
+ * listener's bind and listen): every ring request on the fd goes through
+ * {@link #submit}, so a close cancels it (docs/DESIGN.md, "fd lifetime").
  * Results are the kernel's: a count or {@code -errno}; {@link Errors} maps them.
  */
 public final class IoDispatcher {
