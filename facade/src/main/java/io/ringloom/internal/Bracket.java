@@ -3,6 +3,7 @@ package io.ringloom.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 
 /**
@@ -13,16 +14,19 @@ import java.nio.file.Path;
  * (docs/DESIGN.md, "Lifecycle and close"). Outcomes:
  * <pre>
  *   result                          channel      thrown
- *   count, or -1 at EOF             open         none: the result
+ *   count, or EOF                   open         none: the result
  *   count                           closed       none: the result
- *   -1 at EOF                       closed       AsynchronousCloseException (end), as FileChannelImpl
+ *   EOF                             closed       AsynchronousCloseException (end), as FileChannelImpl
  *   anything                        interrupted  ClosedByInterruptException (end)
  *   cancellation (Errors)           closed       AsynchronousCloseException (end)
  *   (no use: closed before the call)             AsynchronousCloseException (end)
  *   other -errno                    open         file: Errors.forFdResult; socket: Errors.forSocketResult
  *   other -errno                    closed       AsynchronousCloseException (end replaces what the rules threw)
  * </pre>
- * A transfer returns -1 at EOF, so a socket's turns its {@code recv}'s 0 into -1.
+ * A file's transfer returns -1 at EOF. A socket's returns the kernel's
+ * result, where -1 is {@code -EPERM}: EOF is a 0 from a transfer on a buffer
+ * (a read; a write of nothing, as the JDK's {@code SocketChannelImpl} counts
+ * it), while a 0 from a call on no buffer (connect) is its success.
  * One per channel; the calls pass their arguments rather than capturing
  * them, so a read or write makes no object.
  */
@@ -85,7 +89,7 @@ public final class Bracket {
      * Runs {@code transfer} on {@code buf} at {@code position} (a socket's:
      * its timeout) inside the bracket; {@code call} names it in messages.
      *
-     * @return the result (a count, -1 at EOF), or 0 when the call was cut short
+     * @return the result (a count, or EOF), or 0 when the call was cut short
      *         and {@code end} did not throw (it always does then, unless the
      *         caller was interrupted too late to matter)
      */
@@ -102,7 +106,8 @@ public final class Bracket {
                 IOException e = socket ? Errors.forSocketResult(n, call, position > 0, open, interrupted)
                         : Errors.forFdResult(n, call, fd.fd(), path, open, interrupted);
                 if (e != null) throw e;
-                completed = n >= 0 || n == -1 && channel.isOpen();
+                completed = socket ? n > 0 || n == 0 && (buf == null || channel.isOpen())
+                        : n >= 0 || n == -1 && channel.isOpen();
             } finally {
                 fd.release();
             }
@@ -115,5 +120,23 @@ public final class Bracket {
     /** As {@link #run(String, Transfer, ByteBuffer, long)}, for a call on no buffer. */
     public long run(String call, Call c) throws IOException {
         return run(call, (buf, position) -> c.run(), null, 0);
+    }
+
+    /**
+     * A call that never blocks ({@code shutdown(2)}): under a use of the fd,
+     * but without begin and end, as the JDK's channels make it, so an
+     * interrupt does not close the channel. Any {@code -errno} throws.
+     *
+     * @throws ClosedChannelException when the fd is already closing
+     */
+    public long runNonBlocking(String call, Call c) throws IOException {
+        if (!fd.acquire()) throw new ClosedChannelException();
+        try {
+            long r = c.run();
+            if (r < 0) throw socket ? Errors.forSocket((int) r, call) : Errors.forFd((int) r, call, fd.fd(), path);
+            return r;
+        } finally {
+            fd.release();
+        }
     }
 }

@@ -96,21 +96,25 @@ public final class Errors {
     }
 
     /**
-     * What a socket's {@code call} throws for the result {@code res} it got
-     * while the socket was {@code open} and the caller {@code interrupted};
-     * null when the result stands (a count, -1 at EOF) or is left to
-     * {@code end} (a cancellation after close, anything once interrupted).
+     * What a socket's {@code call} throws for the kernel's result {@code res}
+     * it got while the socket was {@code open} and the caller {@code interrupted};
+     * null when the result stands (a count, 0 at EOF or for a call's success)
+     * or is left to {@code end} (a cancellation after close, anything once
+     * interrupted). A socket's results are the kernel's, so -1 is
+     * {@code -EPERM} (a firewall refusing a connect, accept or send), not EOF.
      * The linked timeout's {@code -ECANCELED} is a {@link SocketTimeoutException}
      * ({@code timeoutArmed}: the call had one), any other cancellation of a
-     * socket still open a {@link ClosedChannelException}.
+     * socket still open a {@link ClosedChannelException}, but for a connect's,
+     * which reports its errno.
      */
     public static IOException forSocketResult(long res, String call, boolean timeoutArmed, boolean open,
                                               boolean interrupted) {
-        if (res >= -1 || !open && isCancellation(res) || interrupted) return null;
+        if (res >= 0 || !open && isCancellation(res) || interrupted) return null;
+        boolean connect = call.equals("connect");
         if (res == -Errno.ECANCELED && timeoutArmed) {
-            return new SocketTimeoutException(call.equals("connect") ? "Connect timed out" : "Read timed out");
+            return new SocketTimeoutException(connect ? "Connect timed out" : "Read timed out");
         }
-        if (isCancellation(res)) return new ClosedChannelException();
+        if (isCancellation(res) && !connect) return new ClosedChannelException();
         return forSocket((int) res, call);
     }
 

@@ -1,6 +1,5 @@
 package io.ringloom.internal;
 
-import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.sys.SysCalls;
 
@@ -66,18 +65,6 @@ public final class FdHolder {
     /** {@link #isClosing} as the carrier asks it once a request's SQE is in its ring. */
     java.util.function.BooleanSupplier closingCheck() {
         return closing;
-    }
-
-    /** @deprecated {@link IoDispatcher} makes the ring requests; this goes once the sockets call it. */
-    @Deprecated
-    public int submit(CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
-        return IoDispatcher.submit(this, s, request, linkedTimeout);
-    }
-
-    /** @deprecated as {@link #submit(CarrierScheduler, Request, Request)}. */
-    @Deprecated
-    public int submit(CarrierScheduler s, Request request) throws IOException {
-        return IoDispatcher.submit(this, s, request, null);
     }
 
     /** True once {@link #close} was called. */

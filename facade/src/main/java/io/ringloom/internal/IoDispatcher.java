@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Methods on an open fd take its {@link FdHolder} (or {@link FileFd}) and
  * must be called under a use of it ({@link Bracket}, or
- * {@link FdHolder#acquire}): every ring request on the fd goes through
- * {@link FdHolder#submit}, so a close cancels it (docs/DESIGN.md, "fd lifetime").
+ * {@link FdHolder#acquire}), or before any other thread has the holder (a
+ * listener's bind and listen): every ring request on the fd goes through
+ * {@link #submit}, so a close cancels it (docs/DESIGN.md, "fd lifetime").
  * Results are the kernel's: a count or {@code -errno}; {@link Errors} maps them.
  */
 public final class IoDispatcher {
@@ -377,7 +378,8 @@ public final class IoDispatcher {
      * (0: no limit; {@code -ECANCELED} when it ran out). On a ring: a
      * {@code MSG_DONTWAIT} attempt first, as the JDK makes, so data already
      * queued costs one syscall and no park; only an empty socket goes to the
-     * ring. Off the rings: {@code poll(2)} for the timeout, then {@code read(2)}.
+     * ring. Off the rings: {@code poll(2)} for the timeout, then {@code read(2)};
+     * a failed poll throws, naming the poll.
      *
      * @return bytes read, 0 at EOF, or {@code -errno}
      */
@@ -393,7 +395,8 @@ public final class IoDispatcher {
         }
         if (timeoutMillis > 0) {
             int ready = pollIn(fd.fd(), timeoutMillis);
-            if (ready <= 0) return ready == 0 ? -Errno.ECANCELED : ready;
+            if (ready < 0) throw Errors.forSocket(ready, "poll");   // names the poll, not the read
+            if (ready == 0) return -Errno.ECANCELED;
         }
         long r;
         do {
@@ -453,6 +456,22 @@ public final class IoDispatcher {
     public static int shutdown(FdHolder fd, int how) {
         int r = SYS.shutdown(fd.fd(), how);
         return r == -Errno.ENOTCONN ? 0 : r;
+    }
+
+    /** {@code setsockopt(2)} of an {@code int} option; it never blocks, so never the ring. */
+    public static int setIntOption(int fdVal, int level, int name, int value) {
+        MemorySegment v = Scratch.acquire();
+        try {
+            v.set(ValueLayout.JAVA_INT, 0, value);
+            return SYS.setsockopt(fdVal, level, name, v.address(), Integer.BYTES);
+        } finally {
+            Scratch.release(v);
+        }
+    }
+
+    /** {@code getsockname(2)} into {@code addr}, of {@code *addrLen} bytes; it never blocks. */
+    public static int localAddress(int fdVal, MemorySegment addr, MemorySegment addrLen) {
+        return SYS.getsockname(fdVal, addr.address(), addrLen.address());
     }
 
     /** A ready count of 0 or 1 from {@code poll(2)} for POLLIN, retried on EINTR; or {@code -errno}. */

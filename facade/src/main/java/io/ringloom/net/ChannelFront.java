@@ -1,5 +1,7 @@
 package io.ringloom.net;
 
+import io.ringloom.internal.Bracket;
+
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
@@ -7,14 +9,14 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
 
 /**
  * What an implementation may do to the public channel in front of it: ask
- * whether it is open, close it, and bracket a blocking call with the
- * channel's {@code begin}/{@code end} (protected in
- * {@link AbstractInterruptibleChannel}, so the front hands them in). The
+ * whether it is open, close it, and lend the channel's {@code begin}/{@code end}
+ * (protected in {@link AbstractInterruptibleChannel}, so the front hands them
+ * in) to the {@link Bracket} around a blocking call. The
  * channel's open flag is the one {@code isOpen()} answers, as in the JDK's
  * {@code SocketChannelImpl}; an implementation's own state says how far the
  * socket has got.
  */
-final class ChannelFront {
+final class ChannelFront implements Bracket.Ends {
     /** {@link AbstractInterruptibleChannel#end}, which throws. */
     interface End {
         void end(boolean completed) throws AsynchronousCloseException;
@@ -30,7 +32,8 @@ final class ChannelFront {
         this.end = end;
     }
 
-    boolean isOpen() {
+    @Override
+    public boolean isOpen() {
         return channel.isOpen();
     }
 
@@ -39,7 +42,8 @@ final class ChannelFront {
     }
 
     /** Before a call that may block: an interrupt from now on closes the channel. */
-    void begin() {
+    @Override
+    public void beginBlocking() {
         begin.run();
     }
 
@@ -48,7 +52,8 @@ final class ChannelFront {
      * interrupted, {@code AsynchronousCloseException} if the call did not
      * complete because the channel was closed.
      */
-    void end(boolean completed) throws AsynchronousCloseException {
+    @Override
+    public void endBlocking(boolean completed) throws AsynchronousCloseException {
         end.end(completed);
     }
 

@@ -1,14 +1,12 @@
 package io.ringloom.net;
 
-import io.ringloom.internal.Dispatch;
+import io.ringloom.internal.Bracket;
+import io.ringloom.internal.Errors;
 import io.ringloom.internal.FdHolder;
-import io.ringloom.internal.NetErrors;
-import io.ringloom.internal.Poll;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.SockAddr;
-import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.sys.Errno;
-import io.ringloom.rings.sys.IoUring;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
@@ -20,17 +18,15 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetBoundException;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static io.ringloom.net.SocketOps.SYS;
-
 /**
  * A listening TCP socket whose accept goes through the ring of the carrier
  * the caller runs on ({@code IORING_OP_ACCEPT}), or of its home pool for a
  * caller off every pool; socket creation, bind and listen too where the
- * kernel has the ops (SOCKET 5.19, BIND and LISTEN 6.11), plain syscalls
- * otherwise. {@code SO_REUSEADDR} is on, as servers expect. Which path a call
- * takes, and the bracket around accept, are in the section at the end.
+ * kernel has the ops, plain syscalls otherwise. {@link IoDispatcher} makes
+ * that choice and {@link Bracket} brackets accept (docs/DESIGN.md,
+ * "Dispatcher"). {@code SO_REUSEADDR} is on, as servers expect.
  */
-final class RingListener implements ListenerImpl {
+final class RingListener implements ListenerImpl, SocketOps.StateTable {
     /*
      * Legal transitions, all under stateLock:
      *
@@ -56,6 +52,8 @@ final class RingListener implements ListenerImpl {
     private volatile int state;
     /** Set under stateLock with the move to LISTENING, never changed after. */
     private volatile FdHolder fd;
+    /** The bracket of accept on {@link #fd}; set with it, never changed after. */
+    private volatile Bracket bracket;
     /** The bound address; set under stateLock by bind. */
     private volatile InetSocketAddress local;
 
@@ -81,6 +79,14 @@ final class RingListener implements ListenerImpl {
     }
 
     @Override
+    public FdHolder moveTo(int to) {
+        synchronized (stateLock) {
+            transition(to);
+            return fd;
+        }
+    }
+
+    @Override
     public boolean usesRing() {
         return true;
     }
@@ -90,7 +96,8 @@ final class RingListener implements ListenerImpl {
         synchronized (stateLock) {
             if (!front.isOpen()) throw new ClosedChannelException();
             if (state != ST_UNBOUND) throw new AlreadyBoundException();
-            fd = new FdHolder(bindAndListen(address, backlog), null);
+            fd = bindAndListen(address, backlog);
+            bracket = Bracket.forSocket(front, fd);
             transition(ST_LISTENING);
             local = SocketOps.localAddress(fd.fd());
         }
@@ -101,6 +108,31 @@ final class RingListener implements ListenerImpl {
         return local;
     }
 
+    /**
+     * A listening socket's fd: socket, SO_REUSEADDR, bind, listen; through
+     * the caller's ring where it has the ops. No other thread has the holder
+     * yet, so no use of it is needed, and a failure closes the fd at once.
+     */
+    private static FdHolder bindAndListen(InetSocketAddress address, int backlog) throws IOException {
+        CarrierScheduler s = IoDispatcher.scheduler();
+        int family = SockAddr.family(address);
+        FdHolder h = new FdHolder(SocketOps.newSocket(s, family), null);
+        try (Arena arena = Arena.ofConfined()) {
+            SocketOps.setIntOption(h.fd(), SysCalls.SOL_SOCKET, SysCalls.SO_REUSEADDR, 1);
+            if (family == SysCalls.AF_INET6) {
+                SocketOps.setIntOption(h.fd(), SysCalls.IPPROTO_IPV6, SysCalls.IPV6_V6ONLY, 0);
+            }
+            int r = IoDispatcher.bind(s, h, SockAddr.encode(arena, address));
+            if (r < 0) throw Errors.forSocket(r, "bind");
+            r = IoDispatcher.listen(s, h, backlog);
+            if (r < 0) throw Errors.forSocket(r, "listen");
+            return h;
+        } catch (IOException | RuntimeException e) {
+            h.close();
+            throw e;
+        }
+    }
+
     /** Waits for a connection; the accepted socket uses the caller's pool. */
     @Override
     public RingSocket accept() throws IOException {
@@ -108,108 +140,31 @@ final class RingListener implements ListenerImpl {
         try (Arena arena = Arena.ofShared()) {
             if (!front.isOpen()) throw new ClosedChannelException();
             if (state == ST_UNBOUND) throw new NotYetBoundException();
-            FdHolder h = fd;
-            if (h == null) throw new ClosedChannelException();   // closed before any bind
+            Bracket b = bracket;
+            if (b == null) throw new ClosedChannelException();   // closed before any bind
             MemorySegment peer = arena.allocate(SockAddr.STORAGE_SIZE, 8);
-            int r = acceptBlocking(h, peer, SocketOps.addressLength(arena));
-            if (r < 0) {
-                if (r == -Errno.ECANCELED || r == -Errno.EINTR) throw new ClosedChannelException();
-                throw NetErrors.of(r, "accept");
-            }
-            return new RingSocket(r, SockAddr.decode(peer));
+            MemorySegment peerLength = SocketOps.addressLength(arena);
+            long r = b.run("accept", () -> acceptInto(peer, peerLength));
+            return new RingSocket((int) r, SockAddr.decode(peer));
         } finally {
             acceptLock.unlock();
         }
     }
 
-    /** The fd holder cancels a blocked accept; it is read under stateLock, which guards its creation. */
+    /** @return the accepted fd, or {@code -errno} */
+    private long acceptInto(MemorySegment peer, MemorySegment peerLength) throws IOException {
+        int r = IoDispatcher.accept(fd, home, peer, peerLength);
+        if (r >= 0 && !front.isOpen()) {
+            // closed or interrupted while the kernel accepted: nobody will get this fd
+            IoDispatcher.closeUnshared(r);
+            return -Errno.ECANCELED;
+        }
+        return r;
+    }
+
+    /** See {@link SocketOps#close}. */
     @Override
     public void close() throws IOException {
-        FdHolder h;
-        synchronized (stateLock) {
-            transition(ST_CLOSING);
-            h = fd;
-        }
-        try {
-            if (h != null) h.close();
-        } finally {
-            synchronized (stateLock) {
-                transition(ST_CLOSED);
-            }
-        }
-    }
-
-    // -------------------------------------------------------------------------
-    // Ring or syscall, and the bracket around accept. Round 2 of issue 11
-    // replaces this section with io.ringloom.internal.IoDispatcher. They return
-    // the kernel's result (or -errno); what it means is decided above.
-
-    /** A listening socket's fd: socket, SO_REUSEADDR, bind, listen; through the caller's ring where it has the ops. */
-    private static int bindAndListen(InetSocketAddress address, int backlog) throws IOException {
-        CarrierScheduler s = Dispatch.scheduler();
-        int family = SockAddr.family(address);
-        int fdVal = SocketOps.newSocket(s, family);
-        try (Arena arena = Arena.ofConfined()) {
-            SocketOps.setIntOption(fdVal, SysCalls.SOL_SOCKET, SysCalls.SO_REUSEADDR, 1);
-            if (family == SysCalls.AF_INET6) {
-                SocketOps.setIntOption(fdVal, SysCalls.IPPROTO_IPV6, SysCalls.IPV6_V6ONLY, 0);
-            }
-            MemorySegment sa = SockAddr.encode(arena, address);
-            boolean ringOps = s != null && s.supports(IoUring.IORING_OP_BIND) && s.supports(IoUring.IORING_OP_LISTEN);
-            int r = ringOps ? s.submitAndAwait(Request.bind(fdVal, sa)) : SYS.bind(fdVal, sa.address(), (int) sa.byteSize());
-            if (r < 0) throw NetErrors.of(r, "bind");
-            r = ringOps ? s.submitAndAwait(Request.listen(fdVal, backlog)) : SYS.listen(fdVal, backlog);
-            if (r < 0) throw NetErrors.of(r, "listen");
-            return fdVal;
-        } catch (IOException | RuntimeException e) {
-            SYS.close(fdVal);
-            throw e;
-        }
-    }
-
-    /** @return the accepted fd, or {@code -errno} */
-    private int acceptBlocking(FdHolder h, MemorySegment peer, MemorySegment peerLength) throws IOException {
-        int r = -Errno.ECANCELED;   // if the fd is already closing: end then throws
-        boolean completed = false;
-        front.begin();
-        try {
-            if (h.acquire()) {
-                try {
-                    r = accept(h, peer, peerLength);
-                    completed = r >= 0;
-                } finally {
-                    h.release();
-                }
-            }
-        } finally {
-            if (r >= 0 && !front.isOpen()) {
-                // closed or interrupted while the kernel accepted: nobody will get this fd
-                SYS.close(r);
-                r = -Errno.ECANCELED;
-                completed = false;
-            }
-            front.end(completed);
-        }
-        return r;
-    }
-
-    private int accept(FdHolder h, MemorySegment peer, MemorySegment peerLength) throws IOException {
-        CarrierScheduler s = SocketOps.scheduler(home);
-        if (s != null) {
-            // A connection already queued is taken at once: one poll(2) that
-            // never waits, then accept4(2), which cannot block with one queued
-            // and acceptLock held. A busy acceptor so drains its backlog
-            // without going to the back of the run queue for each connection.
-            int r = Poll.poll(h.fd(), SysCalls.POLLIN, 0) > 0
-                    ? SYS.accept4(h.fd(), peer.address(), peerLength.address(), SysCalls.SOCK_CLOEXEC)
-                    : -Errno.EAGAIN;
-            if (r != -Errno.EAGAIN) return r;
-            return h.submit(s, Request.accept(h.fd(), peer, peerLength));
-        }
-        int r;
-        do {
-            r = SYS.accept4(h.fd(), peer.address(), peerLength.address(), SysCalls.SOCK_CLOEXEC);
-        } while (r == -Errno.EINTR && front.isOpen());
-        return r;
+        SocketOps.close(this, ST_CLOSING, ST_CLOSED);
     }
 }

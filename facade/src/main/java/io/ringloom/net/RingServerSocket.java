@@ -1,6 +1,6 @@
 package io.ringloom.net;
 
-import io.ringloom.internal.Dispatch;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class RingServerSocket extends AbstractInterruptibleChannel {
     private final ListenerImpl impl;
 
     private RingServerSocket() throws IOException {
-        CarrierScheduler home = Dispatch.scheduler();
+        CarrierScheduler home = IoDispatcher.scheduler();
         this.impl = home == null ? new JdkListener(front, ServerSocketChannel.open()) : new RingListener(front, home);
     }
 

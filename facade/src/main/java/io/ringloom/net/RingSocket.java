@@ -1,6 +1,6 @@
 package io.ringloom.net;
 
-import io.ringloom.internal.Dispatch;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.io.IOException;
@@ -43,7 +43,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
     private volatile int soTimeoutMillis;
 
     private RingSocket() throws IOException {
-        CarrierScheduler home = Dispatch.scheduler();
+        CarrierScheduler home = IoDispatcher.scheduler();
         this.impl = home == null ? new JdkStreamSocket(front, SocketChannel.open()) : new RingStreamSocket(front, home);
     }
 
@@ -54,7 +54,7 @@ public final class RingSocket extends AbstractInterruptibleChannel implements By
 
     /** An fd accepted through a ring; off-pool callers will use the accepting caller's pool. */
     RingSocket(int fdVal, InetSocketAddress remote) {
-        this.impl = new RingStreamSocket(front, Dispatch.scheduler(), fdVal, remote);
+        this.impl = new RingStreamSocket(front, IoDispatcher.scheduler(), fdVal, remote);
     }
 
     /** An unconnected socket; {@link #connect} makes its fd. */

@@ -1,41 +1,32 @@
 package io.ringloom.net;
 
+import io.ringloom.internal.Bracket;
 import io.ringloom.internal.FdHolder;
-import io.ringloom.internal.NetErrors;
-import io.ringloom.internal.Poll;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.SockAddr;
-import io.ringloom.internal.Staging;
-import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.rings.layout.KernelTimespec;
-import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-
-import static io.ringloom.net.SocketOps.SYS;
 
 /**
  * A TCP socket whose blocking calls go through the ring of the carrier the
  * caller runs on (connect, RECV with a linked timeout for a read time-out,
  * SEND until all is written), or through the ring of its home pool for a
- * caller off every pool. Where no ring is left (the home pool closed) the
- * same calls are plain syscalls. Which of these a call takes, and the
- * begin/acquire/release/end bracket around it, are in the section at the end
- * of this class, so that the state logic above does not depend on them.
+ * caller off every pool; where no ring is left (the home pool closed) the
+ * same calls are plain syscalls. {@link IoDispatcher} makes that choice and
+ * {@link Bracket} brackets each blocking call (docs/DESIGN.md, "Dispatcher");
+ * this class keeps the socket's state and says what a result means for it.
  */
-final class RingStreamSocket implements StreamSocketImpl {
+final class RingStreamSocket implements StreamSocketImpl, SocketOps.StateTable {
     /*
      * Legal transitions, all under stateLock:
      *
@@ -55,6 +46,10 @@ final class RingStreamSocket implements StreamSocketImpl {
     static final int ST_CLOSING = 3;
     static final int ST_CLOSED = 4;
 
+    /** One receive or send on this socket's fd, as {@link IoDispatcher}'s staging takes it; made once. */
+    private static final IoDispatcher.SegmentIo<RingStreamSocket> RECV = RingStreamSocket::recv;
+    private static final IoDispatcher.SegmentIo<RingStreamSocket> SEND = RingStreamSocket::send;
+
     private final ChannelFront front;
     /** The pool current when this socket was made: off-pool callers hand their requests to it. */
     private final CarrierScheduler home;
@@ -67,6 +62,11 @@ final class RingStreamSocket implements StreamSocketImpl {
     private volatile int state;
     /** Set under stateLock with the move to CONNECTING (or at accept), never changed after. */
     private volatile FdHolder fd;
+    /** The bracket of every blocking call on {@link #fd}; set with it, never changed after. */
+    private volatile Bracket bracket;
+    /** A read and a write inside {@link #bracket}, made once so that a call makes no object. */
+    private final Bracket.Transfer readTransfer = this::readOnce;
+    private final Bracket.Transfer writeTransfer = this::writeAll;
     /** The peer; set under stateLock with the move to CONNECTED (or at accept). */
     private volatile InetSocketAddress remote;
     /** Applied to the fd when connect makes it; written by setTcpNoDelay under stateLock. */
@@ -88,6 +88,7 @@ final class RingStreamSocket implements StreamSocketImpl {
         this.front = front;
         this.home = home;
         this.fd = new FdHolder(fdVal, null);
+        this.bracket = Bracket.forSocket(front, fd);
         this.remote = remote;
         this.state = ST_CONNECTED;
     }
@@ -109,41 +110,52 @@ final class RingStreamSocket implements StreamSocketImpl {
     }
 
     @Override
+    public FdHolder moveTo(int to) {
+        synchronized (stateLock) {
+            transition(to);
+            return fd;
+        }
+    }
+
+    @Override
     public boolean usesRing() {
         return true;
     }
 
     /**
-     * The fd for a read, write or shutdown. A call racing a connect gets the
-     * connecting fd, and the kernel makes it wait for the handshake; the JDK's
-     * blocking channel waits for the connect on its own locks instead.
+     * The bracket on the fd for a read, write or shutdown. A call racing a
+     * connect gets the connecting fd, and the kernel makes it wait for the
+     * handshake; the JDK's blocking channel waits for the connect on its own
+     * locks instead.
      */
-    private FdHolder connectedFd() throws IOException {
+    private Bracket connectedBracket() throws IOException {
         if (!front.isOpen()) throw new ClosedChannelException();
         if (state == ST_UNCONNECTED) throw new NotYetConnectedException();
-        FdHolder h = fd;
-        if (h == null) throw new ClosedChannelException();   // closed before any connect
-        return h;
+        Bracket b = bracket;
+        if (b == null) throw new ClosedChannelException();   // closed before any connect
+        return b;
     }
 
     // ------------------------------------------------------------- connect
 
+    /** A failed or timed-out connect closes the socket, as {@code SocketChannel.connect} does. */
     @Override
     public void connect(InetSocketAddress address, int timeoutMillis) throws IOException {
-        FdHolder h;
+        Bracket b;
         synchronized (stateLock) {
             if (!front.isOpen()) throw new ClosedChannelException();
             if (state != ST_UNCONNECTED) throw new AlreadyConnectedException();
-            h = new FdHolder(SocketOps.newSocket(SocketOps.scheduler(home), SockAddr.family(address)), null);
+            FdHolder h = new FdHolder(SocketOps.newSocket(IoDispatcher.scheduler(home), SockAddr.family(address)), null);
             fd = h;
+            bracket = b = Bracket.forSocket(front, h);
             transition(ST_CONNECTING);
             if (tcpNoDelay) SocketOps.setIntOption(h.fd(), SysCalls.IPPROTO_TCP, SysCalls.TCP_NODELAY, 1);
         }
-        long r = connectBlocking(h, address, timeoutMillis);
-        if (r != 0) {
+        try {
+            b.run("connect", (unused, timeout) -> connectTo(address, (int) timeout), null, timeoutMillis);
+        } catch (IOException e) {
             front.close();
-            if (r == -Errno.ECANCELED && timeoutMillis > 0) throw new SocketTimeoutException("Connect timed out");
-            throw NetErrors.of((int) r, "connect");
+            throw e;
         }
         synchronized (stateLock) {
             if (state == ST_CONNECTING) {   // else a close got in first
@@ -153,46 +165,36 @@ final class RingStreamSocket implements StreamSocketImpl {
         }
     }
 
+    /** @return 0 when connected, else {@code -errno} ({@code -ECANCELED} on time-out) */
+    private long connectTo(InetSocketAddress address, int timeoutMillis) throws IOException {
+        try (Arena arena = Arena.ofShared()) {
+            return IoDispatcher.connect(fd, home, SockAddr.encode(arena, address), timeoutMillis);
+        }
+    }
+
     // ---------------------------------------------------------------- read
 
     @Override
     public int read(ByteBuffer dst, int timeoutMillis) throws IOException {
         readLock.lock();
         try {
-            FdHolder h = connectedFd();
+            Bracket b = connectedBracket();
             if (inputShut) return -1;
             if (!dst.hasRemaining()) return 0;
-            long res = readBlocking(h, dst, timeoutMillis);
-            if (res > 0) return (int) res;
-            if (res == 0) return -1;     // the peer shut down its side
-            if (res == -Errno.ECANCELED && timeoutMillis > 0 && front.isOpen()) throw new SocketTimeoutException("Read timed out");
-            if (res == -Errno.ECANCELED || res == -Errno.EINTR) throw new ClosedChannelException();
-            throw NetErrors.of((int) res, "read");
+            long n = b.run("read", readTransfer, dst, timeoutMillis);
+            return n == 0 ? -1 : (int) n;   // 0: the peer shut down its side
         } finally {
             readLock.unlock();
         }
     }
 
-    /** @return the kernel's result: bytes read, 0 at EOF, or {@code -errno} */
-    private long readOnce(FdHolder h, ByteBuffer dst, int timeoutMillis) throws IOException {
-        if (dst.isDirect()) {
-            long r = recv(h, MemorySegment.ofBuffer(dst), timeoutMillis);
-            if (r > 0) dst.position(dst.position() + (int) r);
-            return r;
-        }
-        int len = Math.min(dst.remaining(), Staging.CHUNK);
-        MemorySegment chunk = Staging.acquire(len);
-        try {
-            MemorySegment seg = chunk.asSlice(0, len);
-            long r = recv(h, seg, timeoutMillis);
-            if (r > 0) {
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) r);
-                dst.position(dst.position() + (int) r);
-            }
-            return r;
-        } finally {
-            Staging.release(chunk);   // the request returned: its CQE is in
-        }
+    /** @return bytes read, 0 at EOF, or {@code -errno} ({@code -ECANCELED} on time-out) */
+    private long readOnce(ByteBuffer dst, long timeoutMillis) throws IOException {
+        return IoDispatcher.readStaged(RECV, this, dst, timeoutMillis);
+    }
+
+    private long recv(MemorySegment seg, long timeoutMillis) throws IOException {
+        return IoDispatcher.recv(fd, home, seg, (int) timeoutMillis);
     }
 
     // --------------------------------------------------------------- write
@@ -201,37 +203,27 @@ final class RingStreamSocket implements StreamSocketImpl {
     public int write(ByteBuffer src) throws IOException {
         writeLock.lock();
         try {
-            FdHolder h = connectedFd();
+            Bracket b = connectedBracket();
             if (outputShut) throw new ClosedChannelException();
-            long n = writeBlocking(h, src);
-            if (n < 0) {
-                if (n == -Errno.ECANCELED || n == -Errno.EINTR) throw new ClosedChannelException();
-                throw NetErrors.of((int) n, "write");
-            }
-            return (int) n;
+            return (int) b.run("write", writeTransfer, src, 0);
         } finally {
             writeLock.unlock();
         }
     }
 
-    /** @return bytes sent, or {@code -errno} */
-    private long writeOnce(FdHolder h, ByteBuffer src) throws IOException {
-        if (src.isDirect()) {
-            long r = send(h, MemorySegment.ofBuffer(src));
-            if (r > 0) src.position(src.position() + (int) r);
-            return r;
+    /** Sends until {@code src} is empty. @return bytes sent, or {@code -errno} */
+    private long writeAll(ByteBuffer src, long unused) throws IOException {
+        long total = 0;
+        while (src.hasRemaining()) {
+            long n = IoDispatcher.writeStaged(SEND, this, src, 0);
+            if (n < 0) return n;
+            total += n;
         }
-        int len = Math.min(src.remaining(), Staging.CHUNK);
-        MemorySegment chunk = Staging.acquire(len);
-        try {
-            MemorySegment seg = chunk.asSlice(0, len);
-            seg.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, len));   // works for a read-only buffer too
-            long r = send(h, seg);
-            if (r > 0) src.position(src.position() + (int) r);
-            return r;
-        } finally {
-            Staging.release(chunk);   // the request returned: its CQE is in
-        }
+        return total;
+    }
+
+    private long send(MemorySegment seg, long unused) throws IOException {
+        return IoDispatcher.send(fd, home, seg);
     }
 
     // ------------------------------------------- options, shutdown, close
@@ -253,9 +245,9 @@ final class RingStreamSocket implements StreamSocketImpl {
     @Override
     public void shutdownInput() throws IOException {
         synchronized (stateLock) {
-            FdHolder h = connectedFd();
+            Bracket b = connectedBracket();
             if (!inputShut) {
-                shutdown(h, SysCalls.SHUT_RD);
+                b.runNonBlocking("shutdown", () -> IoDispatcher.shutdown(fd, SysCalls.SHUT_RD));
                 inputShut = true;
             }
         }
@@ -264,22 +256,11 @@ final class RingStreamSocket implements StreamSocketImpl {
     @Override
     public void shutdownOutput() throws IOException {
         synchronized (stateLock) {
-            FdHolder h = connectedFd();
+            Bracket b = connectedBracket();
             if (!outputShut) {
-                shutdown(h, SysCalls.SHUT_WR);
+                b.runNonBlocking("shutdown", () -> IoDispatcher.shutdown(fd, SysCalls.SHUT_WR));
                 outputShut = true;
             }
-        }
-    }
-
-    /** shutdown(2) never blocks: no ring, no bracket. */
-    private static void shutdown(FdHolder h, int how) throws IOException {
-        if (!h.acquire()) throw new ClosedChannelException();
-        try {
-            int r = SYS.shutdown(h.fd(), how);
-            if (r < 0 && r != -Errno.ENOTCONN) throw NetErrors.of(r, "shutdown");
-        } finally {
-            h.release();
         }
     }
 
@@ -299,166 +280,15 @@ final class RingStreamSocket implements StreamSocketImpl {
         return h == null ? null : SocketOps.localAddress(h.fd());
     }
 
-    /**
-     * Closes the fd holder, which cancels the requests of blocked calls; each
-     * of them then ends with {@code AsynchronousCloseException} from the
-     * front's {@code end}. The holder is read under stateLock, which also
-     * guards its creation, so a close racing a connect cannot miss it.
-     */
+    /** See {@link SocketOps#close}. */
     @Override
     public void close() throws IOException {
-        FdHolder h;
-        synchronized (stateLock) {
-            transition(ST_CLOSING);
-            h = fd;
-        }
-        try {
-            if (h != null) h.close();
-        } finally {
-            synchronized (stateLock) {
-                transition(ST_CLOSED);
-            }
-        }
+        SocketOps.close(this, ST_CLOSING, ST_CLOSED);
     }
 
     @Override
     public String connectionString() {
         InetSocketAddress r = remote;
         return r == null ? "unconnected" : "connected to " + r;
-    }
-
-    // -------------------------------------------------------------------------
-    // Ring or syscall, and the bracket around a blocking call. Round 2 of
-    // issue 11 replaces this section with io.ringloom.internal.IoDispatcher:
-    // each xxxBlocking method is one begin/acquire/release/end bracket, each
-    // method below them one ring-or-syscall decision. They return the kernel's
-    // result (or -errno); what it means for the socket is decided above.
-
-    /** @return 0 when connected, else {@code -errno} ({@code -ECANCELED} on time-out) */
-    private long connectBlocking(FdHolder h, InetSocketAddress address, int timeoutMillis) throws IOException {
-        long r = -Errno.ECANCELED;   // if the fd is already closing: end then throws
-        boolean completed = false;
-        front.begin();
-        try {
-            if (h.acquire()) {
-                try (Arena arena = Arena.ofShared()) {
-                    MemorySegment sa = SockAddr.encode(arena, address);
-                    r = connect(h, sa, timeoutMillis > 0 ? linkTimeout(arena, timeoutMillis) : null);
-                    completed = r == 0;
-                } finally {
-                    h.release();
-                }
-            }
-        } finally {
-            try {
-                front.end(completed);
-            } catch (IOException e) {
-                front.close();
-                throw e;
-            }
-        }
-        return r;
-    }
-
-    /** @return bytes read, 0 at EOF, or {@code -errno} ({@code -ECANCELED} on time-out) */
-    private long readBlocking(FdHolder h, ByteBuffer dst, int timeoutMillis) throws IOException {
-        long res = -Errno.ECANCELED;
-        boolean completed = false;
-        front.begin();
-        try {
-            if (h.acquire()) {
-                try {
-                    res = readOnce(h, dst, timeoutMillis);
-                    completed = res > 0 || res == 0 && front.isOpen();
-                } finally {
-                    h.release();
-                }
-            }
-        } finally {
-            front.end(completed);
-        }
-        return res;
-    }
-
-    /** Sends until {@code src} is empty. @return bytes sent, or {@code -errno} */
-    private long writeBlocking(FdHolder h, ByteBuffer src) throws IOException {
-        int total = 0;
-        long n = -Errno.ECANCELED;
-        boolean completed = false;
-        front.begin();
-        try {
-            if (h.acquire()) {
-                try {
-                    n = 0;
-                    while (src.hasRemaining()) {
-                        n = writeOnce(h, src);
-                        if (n < 0) break;
-                        total += (int) n;
-                    }
-                    completed = n >= 0;
-                } finally {
-                    h.release();
-                }
-            }
-        } finally {
-            front.end(completed || total > 0 && front.isOpen());
-        }
-        return n < 0 ? n : total;
-    }
-
-    private long connect(FdHolder h, MemorySegment sa, Request linkTimeout) throws IOException {
-        CarrierScheduler s = SocketOps.scheduler(home);
-        if (s != null) return h.submit(s, Request.connect(h.fd(), sa), linkTimeout);
-        return SYS.connect(h.fd(), sa.address(), (int) sa.byteSize());
-    }
-
-    private long recv(FdHolder h, MemorySegment seg, int timeoutMillis) throws IOException {
-        CarrierScheduler s = SocketOps.scheduler(home);
-        if (s != null) {
-            // A non-blocking attempt first, as the JDK makes: data already queued
-            // costs one syscall and no park; only an empty socket goes to the ring.
-            long r = SYS.recv(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
-            if (r != -Errno.EAGAIN) return r;
-            if (timeoutMillis <= 0) return h.submit(s, Request.recv(h.fd(), seg, 0));
-            try (Arena arena = Arena.ofConfined()) {
-                return h.submit(s, Request.recv(h.fd(), seg, 0), linkTimeout(arena, timeoutMillis));
-            }
-        }
-        if (!pollReady(h.fd(), SysCalls.POLLIN, timeoutMillis)) return -Errno.ECANCELED;
-        long r;
-        do {
-            r = SYS.read(h.fd(), seg.address(), seg.byteSize());
-        } while (r == -Errno.EINTR);
-        return r;
-    }
-
-    /** A non-blocking attempt first; the ring only when the socket buffer is full. */
-    private long send(FdHolder h, MemorySegment seg) throws IOException {
-        CarrierScheduler s = SocketOps.scheduler(home);
-        if (s != null) {
-            long r = SYS.send(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
-            if (r != -Errno.EAGAIN) return r;
-            return h.submit(s, Request.send(h.fd(), seg, SysCalls.MSG_NOSIGNAL));
-        }
-        long r;
-        do {
-            r = SYS.send(h.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_NOSIGNAL);
-        } while (r == -Errno.EINTR);
-        return r;
-    }
-
-    private static Request linkTimeout(Arena arena, int millis) {
-        return Request.linkTimeout(KernelTimespec.of(arena, TimeUnit.MILLISECONDS.toNanos(millis)));
-    }
-
-    /** Off the rings: waits for {@code events} up to the time-out; false when it ran out. */
-    private static boolean pollReady(int fdVal, short events, int timeoutMillis) throws IOException {
-        if (timeoutMillis <= 0) return true;
-        int r;
-        do {
-            r = Poll.poll(fdVal, events, timeoutMillis);
-        } while (r == -Errno.EINTR);
-        if (r < 0) throw NetErrors.of(r, "poll");
-        return r > 0;
     }
 }

@@ -1,12 +1,10 @@
 package io.ringloom.net;
 
-import io.ringloom.internal.Dispatch;
-import io.ringloom.internal.NetErrors;
+import io.ringloom.internal.Errors;
+import io.ringloom.internal.FdHolder;
+import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.SockAddr;
-import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.rings.sys.IoUring;
-import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -18,45 +16,46 @@ import java.net.InetSocketAddress;
 final class SocketOps {
     private SocketOps() {}
 
-    static final SysCalls SYS = SysCalls.get();
-
-    /**
-     * The scheduler whose ring a blocking call on a socket made on {@code home}
-     * goes to: the caller's, else (off every pool) {@code home}'s while it runs,
-     * else null for a plain syscall.
-     */
-    static CarrierScheduler scheduler(CarrierScheduler home) {
-        CarrierScheduler s = Dispatch.scheduler();
-        if (s == null && home != null && !home.isClosed() && !Dispatch.forcedFallback()) s = home;
-        return s;
+    /** What {@link #close} needs of an implementation: a move in its own state table. */
+    interface StateTable {
+        /** Under the state lock: moves to {@code to}, one of the ST_* constants; returns the fd holder, null if none yet. */
+        FdHolder moveTo(int to);
     }
 
-    /** A new TCP socket's fd, through {@code s}'s ring where it has {@code IORING_OP_SOCKET} (5.19), else socket(2). */
+    /**
+     * Moves {@code table} to {@code closing}, closes its fd holder, which
+     * cancels the requests of blocked calls (each then ends with
+     * {@code AsynchronousCloseException} from the front's {@code end}), and
+     * moves to {@code closed}. The holder is read under the state lock, which
+     * also guards its creation, so a close racing a connect or bind cannot miss it.
+     */
+    static void close(StateTable table, int closing, int closed) throws IOException {
+        FdHolder h = table.moveTo(closing);
+        try {
+            if (h != null) h.close();
+        } finally {
+            table.moveTo(closed);
+        }
+    }
+
+    /** A new TCP socket's fd (through {@code s}'s ring where it can, see {@link IoDispatcher#socket}). */
     static int newSocket(CarrierScheduler s, int family) throws IOException {
-        int type = SysCalls.SOCK_STREAM | SysCalls.SOCK_CLOEXEC;
-        int fdVal = s != null && s.supports(IoUring.IORING_OP_SOCKET)
-                ? s.submitAndAwait(Request.socket(family, type, 0))
-                : SYS.socket(family, type, 0);
-        if (fdVal < 0) throw NetErrors.of(fdVal, "socket");
+        int fdVal = IoDispatcher.socket(s, family);
+        if (fdVal < 0) throw Errors.forSocket(fdVal, "socket");
         return fdVal;
     }
 
     static void setIntOption(int fdVal, int level, int name, int value) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
-            v.set(ValueLayout.JAVA_INT, 0, value);
-            int r = SYS.setsockopt(fdVal, level, name, v.address(), 4);
-            if (r < 0) throw NetErrors.of(r, "setsockopt");
-        }
+        int r = IoDispatcher.setIntOption(fdVal, level, name, value);
+        if (r < 0) throw Errors.forSocket(r, "setsockopt");
     }
 
     /** getsockname(2). */
     static InetSocketAddress localAddress(int fdVal) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment addr = a.allocate(SockAddr.STORAGE_SIZE, 8);
-            MemorySegment len = addressLength(a);
-            int r = SYS.getsockname(fdVal, addr.address(), len.address());
-            if (r < 0) throw NetErrors.of(r, "getsockname");
+            int r = IoDispatcher.localAddress(fdVal, addr, addressLength(a));
+            if (r < 0) throw Errors.forSocket(r, "getsockname");
             return SockAddr.decode(addr);
         }
     }

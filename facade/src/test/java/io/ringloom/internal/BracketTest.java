@@ -158,6 +158,46 @@ class BracketTest {
     }
 
     @Test
+    void aSocketsResultsAreTheKernels() throws Exception {
+        assertEquals(0, socket.run("read", (buf, timeout) -> 0, ByteBuffer.allocate(1), 0), "EOF stands while open");
+        IOException eperm = assertThrows(IOException.class, () -> socket.run("write", (buf, t) -> -Errno.EPERM, null, 0));
+        assertEquals("write: Operation not permitted (EPERM)", eperm.getMessage(), "-1 is -EPERM, not EOF");
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void aSocketsEofAfterCloseIsAsynchronousCloseButACallsSuccessStands() throws Exception {
+        assertThrows(AsynchronousCloseException.class, () -> socket.run("read", (buf, timeout) -> {
+            channel.close();
+            return 0;
+        }, ByteBuffer.allocate(1), 0));
+        fdCloses.set(0);
+        SYS.close(writeFd);
+        open();
+        assertEquals(0, socket.run("connect", (buf, timeout) -> {
+            channel.close();
+            return 0;
+        }, null, 0), "a connect that completed stands, as SocketChannelImpl's");
+    }
+
+    @Test
+    void aNonBlockingCallHoldsAUseButNoBeginOrEnd() throws Exception {
+        assertEquals(0, socket.runNonBlocking("shutdown", () -> {
+            assertFalse(channel.fd.isClosing());
+            return 0;
+        }));
+        assertEquals("shutdown: Bad file descriptor (EBADF)", assertThrows(IOException.class,
+                () -> socket.runNonBlocking("shutdown", () -> -Errno.EBADF)).getMessage());
+        Thread.currentThread().interrupt();
+        assertEquals(0, socket.runNonBlocking("shutdown", () -> 0));
+        assertTrue(Thread.interrupted());
+        assertTrue(channel.isOpen(), "no begin: an interrupt does not close the channel");
+        channel.close();
+        assertSame(ClosedChannelException.class, assertThrows(IOException.class,
+                () -> socket.runNonBlocking("shutdown", () -> 0)).getClass());
+    }
+
+    @Test
     void aSocketTimeoutIsSocketTimeoutAndLeavesItOpen() {
         assertEquals("Read timed out", assertThrows(SocketTimeoutException.class,
                 () -> socket.run("read", (buf, timeout) -> -Errno.ECANCELED, null, 500)).getMessage());

@@ -133,10 +133,24 @@ class ErrorsTest {
 
     @Test
     void socketResultsThatStand() {
-        for (long res : new long[] {0, 1, 4096, -1}) {
+        for (long res : new long[] {0, 1, 4096}) {
             assertNull(Errors.forSocketResult(res, "read", true, true, false), "result " + res);
             assertNull(Errors.forSocketResult(res, "read", false, false, false), "result " + res + " after close");
         }
+    }
+
+    @Test
+    void aSocketsMinusOneIsEpermNotEof() {
+        is(SocketException.class, Errors.forSocketResult(-Errno.EPERM, "write", false, true, false),
+                "write: Operation not permitted (EPERM)");
+        is(SocketException.class, Errors.forSocketResult(-Errno.EPERM, "connect", false, true, false),
+                "connect: Operation not permitted (EPERM)");
+    }
+
+    @Test
+    void aConnectsCancellationWithoutTimeoutReportsItsErrno() {
+        is(SocketException.class, Errors.forSocketResult(-Errno.EINTR, "connect", false, true, false),
+                "connect: Interrupted system call (EINTR)");
     }
 
     @Test
@@ -175,11 +189,5 @@ class ErrorsTest {
         assertFalse(Errors.isCancellation(-Errno.EAGAIN));
         assertFalse(Errors.isCancellation(0));
         assertFalse(Errors.isCancellation(Errno.ECANCELED));
-    }
-
-    @SuppressWarnings("deprecation")
-    @Test
-    void netErrorsDelegates() {
-        is(SocketException.class, NetErrors.of(-Errno.ECONNRESET, "read"), "Connection reset");
     }
 }
