@@ -6,8 +6,13 @@
  */
 module io.ringloom {
     requires transitive io.ringloom.rings;
-    requires java.logging;
+    // The agent: present whenever -javaagent is given, which resolves java.instrument.
+    requires static java.instrument;
 
     exports io.ringloom;
     exports io.ringloom.net;
+    // The drop-in pieces the JVM loads by name: the agent (its status() is public too)
+    // and the default file-system provider.
+    exports io.ringloom.agent;
+    exports io.ringloom.fs;
 }

@@ -1,5 +1,7 @@
 package io.ringloom.agent;
 
+import io.ringloom.fs.RingFileSystemProvider;
+
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,14 @@ import java.util.List;
  * {@code ./ringloom jvm-flags} prints (it runs {@link #main}) and what the
  * agent's tests start their child JVMs with.
  *
+ * <ul>
+ * <li>{@code -javaagent}: every virtual thread on the JVM-wide carrier pool;</li>
+ * <li>{@code --enable-native-access}: the FFM downcalls and ring memory;</li>
+ * <li>{@code -Djava.nio.file.spi.DefaultFileSystemProvider}: {@code FileChannel.open}
+ *     and {@code Files.*} through Ringloom's file channels
+ *     ({@link io.ringloom.fs.RingFileSystemProvider}).</li>
+ * </ul>
+ *
  * <p>{@code --add-opens java.base/java.lang} is not among them: the agent
  * opens {@code java.lang} to Ringloom's classes itself
  * ({@code Instrumentation.redefineModule}).
@@ -18,11 +28,15 @@ import java.util.List;
 public final class JvmFlags {
     private JvmFlags() {}
 
+    /** The JDK's property naming the default file-system provider (see {@code FileSystems.getDefault}). */
+    public static final String FILE_SYSTEM_PROVIDER_PROPERTY = "java.nio.file.spi.DefaultFileSystemProvider";
+
     /** The options for the shaded agent jar, with the given native backend ({@code ffm} or {@code jnr}). */
     public static List<String> forAgentJar(Path agentJar, String nativeBackend) {
         List<String> flags = new ArrayList<>();
         flags.add("-javaagent:" + agentJar.toAbsolutePath().normalize());
         flags.add("--enable-native-access=ALL-UNNAMED");
+        flags.add("-D" + FILE_SYSTEM_PROVIDER_PROPERTY + "=" + RingFileSystemProvider.class.getName());
         if (nativeBackend.equals("jnr")) {
             flags.add("-Dringloom.native=jnr");
             flags.add("--sun-misc-unsafe-memory-access=allow");

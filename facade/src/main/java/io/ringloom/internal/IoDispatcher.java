@@ -109,6 +109,22 @@ public final class IoDispatcher {
                 : SYS.mkdirat(SysCalls.AT_FDCWD, cpath.address(), mode);
     }
 
+    /** What {@link #renameat} answers where it did not try: the caller renames another way. */
+    public static final int NOT_ON_RING = Integer.MIN_VALUE;
+
+    /**
+     * {@code renameat2(2)} through the ring ({@code IORING_OP_RENAMEAT}, 5.11) on a
+     * pool thread whose ring has it; {@link #NOT_ON_RING} anywhere else (there is no
+     * plain binding: off the ring the caller's JDK rename is the same syscall).
+     *
+     * @param flags {@code Request.RENAME_NOREPLACE} or 0
+     */
+    public static int renameat(MemorySegment from, MemorySegment to, int flags) throws IOException {
+        CarrierScheduler s = scheduler();
+        if (s == null || !s.supports(IoUring.IORING_OP_RENAMEAT)) return NOT_ON_RING;
+        return s.submitAndAwait(Request.renameat(Request.AT_FDCWD, from, Request.AT_FDCWD, to, flags));
+    }
+
     // ------------------------------------------------------------------ files
 
     /**
