@@ -2,8 +2,15 @@ package io.ringloom.agent;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +35,8 @@ public final class AgentTestApp {
         }
         Thread listener = Thread.ofPlatform().name("listener").start(AgentTestApp::startVirtualThreads);
         listener.join();
+        int files = List.of(args).indexOf("--fifo-read");
+        if (files >= 0) readFifo(Path.of(args[files + 1]));
         if (List.of(args).contains("--pollers")) printPollers();
         printStatus();
         System.out.println("done");
@@ -64,6 +73,53 @@ public final class AgentTestApp {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * A virtual thread blocks in {@code FileChannel.open(fifo).read} until this
+     * thread writes; prints what it read and how many completions the agent's
+     * pool reaped meanwhile ({@code filecqes=}; "none" without a pool): with the
+     * options, the open and the blocked read are CQEs of a carrier's ring.
+     */
+    private static void readFifo(Path fifo) throws Exception {
+        long before = reapedCqes();
+        ByteBuffer got = ByteBuffer.allocate(16);
+        // O_RDWR: the open does not wait for a writer
+        try (FileChannel ch = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    ch.read(got);
+                } catch (Exception e) {
+                    System.out.println("fiforead failed: " + e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reader.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // until it blocks in the read
+            }
+            try (FileChannel w = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
+                w.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+            }
+            reader.join(Duration.ofSeconds(10));
+        }
+        long after = reapedCqes();
+        System.out.println("fiforead=" + new String(got.array(), 0, got.position(), StandardCharsets.US_ASCII)
+                + " filecqes=" + (before < 0 ? "none" : Long.toString(after - before)));
+    }
+
+    /** The CQEs the agent's JVM-wide pool reaped so far, by reflection (the app stays JDK-only); -1 without one. */
+    private static long reapedCqes() {
+        try {
+            Optional<?> pool = (Optional<?>) Class.forName("io.ringloom.agent.RingloomAgent").getMethod("pool").invoke(null);
+            if (pool.isEmpty()) return -1;
+            long cqes = 0;
+            for (Object s : (List<?>) pool.get().getClass().getMethod("stats").invoke(pool.get())) {
+                cqes += (long) s.getClass().getMethod("cqesReaped").invoke(s);
+            }
+            return cqes;
+        } catch (ReflectiveOperationException e) {
+            return -1;
         }
     }
 

@@ -53,6 +53,20 @@ class RingloomAgentIT {
     }
 
     @Test
+    void aBlockedFileReadOfTheUnmodifiedAppGoesThroughARing() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        String out = runApp(withAgent(), "--fifo-read", fifo.toString());
+        Matcher m = Pattern.compile("fiforead=hello filecqes=(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        // the open and the read that blocked, at least, completed on a carrier's ring
+        assertTrue(Long.parseLong(m.group(1)) >= 2, out);
+
+        String plain = runApp(new ArrayList<>(), "--fifo-read", fifo.toString());
+        assertTrue(plain.contains("fiforead=hello filecqes=none"), plain);
+    }
+
+    @Test
     void theJdkSocketSubPollersStayOnTheJdkScheduler() throws Exception {
         List<String> flags = withAgent();
         flags.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));

@@ -2,6 +2,8 @@ package io.ringloom.files;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.RingFiles;
+import io.ringloom.agent.RingloomAgent;
+import io.ringloom.fs.RingFileSystemProvider;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,9 +51,18 @@ class FileChannelBehaviourIT {
     static final boolean FALLBACK = Boolean.getBoolean("ringloom.fallback");
 
     @BeforeAll
-    static void startPool() {
+    static void startPool() throws Exception {
         Impl.pool = CarrierPool.builder().carriers(2).name("filesuite").build();
         assertEquals(FALLBACK, Impl.pool.isFallback(), () -> "fallback: " + Impl.pool.fallbackReason());
+        if (Impl.DROP_IN_JVM) {
+            // The drop-in must really be in effect, and its JVM-wide pool (rings, eventfds)
+            // made before the first fd snapshot: its first virtual thread creates it.
+            assertTrue(RingloomAgent.status().active(), () -> "agent: " + RingloomAgent.status());
+            AtomicReference<String> carrier = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> carrier.set(Thread.currentThread().toString())).join();
+            assertTrue(carrier.get().contains("@ringloom-carrier-"), carrier::get);
+            assertInstanceOf(RingFileSystemProvider.class, java.nio.file.FileSystems.getDefault().provider());
+        }
     }
 
     @AfterAll
@@ -68,6 +80,7 @@ class FileChannelBehaviourIT {
     void nothingLeaked() {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
         Impl.pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
+        RingloomAgent.pool().ifPresent(p -> p.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s)));
     }
 
     private static ByteBuffer ascii(String s) {
@@ -82,7 +95,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void endOfFile(Impl impl) throws Exception {
         Path f = Files.createFile(dir.resolve("empty"));
         impl.run(() -> {
@@ -96,7 +109,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void positionsRelativeAndPositional(Impl impl) throws Exception {
         Path f = dir.resolve("pos");
         impl.run(() -> {
@@ -128,7 +141,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void append(Impl impl) throws Exception {
         Path f = dir.resolve("append");
         Files.writeString(f, "abc");
@@ -148,7 +161,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void truncation(Impl impl) throws Exception {
         Path f = dir.resolve("trunc");
         Files.writeString(f, "0123456789");
@@ -172,7 +185,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void scatterGather(Impl impl) throws Exception {
         Path f = dir.resolve("sg");
         impl.run(() -> {
@@ -195,7 +208,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void readOnlyAndWriteOnlyMisuse(Impl impl) throws Exception {
         Path f = dir.resolve("misuse");
         Files.writeString(f, "xyz");
@@ -213,7 +226,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void closedChannel(Impl impl) throws Exception {
         Path f = dir.resolve("closed");
         Files.writeString(f, "data");
@@ -232,7 +245,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void openErrors(Impl impl) throws Exception {
         Path existing = Files.writeString(dir.resolve("exists"), "x");
         impl.run(() -> {
@@ -254,7 +267,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void filesOverFourGigabytesSparse(Impl impl) throws Exception {
         Path f = dir.resolve("big");
         long far = 5L << 30;
@@ -278,7 +291,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void zeroLengthAndHugeBuffers(Impl impl) throws Exception {
         Path f = dir.resolve("huge");
         byte[] data = new byte[1 << 20];
@@ -306,7 +319,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void forceTransfersAndDeleteOnClose(Impl impl) throws Exception {
         Path src = dir.resolve("src");
         Path dst = dir.resolve("dst");
@@ -338,7 +351,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void mapAndLockWork(Impl impl) throws Exception {
         Path f = dir.resolve("maplock");
         Files.writeString(f, "mapped bytes");
@@ -368,7 +381,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void interruptWhileBlockedClosesTheChannel(Impl impl) throws Exception {
         assumeTrue(impl != Impl.RING_PLATFORM && !(impl == Impl.RING_POOL && FALLBACK),
                 "a plain read(2) off the ring cannot be interrupted by Ringloom");
@@ -397,7 +410,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void closeWhileBlockedEndsTheCall(Impl impl) throws Exception {
         assumeTrue(impl != Impl.RING_PLATFORM && !(impl == Impl.RING_POOL && FALLBACK),
                 "a plain read(2) off the ring cannot be woken by Ringloom");
@@ -422,7 +435,7 @@ class FileChannelBehaviourIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Impl.class)
+    @MethodSource("io.ringloom.files.Impl#active")
     void writeLargerThanAFifoWaitsForTheReaderAndWritesEverything(Impl impl) throws Exception {
         Path fifo = fifo();
         byte[] data = new byte[1 << 20];   // 16 times a pipe's default capacity
