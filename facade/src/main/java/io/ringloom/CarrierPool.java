@@ -1,8 +1,9 @@
 package io.ringloom;
 
 import io.ringloom.core.CarrierPoolClosedException;
-import io.ringloom.rings.Config;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
+import io.ringloom.rings.Config;
 import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.io.IOException;
@@ -107,11 +108,7 @@ public final class CarrierPool implements AutoCloseable {
 
     /** Per-carrier counters; empty in fallback mode. */
     public List<CarrierStats> stats() {
-        if (scheduler == null) return List.of();
-        return scheduler.stats().stream()
-                .map(s -> new CarrierStats(s.carrier(), s.threadsRun(), s.sqesSubmitted(), s.enters(), s.sleeps(),
-                        s.wakeupsReceived(), s.cqesReaped(), s.overflows(), s.steals(), s.inFlight()))
-                .toList();
+        return scheduler == null ? List.of() : scheduler.stats();
     }
 
     /** Carriers that died with an exception; empty when all are healthy. */

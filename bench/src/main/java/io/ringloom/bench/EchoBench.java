@@ -1,7 +1,7 @@
 package io.ringloom.bench;
 
-import io.ringloom.core.RingMode;
 import io.ringloom.CarrierPool;
+import io.ringloom.core.RingMode;
 import io.ringloom.net.RingServerSocket;
 import io.ringloom.net.RingSocket;
 

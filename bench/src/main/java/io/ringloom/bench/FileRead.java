@@ -142,17 +142,8 @@ public final class FileRead {
         for (int i = 0; i < readers; i++) {
             Histogram h = hists[i] = new Histogram();
             ts.add(threads.apply(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
-                ThreadLocalRandom rnd = ThreadLocalRandom.current();
                 try {
-                    while (!stop.get()) {
-                        long pos = rnd.nextLong(blocks) * BLOCK;
-                        buf.clear();
-                        long t0 = System.nanoTime();
-                        ch.read(buf, pos);
-                        long t1 = System.nanoTime();
-                        if (measuring.get()) h.record(t1 - t0);
-                    }
+                    readRandomBlocks(ch, blocks, stop, measuring, h);
                 } catch (IOException e) {
                     failures.incrementAndGet();
                 }
@@ -235,6 +226,25 @@ public final class FileRead {
         Matcher m = Pattern.compile("result ops=([0-9.]+) p50us=([0-9.]+) p99us=([0-9.]+) carrier=(\\S+)").matcher(out);
         if (p.exitValue() != 0 || !m.find()) throw new IllegalStateException("FileReadApp failed: " + out);
         return new String[] {m.group(1), m.group(2), m.group(3), m.group(4)};
+    }
+
+    /**
+     * One reader: random 4 KiB reads of {@code ch} into a direct buffer until
+     * {@code stop}, each timed into {@code h} while {@code measuring}. Plain JDK
+     * code, so {@link FileReadApp} runs the very same loop.
+     */
+    static void readRandomBlocks(FileChannel ch, long blocks, AtomicBoolean stop, AtomicBoolean measuring, Histogram h)
+            throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        while (!stop.get()) {
+            long pos = rnd.nextLong(blocks) * BLOCK;
+            buf.clear();
+            long t0 = System.nanoTime();
+            ch.read(buf, pos);
+            long t1 = System.nanoTime();
+            if (measuring.get()) h.record(t1 - t0);
+        }
     }
 
     // ---------------------------------------------------------------- fio

@@ -1,13 +1,11 @@
 package io.ringloom.bench;
 
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,7 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The file-read workload written only against JDK APIs, as an unmodified
  * application would: {@code Executors.newVirtualThreadPerTaskExecutor()} and
- * {@code FileChannel.open}, 4 KiB random reads. {@link FileRead} runs it in a
+ * {@code FileChannel.open}, 4 KiB random reads ({@link FileRead#readRandomBlocks},
+ * plain JDK code, the same loop as the in-process contenders). {@link FileRead} runs it in a
  * child JVM with and without the options of {@code ./ringloom jvm-flags}.
  * Nothing here names a Ringloom type; the histogram is plain Java.
  *
@@ -46,17 +45,8 @@ public final class FileReadApp {
                     // "VirtualThread[#31]/runnable@ringloom-carrier-0": the part after '@' names the carrier
                     String self = Thread.currentThread().toString();
                     carrier.set(self.substring(self.indexOf('@') + 1));
-                    ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
-                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
                     try {
-                        while (!stop.get()) {
-                            long pos = rnd.nextLong(blocks) * BLOCK;
-                            buf.clear();
-                            long t0 = System.nanoTime();
-                            ch.read(buf, pos);
-                            long t1 = System.nanoTime();
-                            if (measuring.get()) h.record(t1 - t0);
-                        }
+                        FileRead.readRandomBlocks(ch, blocks, stop, measuring, h);
                     } catch (Exception e) {
                         failures.incrementAndGet();
                         e.printStackTrace();

@@ -1,7 +1,7 @@
 package io.ringloom.bench;
 
-import io.ringloom.core.RingMode;
 import io.ringloom.CarrierPool;
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.sys.Errno;

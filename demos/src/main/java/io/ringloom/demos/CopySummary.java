@@ -1,7 +1,7 @@
 package io.ringloom.demos;
 
 import io.ringloom.CarrierPool;
-import io.ringloom.CarrierStats;
+import io.ringloom.core.CarrierStats;
 
 import java.io.PrintStream;
 import java.nio.file.attribute.BasicFileAttributes;

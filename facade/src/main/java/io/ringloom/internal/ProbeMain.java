@@ -1,7 +1,7 @@
 package io.ringloom.internal;
 
-import io.ringloom.rings.Ring;
 import io.ringloom.core.RingMode;
+import io.ringloom.rings.Ring;
 import io.ringloom.rings.RingUnavailableException;
 import io.ringloom.rings.sys.IoUring;
 import io.ringloom.rings.sys.SysCalls;

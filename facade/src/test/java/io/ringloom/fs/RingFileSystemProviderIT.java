@@ -1,7 +1,7 @@
 package io.ringloom.fs;
 
 import io.ringloom.CarrierPool;
-import io.ringloom.CarrierStats;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.ProcFds;

@@ -1,9 +1,9 @@
 package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
-import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import io.ringloom.rings.sys.SysCalls;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.RingFiles;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.net.RingServerSocket;
 import io.ringloom.net.RingSocket;
-import io.ringloom.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

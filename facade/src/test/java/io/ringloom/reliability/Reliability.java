@@ -1,7 +1,7 @@
 package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
-import io.ringloom.CarrierStats;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.awaitility.core.ConditionFactory;
 

@@ -2,13 +2,12 @@ package io.ringloom.reliability;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.core.CarrierPoolClosedException;
-import io.ringloom.CarrierStats;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.management.ObjectName;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -22,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.management.ObjectName;
 
 import static io.ringloom.reliability.Reliability.scaled;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,10 +1,11 @@
 package io.ringloom.rings.carrier;
 
+import io.ringloom.core.CarrierStats;
+import io.ringloom.core.RingMode;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.Probe;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.Ring;
-import io.ringloom.core.RingMode;
 import io.ringloom.rings.UserData;
 import io.ringloom.rings.sys.Errno;
 

@@ -1,5 +1,7 @@
 package io.ringloom.rings.carrier;
 
+import io.ringloom.core.CarrierStats;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

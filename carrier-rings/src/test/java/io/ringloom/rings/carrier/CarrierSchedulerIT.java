@@ -1,8 +1,9 @@
 package io.ringloom.rings.carrier;
 
 import io.ringloom.core.CarrierPoolClosedException;
-import io.ringloom.rings.Request;
+import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
+import io.ringloom.rings.Request;
 import io.ringloom.rings.TestPipes;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.ProcFds;

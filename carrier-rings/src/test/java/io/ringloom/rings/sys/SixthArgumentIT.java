@@ -1,7 +1,7 @@
 package io.ringloom.rings.sys;
 
-import io.ringloom.rings.Ring;
 import io.ringloom.core.RingMode;
+import io.ringloom.rings.Ring;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

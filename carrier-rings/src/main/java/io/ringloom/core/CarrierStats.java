@@ -1,8 +1,8 @@
-package io.ringloom;
+package io.ringloom.core;
 
 /**
  * One carrier's counters since it started: a racy but untorn snapshot, taken by
- * {@link CarrierPool#stats()}.
+ * {@code CarrierPool.stats()}.
  *
  * @param carrier         the carrier's index in its pool
  * @param threadsRun      virtual-thread runs (each mount counts once)
