@@ -14,7 +14,7 @@ import java.security.ProtectionDomain;
 /**
  * Rewrites {@code java.lang.VirtualThread}'s constructor so that the JDK's
  * default-scheduler choice goes through {@link SchedulerHook}. In JDK 25 the
- * constructor reads (DESIGN.md, "Drop-in facts"):
+ * constructor reads (docs/DESIGN.md, "Drop-in"):
  *
  * <pre>
  * if (scheduler == null) {
