@@ -1,5 +1,6 @@
 package io.ringloom.fs;
 
+import io.ringloom.internal.JdkFileSystem;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.rings.sys.Errno;
 
@@ -45,14 +46,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>No recursion: every fallback here calls the JDK provider this one wraps
  * ({@link #jdk}), never {@code Files} or {@code FileChannel.open}, which would
- * come back here. The one path back in from Ringloom's own code is the JDK
- * channel that {@code RingFileChannelImpl} opens on {@code /proc/self/fd/N}
- * for {@code map} and {@code lock}; {@link #newFileChannel} gives it the JDK's.
+ * come back here; Ringloom's own code reaches the JDK's provider through
+ * {@link #jdkProvider()} (see {@code JdkFileSystem}), as the channel's
+ * {@code map} and {@code lock} do.
  *
  * <p>A provider that cannot load Ringloom (classes or native access missing)
  * still constructs, logs one warning on first use, and delegates every call.
  */
-public final class RingFileSystemProvider extends FileSystemProvider {
+public final class RingFileSystemProvider extends FileSystemProvider implements JdkFileSystem.Wrapper {
     /*
      * Ringloom's state in this provider, decided on first use (not in the
      * constructor, which runs while FileSystems.getDefault() is being set up
@@ -161,6 +162,12 @@ public final class RingFileSystemProvider extends FileSystemProvider {
         return fs;
     }
 
+    /** The JDK's provider this one wraps; Ringloom's own fallbacks go to it directly. */
+    @Override
+    public FileSystemProvider jdkProvider() {
+        return jdk;
+    }
+
     @Override
     public Path getPath(URI uri) {
         return fs.wrap(jdk.getPath(uri));
@@ -172,7 +179,7 @@ public final class RingFileSystemProvider extends FileSystemProvider {
     public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         Path jp = RingPath.unwrap(path);
-        if (!ringloom() || !standard(options) || reopenForMapOrLock(jp)) {
+        if (!ringloom() || !standard(options)) {
             return jdk.newFileChannel(jp, options, attrs);
         }
         try {
@@ -193,20 +200,7 @@ public final class RingFileSystemProvider extends FileSystemProvider {
         return true;
     }
 
-    private static final String PROC_SELF_FD = "/proc/self/fd/";
     private static final StackWalker WALKER = StackWalker.getInstance();
-
-    /**
-     * {@code RingFileChannelImpl} maps and locks through a JDK channel that it
-     * opens with {@code FileChannel.open(Path.of("/proc/self/fd/N"))}, which,
-     * with this provider installed, comes here: it must get the JDK's channel,
-     * or map would open channel after channel without end.
-     */
-    private static boolean reopenForMapOrLock(Path jp) {
-        if (!jp.toString().startsWith(PROC_SELF_FD)) return false;
-        return WALKER.walk(frames -> frames.limit(8).anyMatch(
-                f -> f.getClassName().equals(RingFileChannelImpl.class.getName())));
-    }
 
     /**
      * As the JDK's: the file channel. The one exception is the channel that

@@ -493,7 +493,11 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
 
     // -------------------------------------------------- map and lock: the JDK's
 
-    /** A JDK channel on the same open file (through /proc/self/fd, so DELETE_ON_CLOSE files work too). */
+    /**
+     * A JDK channel on the same open file (through /proc/self/fd, so DELETE_ON_CLOSE
+     * files work too), opened by the JDK's own provider: through {@code FileChannel.open}
+     * Ringloom's provider, when it is the default, would answer with another of these.
+     */
     private FileChannel delegate() throws IOException {
         synchronized (delegateLock) {
             ensureOpen();
@@ -501,7 +505,7 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
                 Set<OpenOption> opts = new HashSet<>();
                 if (readable) opts.add(StandardOpenOption.READ);
                 if (writable) opts.add(StandardOpenOption.WRITE);
-                delegate = FileChannel.open(Path.of("/proc/self/fd/" + file.fdVal()), opts);
+                delegate = JdkFileSystem.provider().newFileChannel(JdkFileSystem.path("/proc/self/fd/" + file.fdVal()), opts);
             }
             return delegate;
         }
