@@ -246,9 +246,18 @@ class UninterruptibleStreamsIT {
                 openAfter.set(true);
             }
         }, ours -> {
-            while (got.hasRemaining()) {
-                assertTrue(ours.read(got) > 0);
-            }
+            // on a thread of its own: should the writer stop short, the test fails instead of
+            // waiting for ever, and closing our end ends this read
+            Thread drainer = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (got.hasRemaining() && ours.read(got) > 0) {
+                        // until every byte is in
+                    }
+                } catch (IOException endedByTheClose) {
+                    // the test has failed already
+                }
+            });
+            joined(drainer);
         });
         assertArrayEquals(data, Arrays.copyOf(got.array(), data.length));
         assertEquals(42, got.get(data.length));
