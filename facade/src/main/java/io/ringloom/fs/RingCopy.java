@@ -6,7 +6,6 @@ import io.ringloom.rings.sys.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -58,7 +57,7 @@ final class RingCopy {
             jdk.copy(source.jdk, target.jdk, options);
             return;
         }
-        FileChannel in;
+        RingFileChannelImpl in;
         try {
             in = RingFileChannelImpl.open(source.forKernel(), Set.of(READ));
         } catch (IOException e) {
@@ -78,7 +77,7 @@ final class RingCopy {
                 int r = FsCalls.delete(target);
                 if (r < 0 && r != -Errno.ENOENT) jdk.deleteIfExists(target.jdk);
             }
-            FileChannel out;
+            RingFileChannelImpl out;
             try {
                 out = RingFileChannelImpl.open(target.forKernel(), EnumSet.of(WRITE, CREATE_NEW),
                         PosixFilePermissions.asFileAttribute(sa.permissions()));
@@ -95,7 +94,10 @@ final class RingCopy {
         }
     }
 
-    private static void copyBytes(FileChannel in, FileChannel out, long sizeHint) throws IOException {
+    /** Uninterruptible, as the JDK's copy (plain syscalls) is: an interrupt ends neither channel's calls. */
+    private static void copyBytes(RingFileChannelImpl in, RingFileChannelImpl out, long sizeHint) throws IOException {
+        in.setUninterruptible();
+        out.setUninterruptible();
         int chunk = (int) Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, sizeHint));
         // Freed when the last call on it has returned, so after its last CQE.
         try (Arena arena = Arena.ofConfined()) {

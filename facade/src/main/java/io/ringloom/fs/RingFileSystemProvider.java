@@ -178,17 +178,21 @@ public final class RingFileSystemProvider extends FileSystemProvider implements 
     @Override
     public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
-        Path jp = RingPath.unwrap(path);
-        if (!ringloom() || !standard(options)) {
-            return jdk.newFileChannel(jp, options, attrs);
-        }
+        FileChannel ch = ringChannel(path, options, attrs);
+        return ch != null ? ch : jdk.newFileChannel(RingPath.unwrap(path), options, attrs);
+    }
+
+    /** Ringloom's channel on {@code path}, or null where the JDK's channel is the one to open. */
+    private RingFileChannelImpl ringChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        if (!ringloom() || !standard(options)) return null;
         try {
             return Uninterruptible.call(() -> RingFileChannelImpl.open(((RingPath) path).forKernel(), options, attrs));
         } catch (FileSystemException e) {
             if (e.getClass() != FileSystemException.class) throw e;
             // An errno without an exception type of its own: the JDK's message is its
             // strerror text alone, so the JDK's call is made, and it throws its exception.
-            return jdk.newFileChannel(jp, options, attrs);
+            return null;
         }
     }
 
@@ -203,17 +207,16 @@ public final class RingFileSystemProvider extends FileSystemProvider implements 
     private static final StackWalker WALKER = StackWalker.getInstance();
 
     /**
-     * As the JDK's: the file channel. The one exception is the channel that
-     * {@code Files.readAllBytes} (and {@code readString}) opens, which the JDK
-     * makes uninterruptible when it is its own: that caller gets an
-     * uninterruptible view of Ringloom's channel.
+     * As the JDK's: the file channel. The channel that {@code Files.readAllBytes}
+     * (and {@code readString}) opens, which the JDK makes uninterruptible when
+     * it is its own, is made uninterruptible here when it is Ringloom's.
      */
     @Override
     public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         FileChannel ch = newFileChannel(path, options, attrs);
-        if (options.isEmpty() && ch instanceof RingFileChannelImpl && calledFromReadAllBytes()) {
-            return UninterruptibleStreams.channel(ch);
+        if (options.isEmpty() && ch instanceof RingFileChannelImpl ring && calledFromReadAllBytes()) {
+            ring.setUninterruptible();
         }
         return ch;
     }
@@ -232,10 +235,9 @@ public final class RingFileSystemProvider extends FileSystemProvider implements 
                 throw new UnsupportedOperationException("'" + o + "' not allowed");
             }
         }
-        Set<OpenOption> opts = new HashSet<>(Arrays.asList(options));
-        Path jp = RingPath.unwrap(path);
-        if (!ringloom() || !standard(opts)) return jdk.newInputStream(jp, options);
-        return UninterruptibleStreams.in(newFileChannel(path, opts));
+        RingFileChannelImpl ch = ringChannel(path, new HashSet<>(Arrays.asList(options)));
+        if (ch == null) return jdk.newInputStream(RingPath.unwrap(path), options);
+        return UninterruptibleStreams.in(ch);
     }
 
     private static final Set<OpenOption> DEFAULT_OUTPUT_OPTIONS =
@@ -255,9 +257,9 @@ public final class RingFileSystemProvider extends FileSystemProvider implements 
             }
             opts.add(StandardOpenOption.WRITE);
         }
-        Path jp = RingPath.unwrap(path);
-        if (!ringloom() || !standard(opts)) return jdk.newOutputStream(jp, options);
-        return UninterruptibleStreams.out(newFileChannel(path, opts));
+        RingFileChannelImpl ch = ringChannel(path, opts);
+        if (ch == null) return jdk.newOutputStream(RingPath.unwrap(path), options);
+        return UninterruptibleStreams.out(ch);
     }
 
     @Override

@@ -1,44 +1,38 @@
 package io.ringloom.fs;
 
+import io.ringloom.internal.RingFileChannelImpl;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
 import java.util.Objects;
 
 /**
  * The streams of {@code Files.newInputStream} and {@code Files.newOutputStream}
- * over Ringloom's channel, uninterruptible as the JDK makes them for its own
- * channel ({@code FileSystemProvider.newInputStream} calls
- * {@code FileChannelImpl.setUninterruptible()}, after which a read or write
- * neither looks at nor clears the interrupt status and never closes the
- * channel on interrupt).
- *
- * <p>Ringloom's channel has no such mode (yet), so each call here takes the
- * interrupt status off the thread, calls the channel, and puts it back
- * ({@link Uninterruptible}): an
- * interrupt raised before the call, the common case (a thread that was
- * interrupted and then reads a file while it winds down), is kept and does not
- * close the stream. An interrupt that arrives while the call is in the
- * kernel still closes the channel ({@code ClosedByInterruptException}); only
- * an uninterruptible mode in the channel itself closes that window.
+ * over Ringloom's channel, made uninterruptible
+ * ({@link RingFileChannelImpl#setUninterruptible()}) as the JDK's provider
+ * makes its own ({@code FileChannelImpl.setUninterruptible()}):
+ * an interrupt, raised before a call or while it is blocked, neither ends the
+ * call nor closes the stream, and stays set; a close from another thread still
+ * ends a blocked call. The streams call the channel and nothing else.
  *
  * <p>The JDK's stream ({@code sun.nio.ch.ChannelInputStream}) is matched for
  * {@code available} and {@code skip} on a file: both by size and position.
- *
- * <p>{@code Files.readAllBytes} (and so {@code readString}) sets its own
- * channel uninterruptible too; {@link #channel} is the same for Ringloom's.
  */
 final class UninterruptibleStreams {
     private UninterruptibleStreams() {}
 
-    static InputStream in(FileChannel ch) {
+    /** An input stream over {@code ch}, which it makes uninterruptible. */
+    static InputStream in(RingFileChannelImpl ch) {
+        ch.setUninterruptible();
         return new In(ch);
     }
 
-    static OutputStream out(FileChannel ch) {
+    /** An output stream over {@code ch}, which it makes uninterruptible. */
+    static OutputStream out(RingFileChannelImpl ch) {
+        ch.setUninterruptible();
         return new Out(ch);
     }
 
@@ -64,29 +58,27 @@ final class UninterruptibleStreams {
             Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) return 0;
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            return Uninterruptible.call(() -> ch.read(buf));
+            return ch.read(buf);
         }
 
         @Override
         public int available() throws IOException {
-            return Uninterruptible.call(() -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, ch.size() - ch.position())));
+            return (int) Math.min(Integer.MAX_VALUE, Math.max(0, ch.size() - ch.position()));
         }
 
         @Override
         public synchronized long skip(long n) throws IOException {
-            return Uninterruptible.call(() -> {
-                long pos = ch.position();
-                long newPos;
-                if (n > 0) {
-                    newPos = pos + n;
-                    long size = ch.size();
-                    if (newPos < 0 || newPos > size) newPos = size;
-                } else {
-                    newPos = Long.max(pos + n, 0);
-                }
-                ch.position(newPos);
-                return newPos - pos;
-            });
+            long pos = ch.position();
+            long newPos;
+            if (n > 0) {
+                newPos = pos + n;
+                long size = ch.size();
+                if (newPos < 0 || newPos > size) newPos = size;
+            } else {
+                newPos = Long.max(pos + n, 0);
+            }
+            ch.position(newPos);
+            return newPos - pos;
         }
 
         @Override
@@ -116,59 +108,7 @@ final class UninterruptibleStreams {
         public synchronized void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            Uninterruptible.call(() -> {
-                while (buf.hasRemaining()) ch.write(buf);
-                return null;
-            });
-        }
-
-        @Override
-        public void close() throws IOException {
-            ch.close();
-        }
-    }
-
-    /** An uninterruptible view of {@code ch}, for the channel {@code Files.readAllBytes} reads. */
-    static SeekableByteChannel channel(FileChannel ch) {
-        return new Channel(ch);
-    }
-
-    private record Channel(FileChannel ch) implements SeekableByteChannel {
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return Uninterruptible.call(() -> ch.read(dst));
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return Uninterruptible.call(() -> ch.write(src));
-        }
-
-        @Override
-        public long position() throws IOException {
-            return Uninterruptible.call(ch::position);
-        }
-
-        @Override
-        public SeekableByteChannel position(long newPosition) throws IOException {
-            Uninterruptible.call(() -> ch.position(newPosition));
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return Uninterruptible.call(ch::size);
-        }
-
-        @Override
-        public SeekableByteChannel truncate(long size) throws IOException {
-            Uninterruptible.call(() -> ch.truncate(size));
-            return this;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
+            while (buf.hasRemaining()) ch.write(buf);
         }
 
         @Override

@@ -29,6 +29,15 @@ import java.nio.file.Path;
  * it), while a 0 from a call on no buffer (connect) is its success.
  * One per channel; the calls pass their arguments rather than capturing
  * them, so a read or write makes no object.
+ *
+ * <p>A channel that is not {@link Ends#interruptible() interruptible} (a stream's,
+ * as {@code FileChannelImpl.setUninterruptible()} makes the JDK's) gets no
+ * {@code begin} and {@code end}, as {@code FileChannelImpl.beginBlocking} and
+ * {@code endBlocking} skip them: an interrupt neither closes the channel nor
+ * changes a result, and its ring requests are not cancelled by it
+ * ({@link IoDispatcher}). The use of the fd and the rows for a closed channel
+ * stand: a close during the call is still an {@code AsynchronousCloseException},
+ * thrown here where {@code end} would throw it.
  */
 public final class Bracket {
     /**
@@ -41,6 +50,11 @@ public final class Bracket {
         void endBlocking(boolean completed) throws AsynchronousCloseException;
 
         boolean isOpen();
+
+        /** Whether an interrupt ends the channel's blocking calls; false once a file channel is made uninterruptible. */
+        default boolean interruptible() {
+            return true;
+        }
     }
 
     /** A transfer on one buffer; the channel makes one of these per kind of call, once. */
@@ -96,13 +110,14 @@ public final class Bracket {
     public long run(String call, Transfer transfer, ByteBuffer buf, long position) throws IOException {
         long n = 0;
         boolean completed = false;
-        channel.beginBlocking();
+        boolean interruptible = channel.interruptible();
+        if (interruptible) channel.beginBlocking();
         try {
             if (!fd.acquire()) return 0;
             try {
                 n = transfer.run(buf, position);
                 boolean open = channel.isOpen();
-                boolean interrupted = Thread.currentThread().isInterrupted();
+                boolean interrupted = interruptible && Thread.currentThread().isInterrupted();
                 IOException e = socket ? Errors.forSocketResult(n, call, position > 0, open, interrupted)
                         : Errors.forFdResult(n, call, fd.fd(), path, open, interrupted);
                 if (e != null) throw e;
@@ -112,7 +127,11 @@ public final class Bracket {
                 fd.release();
             }
         } finally {
-            channel.endBlocking(completed);
+            if (interruptible) {
+                channel.endBlocking(completed);
+            } else if (!completed && !channel.isOpen()) {
+                throw new AsynchronousCloseException();   // end's rule for a close, without its interrupt rule
+            }
         }
         return n;
     }

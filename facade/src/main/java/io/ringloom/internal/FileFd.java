@@ -19,6 +19,8 @@ public final class FileFd {
     private final int kind;
     /** Whether reads try {@code preadv2(RWF_NOWAIT)} first; cleared once, by {@link #nowaitRefused}. */
     private volatile boolean nowait;
+    /** Whether an interrupt cancels a ring request on the file; cleared once, by {@link #setUninterruptible}. */
+    private volatile boolean interruptible = true;
 
     public FileFd(int fdVal, int kind, boolean nowait, Runnable afterClose) {
         this.holder = new FdHolder(fdVal, afterClose);
@@ -44,6 +46,16 @@ public final class FileFd {
 
     boolean nowait() {
         return nowait;
+    }
+
+    /** Whether an interrupt cancels the file's ring requests (and closes its channel). */
+    boolean interruptible() {
+        return interruptible;
+    }
+
+    /** From now on an interrupt neither cancels the file's ring requests nor closes its channel. */
+    void setUninterruptible() {
+        interruptible = false;
     }
 
     /** The kernel refused {@code RWF_NOWAIT} on this file (EOPNOTSUPP or EINVAL): reads go to the ring from now on. */

@@ -77,16 +77,28 @@ public final class IoDispatcher {
      * One request on {@code fd} through {@code s}'s ring, under a use of it.
      * The scheduler is recorded before the SQE is pushed, and the carrier
      * cancels the request if a close got in first (see
-     * {@link CarrierScheduler#submitAndAwait(Request, Request, java.util.function.BooleanSupplier)}).
-     * {@code linkedTimeout} may be null.
+     * {@link CarrierScheduler#submitAndAwait(Request, Request, java.util.function.BooleanSupplier, boolean)}).
+     * {@code linkedTimeout} may be null. Not {@code interruptible}: an
+     * interrupt leaves the request in the ring, and only its CQE or a close ends it.
      */
-    static int submit(FdHolder fd, CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
+    private static int submit(FdHolder fd, CarrierScheduler s, Request request, Request linkedTimeout,
+                              boolean interruptible) throws IOException {
         fd.usedBy(s);
-        return s.submitAndAwait(request, linkedTimeout, fd.closingCheck());
+        return s.submitAndAwait(request, linkedTimeout, fd.closingCheck(), interruptible);
+    }
+
+    /** An interruptible request (a socket's). */
+    static int submit(FdHolder fd, CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
+        return submit(fd, s, request, linkedTimeout, true);
     }
 
     private static int submit(FdHolder fd, CarrierScheduler s, Request request) throws IOException {
-        return submit(fd, s, request, null);
+        return submit(fd, s, request, null, true);
+    }
+
+    /** A request on a file, interruptible until its channel is made uninterruptible ({@link FileFd#interruptible()}). */
+    private static int submit(FileFd f, CarrierScheduler s, Request request) throws IOException {
+        return submit(f.holder, s, request, null, f.interruptible());
     }
 
     // ------------------------------------------------------------------ paths
@@ -182,7 +194,7 @@ public final class IoDispatcher {
             }
         }
         CarrierScheduler s = scheduler();
-        return s != null ? submit(f.holder, s, Request.read(fdVal, seg, position)) : plainRead(fdVal, seg, position);
+        return s != null ? submit(f, s, Request.read(fdVal, seg, position)) : plainRead(fdVal, seg, position);
     }
 
     private static long plainRead(int fdVal, MemorySegment seg, long position) {
@@ -214,7 +226,7 @@ public final class IoDispatcher {
     public static long write(FileFd f, MemorySegment seg, long position) throws IOException {
         int fdVal = f.fdVal();
         CarrierScheduler s = f.memoryFs() ? null : scheduler();
-        if (s != null) return submit(f.holder, s, Request.write(fdVal, seg, position));
+        if (s != null) return submit(f, s, Request.write(fdVal, seg, position));
         return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
                 : SYS.pwrite(fdVal, seg.address(), seg.byteSize(), position);
     }
@@ -222,7 +234,7 @@ public final class IoDispatcher {
     /** {@code fsync(2)}, or {@code fdatasync(2)} when not {@code metaData}. */
     public static long fsync(FileFd f, boolean metaData) throws IOException {
         CarrierScheduler s = scheduler();
-        if (s != null) return submit(f.holder, s, Request.fsync(f.fdVal(), !metaData));
+        if (s != null) return submit(f, s, Request.fsync(f.fdVal(), !metaData));
         return metaData ? SYS.fsync(f.fdVal()) : SYS.fdatasync(f.fdVal());
     }
 
@@ -230,7 +242,7 @@ public final class IoDispatcher {
     public static long ftruncate(FileFd f, long size) throws IOException {
         CarrierScheduler s = scheduler();
         if (s != null && s.supports(IoUring.IORING_OP_FTRUNCATE)) {
-            return submit(f.holder, s, Request.ftruncate(f.fdVal(), size));
+            return submit(f, s, Request.ftruncate(f.fdVal(), size));
         }
         return SYS.ftruncate(f.fdVal(), size);
     }

@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * the ring of the carrier the caller runs on, plain syscalls off the pool.
  * Semantics follow {@code sun.nio.ch.FileChannelImpl}: relative calls use the
  * fd's own offset (serialised by {@link #positionLock}), interrupt closes the
- * channel and throws {@code ClosedByInterruptException}, a close while a call
+ * channel and throws {@code ClosedByInterruptException} (unless the channel was
+ * made {@linkplain #setUninterruptible uninterruptible}), a close while a call
  * is blocked ends that call with {@code AsynchronousCloseException}; every
  * blocking call runs in the channel's {@link Bracket}.
  *
@@ -70,7 +71,7 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
 
     // ------------------------------------------------------------------ open
 
-    public static FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+    public static RingFileChannelImpl open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         Objects.requireNonNull(path, "path");
         boolean read = false, write = false, append = false, truncate = false, create = false, createNew = false;
@@ -167,6 +168,23 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
 
     private void ensureOpen() throws IOException {
         if (!isOpen()) throw new ClosedChannelException();
+    }
+
+    /**
+     * Makes every later blocking call uninterruptible, as
+     * {@code FileChannelImpl.setUninterruptible()} does for the streams of
+     * {@code Files}: an interrupt, raised before or during a call, neither
+     * ends the call nor closes the channel, and stays set; a close still ends a
+     * blocked call with {@code AsynchronousCloseException} ({@link Bracket}).
+     * Cannot be undone.
+     */
+    public void setUninterruptible() {
+        file.setUninterruptible();
+    }
+
+    @Override
+    public boolean interruptible() {
+        return file.interruptible();
     }
 
     @Override

@@ -4,12 +4,9 @@ import io.ringloom.CarrierPool;
 import io.ringloom.core.CarrierStats;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.rings.sys.Errno;
-import io.ringloom.rings.sys.ProcFds;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,7 +36,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static java.nio.file.StandardOpenOption.*;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -51,45 +47,26 @@ import static org.junit.jupiter.api.Assertions.*;
  * its own, and the three transcripts must be equal.
  */
 class RingFileSystemProviderIT {
-    /** The suite also runs with -Dringloom.fallback=true: every call then a plain syscall. */
-    static final boolean FALLBACK = Boolean.getBoolean("ringloom.fallback");
+    static final boolean FALLBACK = ProviderFixture.FALLBACK;
 
+    @RegisterExtension
+    static final ProviderFixture fixture = new ProviderFixture("fstest");
     static CarrierPool pool;
     static RingFileSystemProvider provider;
     static FileSystem ringFs;
 
     @TempDir
     Path dir;
-    private Map<Integer, String> fdsBefore;
 
     @BeforeAll
     static void start() {
-        pool = CarrierPool.builder().carriers(1).name("fstest").build();
-        assertEquals(FALLBACK, pool.isFallback(), () -> "fallback: " + pool.fallbackReason());
-        provider = new RingFileSystemProvider(FileSystems.getDefault().provider());
-        ringFs = provider.getFileSystem(URI.create("file:///"));
-    }
-
-    @AfterAll
-    static void stop() {
-        assertEquals(List.of(), pool.carrierFailures(), "a carrier died");
-        pool.close();
-    }
-
-    @BeforeEach
-    void snapshot() {
-        fdsBefore = ProcFds.snapshot();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
-        pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
+        pool = fixture.pool;
+        provider = fixture.provider;
+        ringFs = fixture.fs;
     }
 
     private Path ring(Path jdk) {
-        return ringFs.getPath(jdk.toString());
+        return fixture.ring(jdk);
     }
 
     // ------------------------------------------------------------- paths
@@ -126,7 +103,9 @@ class RingFileSystemProviderIT {
         assertInstanceOf(RingPath.class, ringFs.getRootDirectories().iterator().next());
         assertTrue(ringFs.getPathMatcher("glob:**/*.txt").matches(p));
 
-        // paths of the JDK's file system are foreign, as another provider's are to the JDK's
+        // paths of the JDK's file system are foreign, as another provider's are to the JDK's;
+        // not in the drop-in JVM, whose default paths (the temporary directory's) are Ringloom's too
+        if (jdk.getFileSystem().provider() instanceof RingFileSystemProvider) return;
         assertFalse(p.startsWith(jdk));
         assertNotEquals(p, jdk);
         assertNotEquals(jdk, p);

@@ -34,9 +34,16 @@ class BracketTest {
     /** A channel whose close closes its fd holder, as the Ringloom channels' do. */
     static final class TestChannel extends AbstractInterruptibleChannel implements Bracket.Ends {
         final FdHolder fd;
+        /** As a file channel's after setUninterruptible() when false. */
+        volatile boolean interruptible = true;
 
         TestChannel(FdHolder fd) {
             this.fd = fd;
+        }
+
+        @Override
+        public boolean interruptible() {
+            return interruptible;
         }
 
         @Override
@@ -146,6 +153,53 @@ class BracketTest {
         }, null, -1));
         assertTrue(Thread.interrupted());
         assertFalse(channel.isOpen(), "an interrupt closes the channel");
+    }
+
+    @Test
+    void uninterruptibleAnInterruptChangesNothing() throws Exception {
+        channel.interruptible = false;
+        Thread caller = Thread.currentThread();
+        assertEquals(4, file.run("read", (buf, pos) -> {
+            Thread interrupter = Thread.ofPlatform().start(caller::interrupt);
+            while (interrupter.isAlive()) Thread.onSpinWait();
+            return 4;
+        }, null, -1), "interrupted during the call");
+        assertEquals(-1, file.run("read", (buf, pos) -> -1, null, -1), "interrupted before the call");
+        IOException e = assertThrows(IOException.class, () -> file.run("pread", (buf, pos) -> -Errno.EIO, null, 0));
+        assertEquals("pread " + FILE + " (fd " + channel.fd.fd() + "): Input/output error (EIO)", e.getMessage(),
+                "an errno is the errno's exception, not left to an interrupt");
+        assertTrue(Thread.interrupted(), "the interrupt status is left set");
+        assertTrue(channel.isOpen(), "no begin: an interrupt does not close the channel");
+    }
+
+    @Test
+    void uninterruptibleACloseIsStillAsynchronousClose() throws Exception {
+        channel.close();
+        SYS.close(writeFd);
+        for (long res : new long[] {-1, -Errno.ECANCELED, -Errno.EINTR, -Errno.EBADF, -Errno.EIO}) {
+            open();
+            fdCloses.set(0);
+            channel.interruptible = false;
+            Thread.currentThread().interrupt();
+            IOException e = assertThrows(IOException.class, () -> Bracket.forFile(channel, channel.fd, FILE)
+                    .run("read", (buf, pos) -> {
+                        channel.close();
+                        return res;
+                    }, null, -1));
+            assertSame(AsynchronousCloseException.class, e.getClass(), "result " + res);
+            assertTrue(Thread.interrupted(), "the interrupt status is left set");
+            SYS.close(writeFd);
+        }
+        fdCloses.set(0);
+        open();
+        channel.interruptible = false;
+        assertEquals(3, file.run("read", (buf, pos) -> {
+            channel.close();
+            return 3;
+        }, null, -1), "a count after a close stands");
+        assertThrows(AsynchronousCloseException.class, () -> file.run("read", (buf, pos) -> {
+            throw new AssertionError("no call without a use");
+        }, null, -1), "closed before the call");
     }
 
     @Test

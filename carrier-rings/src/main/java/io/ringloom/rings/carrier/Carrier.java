@@ -453,7 +453,8 @@ final class Carrier implements Runnable {
      * Waits for {@code op}'s CQE on this carrier's OS thread without
      * unmounting: for pinned virtual threads and the carrier itself. Other
      * threads' completions are reaped and queued meanwhile. Waits in slices so
-     * an interrupt is noticed.
+     * an interrupt is noticed: it cancels an interruptible op; either way the
+     * wait goes on until the op's own CQE, and the interrupt status is put back.
      */
     void waitInPlace(Op op) throws IOException {
         boolean interrupted = false;
@@ -464,7 +465,7 @@ final class Carrier implements Runnable {
             failOnClose(op);
             if (Thread.interrupted()) {
                 interrupted = true;
-                if (op.requestCancel()) pushCancel(op);
+                if (op.interruptible && op.requestCancel()) pushCancel(op);
             }
             counters.inc(ENTERS);
             int ret = ring.submitAndWait(WAIT_IN_PLACE_NANOS);

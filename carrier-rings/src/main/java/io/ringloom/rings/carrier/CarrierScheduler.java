@@ -234,7 +234,22 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * the close: the call cannot stay blocked on a closed channel.
      */
     public int submitAndAwait(Request request, Request linkedTimeout, BooleanSupplier abandoned) throws IOException {
-        Op op = new Op(request, linkedTimeout, abandoned, Thread.currentThread());
+        return submitAndAwait(request, linkedTimeout, abandoned, true);
+    }
+
+    /**
+     * As {@link #submitAndAwait(Request, Request, BooleanSupplier)}; when not
+     * {@code interruptible}, an interrupt neither cancels the request nor ends
+     * the wait: the call waits for the request's CQE and returns its
+     * {@code res}, and the interrupt status is set again on return, as for a
+     * JDK channel made uninterruptible ({@code FileChannelImpl.setUninterruptible}).
+     * A close still ends such a request through {@code abandoned} and the
+     * channel's fd-wide cancel ({@link #cancelAll}), and the pool's close
+     * through its own cancels.
+     */
+    public int submitAndAwait(Request request, Request linkedTimeout, BooleanSupplier abandoned, boolean interruptible)
+            throws IOException {
+        Op op = new Op(request, linkedTimeout, abandoned, interruptible, Thread.currentThread());
         Carrier here = currentCarrier();
         if (here != null) {
             // Past the close's grace every request fails, so a thread whose I/O would
@@ -265,7 +280,9 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * (a class initializer, a native frame) parks by holding its carrier's OS
      * thread, so nobody reaps the ring: the {@link PinWatchdog} unparks it
      * after 10-20 ms, and it then finds its carrier stalled since it parked,
-     * and waits for its CQE in place instead.
+     * and waits for its CQE in place instead. An interrupt cancels an
+     * interruptible op; the park goes on until the op's own CQE either way
+     * (the kernel owns its memory until then), and the status is put back.
      */
     private void parkOnCarrier(Carrier here, Op op) throws IOException {
         PinWatchdog.Progress progress = here == null ? null : here.progress();
@@ -276,8 +293,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             long parkedAt = System.nanoTime();
             LockSupport.park(op);
             if (Thread.interrupted()) {
-                interrupted = true;
-                requestCancel(op);
+                interrupted = true;   // cleared meanwhile, or every park would return at once
+                if (op.interruptible) requestCancel(op);
             }
             if (progress != null && !op.isDone() && progress.stalledSince(tasksRun, parkedAt) && here.isCurrent()) {
                 progress.waitingInPlace();

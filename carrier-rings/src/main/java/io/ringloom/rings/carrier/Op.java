@@ -28,6 +28,8 @@ final class Op {
     private final Thread waiter;
     /** Asked by the carrier once the SQE is in its ring: true cancels it (its channel closed meanwhile); or null. */
     private final BooleanSupplier abandoned;
+    /** Whether an interrupt of the waiter cancels the request; if not, the waiter keeps waiting for the CQE. */
+    final boolean interruptible;
     /** The carrier whose ring holds the SQE; written by that carrier before SUBMITTED, read by the waiter. */
     private Carrier carrier;
     /** user_data of the SQE; written by the carrier before it pushes. */
@@ -41,10 +43,11 @@ final class Op {
     /** The pool closed while this op was in flight; set by the carrier, the waiter then throws. */
     private volatile boolean failedByClose;
 
-    Op(Request request, Request linkedTimeout, BooleanSupplier abandoned, Thread waiter) {
+    Op(Request request, Request linkedTimeout, BooleanSupplier abandoned, boolean interruptible, Thread waiter) {
         this.request = linkedTimeout == null ? request : request.linked();
         this.linkedTimeout = linkedTimeout;
         this.abandoned = abandoned;
+        this.interruptible = interruptible;
         this.waiter = waiter;
     }
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -148,6 +149,37 @@ class CarrierSchedulerIT {
         }
     }
 
+    /** Not interruptible, on a pool thread and on a platform thread: the interrupt is kept, the read goes on. */
+    @Test
+    void interruptLeavesAnUninterruptibleReadInTheRing() throws Exception {
+        for (boolean onPool : new boolean[] {true, false}) {
+            try (BlockedRead read = new BlockedRead(4, onPool, false)) {
+                read.interruptAndSeeItWaitAgain();
+                read.completesWhenWritten(new byte[] {5, 6, 7, 8});
+                assertTrue(read.interruptKept.get(), "the interrupt status must be set again on return");
+            }
+        }
+    }
+
+    /** What a channel's close does to a request that is not interruptible: the fd-wide cancel still ends it. */
+    @Test
+    void anFdCancelEndsAnUninterruptibleRead() throws Exception {
+        for (boolean onPool : new boolean[] {true, false}) {
+            try (BlockedRead read = new BlockedRead(8, onPool, false)) {
+                read.interruptAndSeeItWaitAgain();
+                CountDownLatch issued = new CountDownLatch(1);
+                scheduler.cancelAll(read.pipe[0], issued::countDown);
+                assertTrue(issued.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the fd-wide cancel was issued");
+                read.join();
+                assertNull(read.failure.get());
+                assertTrue(read.res.get() == -Errno.ECANCELED || read.res.get() == -Errno.EINTR,
+                        "the read must have been cancelled, got " + read.res.get());
+                assertTrue(read.interruptKept.get(), "the interrupt status must be set again on return");
+                assertEquals(0, inFlight(), "the cancelled read's own CQE was reaped");
+            }
+        }
+    }
+
     @Test
     void aPlatformThreadsRequestIsHandedToACarrier() throws Exception {
         assertEquals(0, scheduler.submitAndAwait(Request.nop()), "a NOP from the test's own thread");
@@ -185,11 +217,15 @@ class CarrierSchedulerIT {
         final Thread reader;
 
         BlockedRead(int size, boolean onPool) {
+            this(size, onPool, true);
+        }
+
+        BlockedRead(int size, boolean onPool, boolean interruptible) {
             buf = arena.allocate(size);
             long before = inFlight();
             Runnable read = () -> {
                 try {
-                    res.set(scheduler.submitAndAwait(Request.read(pipe[0], buf, -1)));
+                    res.set(scheduler.submitAndAwait(Request.read(pipe[0], buf, -1), null, null, interruptible));
                     interruptKept.set(Thread.currentThread().isInterrupted());
                 } catch (Throwable t) {
                     failure.set(t);
@@ -198,6 +234,17 @@ class CarrierSchedulerIT {
             reader = onPool ? scheduler.newThread(read) : Thread.ofPlatform().unstarted(read);
             reader.start();
             await().atMost(WAIT).until(() -> reader.getState() == Thread.State.WAITING && inFlight() == before + 1);
+        }
+
+        /**
+         * Interrupts the reader and waits until it has taken the interrupt
+         * status off itself (the scheduler does, to park again) and parked again.
+         */
+        void interruptAndSeeItWaitAgain() {
+            long before = inFlight();
+            reader.interrupt();
+            await().atMost(WAIT).until(() -> !reader.isInterrupted() && reader.getState() == Thread.State.WAITING);
+            assertEquals(before, inFlight(), "the read is still in the ring");
         }
 
         /** Checks the read is still blocked, writes {@code data} (the buffer's size) and checks it arrived. */

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class OpTableTest {
 
     private static Op op() {
-        return new Op(Request.nop(), null, null, Thread.currentThread());
+        return new Op(Request.nop(), null, null, true, Thread.currentThread());
     }
 
     @Test
