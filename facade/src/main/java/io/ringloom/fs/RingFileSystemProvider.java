@@ -185,6 +185,7 @@ public final class RingFileSystemProvider extends FileSystemProvider implements 
     /** Ringloom's channel on {@code path}, or null where the JDK's channel is the one to open. */
     private RingFileChannelImpl ringChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
+        RingPath.unwrap(path);   // ProviderMismatchException for another provider's path, as the JDK
         if (!ringloom() || !standard(options)) return null;
         try {
             return Uninterruptible.call(() -> RingFileChannelImpl.open(((RingPath) path).forKernel(), options, attrs));
