@@ -41,9 +41,8 @@ public final class CarrierPool implements AutoCloseable {
     private final Duration closeGrace;
     private final RingMode mode;
     private final int carriers;
-    private final int ringEntries;
-    /** The MXBean's name while registered, else null; cleared by the first close. */
-    private volatile ObjectName managementName;
+    /** The pool's MXBean; null in fallback mode or with ringloom.jmx=false. */
+    private final PoolManagement management;
 
     private CarrierPool(Builder b) {
         CarrierScheduler s = null;
@@ -68,8 +67,7 @@ public final class CarrierPool implements AutoCloseable {
         this.closeGrace = b.closeGrace;
         this.mode = b.mode;
         this.carriers = b.carriers;
-        this.ringEntries = b.ringEntries;
-        this.managementName = s == null ? null : PoolManagement.register(s, b.name, b.mode.name(), b.ringEntries);
+        this.management = s == null ? null : PoolManagement.startRegistration(s, b.name, b.mode.name(), b.ringEntries);
     }
 
     /**
@@ -129,9 +127,12 @@ public final class CarrierPool implements AutoCloseable {
         return scheduler == null ? List.of() : scheduler.carrierFailures();
     }
 
-    /** The pool's MXBean name while it is registered; null in fallback mode, after close, or with ringloom.jmx=false. */
+    /**
+     * The pool's MXBean name once registered (soon after the start, on a thread
+     * of its own); null before, in fallback mode, after close, or with ringloom.jmx=false.
+     */
     ObjectName managementName() {
-        return managementName;
+        return management == null ? null : management.name();
     }
 
     /** The scheduler behind this pool, null in fallback mode; for tests (channels find theirs from the carrier). */
@@ -147,9 +148,7 @@ public final class CarrierPool implements AutoCloseable {
     @Override
     public void close() {
         if (scheduler != null) {
-            ObjectName name = managementName;
-            managementName = null;
-            if (name != null) PoolManagement.unregister(name);
+            if (management != null) management.close();
             scheduler.close(closeGrace.toNanos(), TimeUnit.NANOSECONDS);
         }
     }

@@ -14,7 +14,12 @@ import java.util.List;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
-/** A pool's {@link CarrierPoolMXBean}, and its registration in the platform MBean server. */
+/**
+ * A pool's {@link CarrierPoolMXBean}, and its registration in the platform MBean
+ * server. The server's first use costs about 300 ms (measured here: it builds
+ * the JDK's own MXBeans), so registration runs on a thread of its own and a
+ * pool's start does not wait for it.
+ */
 final class PoolManagement implements CarrierPoolMXBean {
     private static final System.Logger LOG = System.getLogger("io.ringloom");
     /** Names that need no quoting in an ObjectName value. */
@@ -25,6 +30,10 @@ final class PoolManagement implements CarrierPoolMXBean {
     private final String ringMode;
     private final int ringEntries;
     private final int submitBatch = Config.submitBatch();
+    /** The name while registered, else null; guarded by this. */
+    private ObjectName registered;
+    /** The pool closed: no registration any more; guarded by this. */
+    private boolean closed;
 
     private PoolManagement(CarrierScheduler scheduler, String poolName, String ringMode, int ringEntries) {
         this.scheduler = scheduler;
@@ -34,32 +43,54 @@ final class PoolManagement implements CarrierPoolMXBean {
     }
 
     /**
-     * Registers the view of a pool that runs on rings, under its name or, when
-     * that is taken, its name with the first free suffix {@code -2}, {@code -3}, ...
+     * Starts registering the view of a pool that runs on rings, under its name
+     * or, when that is taken, its name with the first free suffix {@code -2},
+     * {@code -3}, ...
      *
-     * @return the name it got, or null when {@code ringloom.jmx=false} or registration failed (logged)
+     * @return the view, or null when {@code ringloom.jmx=false}
      */
-    static ObjectName register(CarrierScheduler scheduler, String poolName, String ringMode, int ringEntries) {
+    static PoolManagement startRegistration(CarrierScheduler scheduler, String poolName, String ringMode,
+                                            int ringEntries) {
         if (!Config.jmx()) return null;
         PoolManagement view = new PoolManagement(scheduler, poolName, ringMode, ringEntries);
+        Thread.ofPlatform().daemon().name(poolName + "-jmx").start(view::register);
+        return view;
+    }
+
+    private void register() {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            for (int n = 1; ; n++) {
-                ObjectName name = objectName(n == 1 ? poolName : poolName + "-" + n);
-                try {
-                    server.registerMBean(view, name);
-                    return name;
-                } catch (InstanceAlreadyExistsException taken) {
-                    // another pool of that name: try the next suffix
+            synchronized (this) {
+                for (int n = 1; !closed; n++) {
+                    ObjectName name = objectName(n == 1 ? poolName : poolName + "-" + n);
+                    try {
+                        server.registerMBean(this, name);
+                        registered = name;
+                        return;
+                    } catch (InstanceAlreadyExistsException taken) {
+                        // another pool of that name: try the next suffix
+                    }
                 }
             }
         } catch (JMException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Ringloom pool " + poolName + ": no MXBean registered", e);
-            return null;
         }
     }
 
-    static void unregister(ObjectName name) {
+    /** The name the view is registered under, or null: not yet, not at all, or no more. */
+    synchronized ObjectName name() {
+        return registered;
+    }
+
+    /** The pool closes: the view is unregistered, or never will be. */
+    void close() {
+        ObjectName name;
+        synchronized (this) {
+            closed = true;
+            name = registered;
+            registered = null;
+        }
+        if (name == null) return;
         try {
             ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
         } catch (InstanceNotFoundException gone) {

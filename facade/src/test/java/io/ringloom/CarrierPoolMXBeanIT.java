@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,7 +35,7 @@ class CarrierPoolMXBeanIT {
         Map<Integer, String> fdsBefore = ProcFds.snapshot();
         CarrierPool pool = CarrierPool.builder().carriers(2).ringEntries(64).name("mxtest")
                 .closeGrace(Duration.ofSeconds(2)).build();
-        ObjectName name = pool.managementName();
+        ObjectName name = registered(pool);
         try {
             assertEquals(new ObjectName("io.ringloom:type=CarrierPool,name=mxtest"), name);
             assertTrue(SERVER.isRegistered(name));
@@ -65,7 +66,7 @@ class CarrierPoolMXBeanIT {
             assertTrue((Long) open[0].get("sqesSubmitted") + (Long) open[1].get("sqesSubmitted") >= 2 * ROUND_TRIPS);
 
             try (CarrierPool twin = CarrierPool.builder().carriers(1).name("mxtest").build()) {
-                assertEquals(new ObjectName("io.ringloom:type=CarrierPool,name=mxtest-2"), twin.managementName());
+                assertEquals(new ObjectName("io.ringloom:type=CarrierPool,name=mxtest-2"), registered(twin));
                 assertTrue(SERVER.isRegistered(twin.managementName()));
                 assertTrue(SERVER.isRegistered(name));
             }
@@ -82,7 +83,7 @@ class CarrierPoolMXBeanIT {
     void aNameThatNeedsQuotingIsQuoted() throws Exception {
         assumeFalse(FALLBACK, "only a pool on rings has an MXBean");
         try (CarrierPool pool = CarrierPool.builder().carriers(1).name("mx test, \"quoted\"").build()) {
-            ObjectName name = pool.managementName();
+            ObjectName name = registered(pool);
             assertTrue(SERVER.isRegistered(name), name::toString);
             assertEquals("mx test, \"quoted\"", ObjectName.unquote(name.getKeyProperty("name")));
             assertEquals("mx test, \"quoted\"", SERVER.getAttribute(name, "PoolName"));
@@ -95,6 +96,8 @@ class CarrierPoolMXBeanIT {
         System.setProperty("ringloom.jmx", "false");   // read at each pool's start
         try (CarrierPool pool = CarrierPool.builder().carriers(1).name("mxoff").build()) {
             assertNull(pool.managementName());
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("mxoff-jmx")),
+                    "no registration thread");
             assertEquals(Set.of(), SERVER.queryNames(new ObjectName("io.ringloom:type=CarrierPool,name=mxoff*"), null));
         } finally {
             if (before == null) System.clearProperty("ringloom.jmx");
@@ -110,6 +113,11 @@ class CarrierPoolMXBeanIT {
             assertNull(pool.managementName());
             assertEquals(Set.of(), SERVER.queryNames(new ObjectName("io.ringloom:type=CarrierPool,name=mxfallback*"), null));
         }
+    }
+
+    /** The pool's MXBean name, once its registration (on a thread of its own) is done. */
+    static ObjectName registered(CarrierPool pool) {
+        return await().atMost(Duration.ofSeconds(30)).until(pool::managementName, java.util.Objects::nonNull);
     }
 
     private static void roundTrips(CarrierPool pool) throws Exception {

@@ -6,7 +6,7 @@ import java.io.IOException;
  * The JVM {@code ./ringloom stats} is pointed at in {@link StatsCommandIT}:
  * {@code ringloom} runs a pool named {@code statsapp} with ping-pong traffic,
  * {@code plain} runs no pool. Prints {@code ready} once the traffic flows,
- * and exits when its standard input closes.
+ * and its MXBean is registered, and exits when its standard input closes.
  */
 public final class StatsTargetApp {
     private StatsTargetApp() {}
@@ -16,7 +16,8 @@ public final class StatsTargetApp {
             CarrierPool pool = CarrierPool.builder().carriers(2).name("statsapp").build();
             if (pool.isFallback()) throw new IllegalStateException("fell back: " + pool.fallbackReason());
             PoolFixture.PingPong traffic = new PoolFixture.PingPong(pool, Long.MAX_VALUE);
-            while (traffic.done.get() < 100) Thread.onSpinWait();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> traffic.done.get() >= 100 && pool.managementName() != null);
         } else if (!(args.length == 1 && args[0].equals("plain"))) {
             throw new IllegalArgumentException("ringloom or plain");
         }

@@ -1,11 +1,8 @@
 package io.ringloom.rings.jfr;
 
-import io.ringloom.rings.Request;
-import io.ringloom.rings.sys.IoUring;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Enabled;
-import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -27,24 +24,10 @@ import jdk.jfr.Timespan;
 @Enabled(false)
 @Threshold("0 ms")
 @StackTrace(true)
-public final class PinnedWaitEvent extends Event {
+public final class PinnedWaitEvent extends RingOperationEvent {
     public static final String NAME = "io.ringloom.PinnedWait";
     /** Asked whether the event is enabled; never committed. */
     private static final PinnedWaitEvent TYPE = new PinnedWaitEvent();
-
-    @Label("Operation")
-    @Description("The io_uring opcode's name without IORING_OP_")
-    String operation;
-
-    @Label("File Descriptor")
-    int fd;
-
-    @Label("Result")
-    @Description("The CQE's res: a count, or a negative errno")
-    int result;
-
-    @Label("Carrier")
-    int carrier;
 
     @Label("Stalled For")
     @Description("How long the thread held its carrier parked before the pin watchdog found it")
@@ -61,15 +44,5 @@ public final class PinnedWaitEvent extends Event {
         e.stalledFor = System.nanoTime() - parkedAtNanos;
         e.begin();
         return e;
-    }
-
-    public void finish(Request request, int res, int carrierIndex) {
-        end();
-        if (!shouldCommit()) return;
-        operation = IoUring.opName(request.opcode());
-        fd = request.fd();
-        result = res;
-        carrier = carrierIndex;
-        commit();
     }
 }

@@ -1,12 +1,10 @@
 package io.ringloom.rings.jfr;
 
 import io.ringloom.rings.Request;
-import io.ringloom.rings.sys.IoUring;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Enabled;
-import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -26,20 +24,13 @@ import static io.ringloom.rings.sys.IoUring.*;
 @Enabled(false)
 @Threshold("20 ms")
 @StackTrace(true)
-public final class SlowOperationEvent extends Event {
+public final class SlowOperationEvent extends RingOperationEvent {
     public static final String NAME = "io.ringloom.SlowOperation";
     /** Asked whether the event is enabled; never committed. */
     private static final SlowOperationEvent TYPE = new SlowOperationEvent();
 
-    @Label("Operation")
-    @Description("The io_uring opcode's name without IORING_OP_")
-    String operation;
-
     @Label("Opcode")
     int opcode;
-
-    @Label("File Descriptor")
-    int fd;
 
     @Label("File Descriptor Type")
     @Description("file, pipe, socket, directory, character device, block device, other; none for an operation on no fd; unknown once the fd is closed")
@@ -50,14 +41,6 @@ public final class SlowOperationEvent extends Event {
     @DataAmount
     long bytes;
 
-    @Label("Result")
-    @Description("The CQE's res: a count, or a negative errno")
-    int result;
-
-    @Label("Carrier")
-    @Description("The index of the carrier whose ring held the request, -1 if it never reached one")
-    int carrier;
-
     /** A started event, or null (no clock read, no allocation) while the event is disabled. */
     public static SlowOperationEvent start() {
         if (!TYPE.isEnabled()) return null;
@@ -66,18 +49,11 @@ public final class SlowOperationEvent extends Event {
         return e;
     }
 
-    /** Ends the event and commits it if it lasted at least the threshold. */
-    public void finish(Request request, int res, int carrierIndex) {
-        end();
-        if (!shouldCommit()) return;
-        operation = IoUring.opName(request.opcode());
+    @Override
+    void fillIn(Request request, int res) {
         opcode = request.opcode();
-        fd = request.fd();
         fdType = request.opcode() == IORING_OP_SOCKET ? "none" : FdType.of(request.fd());
         bytes = res > 0 && transfersData(request.opcode()) ? res : 0;
-        result = res;
-        carrier = carrierIndex;
-        commit();
     }
 
     private static boolean transfersData(int opcode) {
