@@ -9,10 +9,12 @@
  */
 module io.ringloom.rings {
     requires org.jnrproject.ffi;
+    requires jdk.jfr;
 
     exports io.ringloom.core;
     exports io.ringloom.rings to io.ringloom;
     exports io.ringloom.rings.carrier to io.ringloom;
+    exports io.ringloom.rings.jfr to io.ringloom;
     exports io.ringloom.rings.layout to io.ringloom;
     exports io.ringloom.rings.sys to io.ringloom;
 }

@@ -8,6 +8,10 @@ module io.ringloom {
     requires transitive io.ringloom.rings;
     // The agent: present whenever -javaagent is given, which resolves java.instrument.
     requires static java.instrument;
+    // Observability: a pool's MXBean, and ./ringloom stats, which attaches to another JVM.
+    requires java.management;
+    requires java.management.rmi;   // the local connector ./ringloom stats reads through
+    requires jdk.attach;
 
     exports io.ringloom;
     exports io.ringloom.net;

@@ -5,6 +5,9 @@ import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.jfr.FallbackEvent;
+
+import javax.management.ObjectName;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -24,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * <p>When the pool cannot be built here (a JVM flag is missing, or io_uring is
  * unavailable), it runs in <em>fallback</em> mode: it hands out ordinary
  * virtual threads and {@link #fallbackReason()} says why.
+ *
+ * <p>A pool on rings is visible over JMX while it runs ({@link CarrierPoolMXBean});
+ * a pool that falls back commits a JFR {@code io.ringloom.Fallback} event
+ * (README, "Observability").
  */
 public final class CarrierPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.ringloom");
@@ -34,6 +41,8 @@ public final class CarrierPool implements AutoCloseable {
     private final Duration closeGrace;
     private final RingMode mode;
     private final int carriers;
+    /** The pool's MXBean; null in fallback mode or with ringloom.jmx=false. */
+    private final PoolManagement management;
 
     private CarrierPool(Builder b) {
         CarrierScheduler s = null;
@@ -50,6 +59,7 @@ public final class CarrierPool implements AutoCloseable {
         }
         if (s == null) {
             LOG.log(System.Logger.Level.WARNING, "Ringloom carrier pool in fallback mode (plain virtual threads): " + why);
+            FallbackEvent.commit(b.name, false, why);
         }
         this.scheduler = s;
         this.fallbackReason = why;
@@ -57,6 +67,7 @@ public final class CarrierPool implements AutoCloseable {
         this.closeGrace = b.closeGrace;
         this.mode = b.mode;
         this.carriers = b.carriers;
+        this.management = s == null ? null : PoolManagement.startRegistration(s, b.name, b.mode.name(), b.ringEntries);
     }
 
     /**
@@ -116,6 +127,14 @@ public final class CarrierPool implements AutoCloseable {
         return scheduler == null ? List.of() : scheduler.carrierFailures();
     }
 
+    /**
+     * The pool's MXBean name once registered (soon after the start, on a thread
+     * of its own); null before, in fallback mode, after close, or with ringloom.jmx=false.
+     */
+    ObjectName managementName() {
+        return management == null ? null : management.name();
+    }
+
     /** The scheduler behind this pool, null in fallback mode; for tests (channels find theirs from the carrier). */
     CarrierScheduler scheduler() {
         return scheduler;
@@ -129,6 +148,7 @@ public final class CarrierPool implements AutoCloseable {
     @Override
     public void close() {
         if (scheduler != null) {
+            if (management != null) management.close();
             scheduler.close(closeGrace.toNanos(), TimeUnit.NANOSECONDS);
         }
     }

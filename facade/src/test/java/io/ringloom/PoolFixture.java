@@ -44,6 +44,54 @@ final class PoolFixture {
         return pool.scheduler().submitAndAwait(Request.write(fd, buf, -1));
     }
 
+    /**
+     * {@code n} one-byte round trips between two threads of {@code pool} over
+     * two pipes, started at once; {@link #done} counts them. Close it only
+     * after {@link #await} (the threads use its memory and fds).
+     */
+    static final class PingPong implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        private final int[] ab = pipe(), ba = pipe();
+        private final Arena arena = Arena.ofShared();
+        private final Thread pinger, ponger;
+
+        PingPong(CarrierPool pool, long n) {
+            MemorySegment b1 = arena.allocate(1), b2 = arena.allocate(1);
+            ponger = pool.startVirtualThread(() -> {
+                try {
+                    for (long i = 0; i < n; i++) {
+                        read(pool, ab[0], b2);
+                        write(pool, ba[1], b2);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            pinger = pool.startVirtualThread(() -> {
+                try {
+                    for (long i = 0; i < n; i++) {
+                        write(pool, ab[1], b1);
+                        read(pool, ba[0], b1);
+                        done.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+
+        /** Waits, at most {@code timeout} for each thread, for every round trip. */
+        void await(java.time.Duration timeout) throws InterruptedException {
+            assertTrue(pinger.join(timeout) && ponger.join(timeout), "round trips did not finish: " + done.get());
+        }
+
+        @Override
+        public void close() {
+            PoolFixture.close(ab[0], ab[1], ba[0], ba[1]);
+            arena.close();
+        }
+    }
+
     /** Closes the pool and checks: no carrier died, none is left, no fd leaked since {@code before}. */
     static void closeAndCheck(CarrierPool pool, Map<Integer, String> before) {
         assertEquals(java.util.List.of(), pool.carrierFailures(), "a carrier died");

@@ -31,6 +31,8 @@ public final class Config {
     public static final String FILES_NOWAIT = "ringloom.files.nowait";
     /** {@code ringloom.copy.parallelism}: chunks of one large file in flight in a copy; default 8. */
     public static final String COPY_PARALLELISM = "ringloom.copy.parallelism";
+    /** {@code ringloom.jmx}: {@code false} registers no MXBean for a pool; default true. */
+    public static final String JMX = "ringloom.jmx";
 
     /** The native backend's name: "ffm" or "jnr". */
     public static String nativeBackend() {
@@ -67,6 +69,10 @@ public final class Config {
 
     public static int copyParallelism() {
         return positiveInt(COPY_PARALLELISM, 8);
+    }
+
+    public static boolean jmx() {
+        return !"false".equalsIgnoreCase(System.getProperty(JMX, "true").trim());
     }
 
     private static int positiveInt(String name, int defaultValue) {

@@ -1,6 +1,7 @@
 package io.ringloom.agent;
 
 import io.ringloom.CarrierPool;
+import io.ringloom.rings.jfr.FallbackEvent;
 
 import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
@@ -85,6 +86,7 @@ final class JvmWidePool implements Supplier<Executor> {
             why = "the JVM-wide pool could not be created: " + e;
             LOG.log(System.Logger.Level.WARNING, "Ringloom agent: virtual threads stay on the JDK's scheduler; " + why);
         }
+        if (executor == null) FallbackEvent.commit(POOL_NAME, true, why);
         synchronized (this) {
             pool = executor != null ? built : null;
             failure = why;

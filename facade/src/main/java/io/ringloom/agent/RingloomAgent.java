@@ -2,6 +2,7 @@ package io.ringloom.agent;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.jfr.FallbackEvent;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.VarHandle;
@@ -84,6 +85,7 @@ public final class RingloomAgent {
             installFailure = e instanceof VirtualThreadTransformer.Refusal ? e.getMessage() : e.toString();
             LOG.log(System.Logger.Level.WARNING,
                     "Ringloom agent not applied, virtual threads stay on the JDK's scheduler: " + installFailure);
+            FallbackEvent.commit(JvmWidePool.POOL_NAME, true, installFailure);
         }
     }
 

@@ -513,6 +513,11 @@ final class Carrier implements Runnable {
         return counters.snapshot(id, ops.inFlightOpaque());
     }
 
+    /** Runnable threads in the shared queue (not the woken-first one, which is carrier only); any thread. */
+    int runQueueLength() {
+        return runQueue.size();
+    }
+
     /** The probe is read once at ring creation and never changes: safe from any thread after start. */
     boolean supports(int opcode) {
         return probe != null && probe.supports(opcode);

@@ -4,6 +4,9 @@ import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
 import io.ringloom.rings.Request;
+import io.ringloom.rings.jfr.CarrierSampleEvent;
+import io.ringloom.rings.jfr.PinnedWaitEvent;
+import io.ringloom.rings.jfr.SlowOperationEvent;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,6 +36,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private static final long STOP_WAIT_SECONDS = 5;
 
     private final Carrier[] carriers;                       // fixed at start
+    private final String name;                              // the pool's, for JFR samples
     private final Lifecycle lifecycle = new Lifecycle();    // moved by close() and a failed start only
     private final Thread.Builder.OfVirtual builder;
     private final ThreadFactory factory;
@@ -45,6 +49,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
 
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {
         this.carriers = new Carrier[carrierCount];
+        this.name = name;
         CarrierGroup group = new Group();
         for (int i = 0; i < carrierCount; i++) {
             carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, name);
@@ -65,6 +70,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         for (int i = 0; i < carrierCount; i++) progress[i] = carriers[i].progress();
         PinWatchdog watchdog = new PinWatchdog(progress, () -> !lifecycle.isClosed() || anyCarrierAlive());
         Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(watchdog);
+        CarrierSamples.add(this);
     }
 
     /** The pool as its carriers may reach it. */
@@ -249,6 +255,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     public int submitAndAwait(Request request, Request linkedTimeout, BooleanSupplier abandoned, boolean interruptible)
             throws IOException {
+        SlowOperationEvent slow = SlowOperationEvent.start();   // null unless a recording enables it
         Op op = new Op(request, linkedTimeout, abandoned, interruptible, Thread.currentThread());
         Carrier here = currentCarrier();
         if (here != null) {
@@ -266,6 +273,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             pickForExternal().submitForeign(op);
             parkOnCarrier(null, op);
         }
+        if (slow != null) slow.finish(request, op.res(), op.carrier() == null ? -1 : op.carrier().id());
         // A request that completed before the close's cancel reached it keeps its
         // result: an fd opened or accepted, bytes read, must reach the caller.
         if (op.isFailedByClose() && op.res() < 0) {
@@ -298,7 +306,9 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             }
             if (progress != null && !op.isDone() && progress.stalledSince(tasksRun, parkedAt) && here.isCurrent()) {
                 progress.waitingInPlace();
+                PinnedWaitEvent pinned = PinnedWaitEvent.start(parkedAt);   // null unless enabled
                 here.waitInPlace(op);
+                if (pinned != null) pinned.finish(op.request, op.res(), here.id());
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
@@ -401,6 +411,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
 
     private boolean stopCarriers(long timeout, TimeUnit unit) {
         lifecycle.advanceTo(Lifecycle.STOPPING);
+        CarrierSamples.remove(this);
         wakeAll();
         boolean all = true;
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -424,6 +435,11 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         List<CarrierStats> list = new ArrayList<>(carriers.length);
         for (Carrier c : carriers) list.add(c.stats());
         return list;
+    }
+
+    /** One JFR sample per carrier; on JFR's periodic thread. */
+    void commitSamples() {
+        for (Carrier c : carriers) CarrierSampleEvent.commit(name, c.stats(), c.runQueueLength());
     }
 
     public int carrierCount() {
