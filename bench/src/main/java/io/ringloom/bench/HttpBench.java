@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * server runs in its own process. Reports req/s, p50/p99 latency, and IPIs
  * and context switches per request (system-wide, over wrk's run).
  *
- * <p>Arguments: {@code [--seconds S] [--connections a,b,c]}.
+ * <p>Arguments: {@code [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]...};
+ * each {@code --server-jvm-option} is given to every server's JVM (e.g. a JFR
+ * recording, to measure what it costs).
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -29,11 +31,14 @@ public final class HttpBench {
     public static void main(String[] args) throws Exception {
         int seconds = 10;
         int[] connections = {64, 256, 1024};
+        List<String> serverOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --seconds --connections)");
+                case "--server-jvm-option" -> serverOptions.add(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (known: --seconds --connections --server-jvm-option)");
             }
         }
         if (!have("wrk")) {
@@ -41,13 +46,16 @@ public final class HttpBench {
             System.exit(3);
         }
         System.out.println(Machine.describe());
+        if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
         System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
         System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
-        List<String> jvm = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", cp);
+        List<String> jvm = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--add-opens",
+                "java.base/java.lang=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        jvm.addAll(serverOptions);
+        jvm.addAll(List.of("-cp", cp));
         String[][] servers = {
             {"ringhttp, Ringloom", "io.ringloom.demos.RingHttp", "--backend", "ringloom"},
             {"ringhttp, JDK virtual threads", "io.ringloom.demos.RingHttp", "--backend", "jdk"},
