@@ -1,6 +1,7 @@
 package io.ringloom.agent;
 
 import io.ringloom.fs.RingFileSystemProvider;
+import io.ringloom.net.RingSelectorProvider;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -18,8 +19,16 @@ import java.util.List;
  * <li>{@code --enable-native-access}: the FFM downcalls and ring memory;</li>
  * <li>{@code -Djava.nio.file.spi.DefaultFileSystemProvider}: {@code FileChannel.open}
  *     and {@code Files.*} through Ringloom's file channels
- *     ({@link io.ringloom.fs.RingFileSystemProvider}).</li>
+ *     ({@link io.ringloom.fs.RingFileSystemProvider});</li>
+ * <li>{@code -Djava.nio.channels.spi.SelectorProvider}: {@code SocketChannel.open}
+ *     and {@code ServerSocketChannel.open} through the rings, selectors the JDK's
+ *     ({@link io.ringloom.net.RingSelectorProvider});</li>
+ * <li>{@code --add-exports java.base/sun.nio.ch}: the JDK's own provider and
+ *     channels, which that provider stands on (the agent exports the package
+ *     too, but the provider may be loaded without it).</li>
  * </ul>
+ * The agent also installs the JVM-wide {@code java.net} socket factories
+ * ({@link io.ringloom.net.RingSocketFactories}).
  *
  * <p>{@code --add-opens java.base/java.lang} is not among them: the agent
  * opens {@code java.lang} to Ringloom's classes itself
@@ -30,6 +39,8 @@ public final class JvmFlags {
 
     /** The JDK's property naming the default file-system provider (see {@code FileSystems.getDefault}). */
     public static final String FILE_SYSTEM_PROVIDER_PROPERTY = "java.nio.file.spi.DefaultFileSystemProvider";
+    /** The JDK's property naming the selector provider (see {@code SelectorProvider.provider}). */
+    public static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
 
     /** The options for the shaded agent jar, with the given native backend ({@code ffm} or {@code jnr}). */
     public static List<String> forAgentJar(Path agentJar, String nativeBackend) {
@@ -37,6 +48,9 @@ public final class JvmFlags {
         flags.add("-javaagent:" + agentJar.toAbsolutePath().normalize());
         flags.add("--enable-native-access=ALL-UNNAMED");
         flags.add("-D" + FILE_SYSTEM_PROVIDER_PROPERTY + "=" + RingFileSystemProvider.class.getName());
+        flags.add("-D" + SELECTOR_PROVIDER_PROPERTY + "=" + RingSelectorProvider.class.getName());
+        flags.add("--add-exports");
+        flags.add("java.base/sun.nio.ch=ALL-UNNAMED");
         if (nativeBackend.equals("jnr")) {
             flags.add("-Dringloom.native=jnr");
             flags.add("--sun-misc-unsafe-memory-access=allow");

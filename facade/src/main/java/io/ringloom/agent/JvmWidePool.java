@@ -108,6 +108,11 @@ final class JvmWidePool implements Supplier<Executor> {
         return (Executor) m.invoke(pool);
     }
 
+    /** The pool's scheduler for the drop-in sockets: built now if needed; null if it cannot run. */
+    io.ringloom.rings.carrier.CarrierScheduler scheduler() {
+        return (io.ringloom.rings.carrier.CarrierScheduler) get();
+    }
+
     State state() {
         return state;
     }

@@ -1,6 +1,8 @@
 package io.ringloom.agent;
 
 import io.ringloom.CarrierPool;
+import io.ringloom.internal.DropIn;
+import io.ringloom.net.RingSocketFactories;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.jfr.FallbackEvent;
 
@@ -110,10 +112,14 @@ public final class RingloomAgent {
             throw e;
         }
         supplier.setVolatile(JvmWidePool.INSTANCE);
+        DropIn.setJvmWidePool(JvmWidePool.INSTANCE::scheduler);
+        RingSocketFactories.install();
     }
 
     /**
-     * What {@code --add-opens java.base/java.lang=...} would do, for this
+     * What {@code --add-opens java.base/java.lang=...} and
+     * {@code --add-exports java.base/sun.nio.ch=...} would do (the second for
+     * the drop-in channels, {@code io.ringloom.net.JdkChannels}), for this
      * package (the hook's definition) and carrier-rings (the custom-scheduler
      * builder), whether they are on the class path or the module path.
      */
@@ -121,8 +127,8 @@ public final class RingloomAgent {
         Set<Module> ringloom = new HashSet<>();
         ringloom.add(RingloomAgent.class.getModule());
         ringloom.add(CarrierScheduler.class.getModule());   // the same module on the class path
-        inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(), Map.of("java.lang", ringloom),
-                Set.of(), Map.of());
+        inst.redefineModule(Object.class.getModule(), Set.of(), Map.of("sun.nio.ch", ringloom),
+                Map.of("java.lang", ringloom), Set.of(), Map.of());
     }
 
     /**

@@ -112,7 +112,11 @@ public final class Errors {
         if (res >= 0 || !open && isCancellation(res) || interrupted) return null;
         boolean connect = call.equals("connect");
         if (res == -Errno.ECANCELED && timeoutArmed) {
-            return new SocketTimeoutException(connect ? "Connect timed out" : "Read timed out");
+            return new SocketTimeoutException(switch (call) {
+                case "connect" -> "Connect timed out";
+                case "accept" -> "Accept timed out";
+                default -> "Read timed out";
+            });
         }
         if (isCancellation(res) && !connect) return new ClosedChannelException();
         return forSocket((int) res, call);

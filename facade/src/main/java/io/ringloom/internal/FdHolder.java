@@ -27,12 +27,36 @@ public final class FdHolder {
     /** Pools whose rings may hold requests on the fd. */
     private final Set<CarrierScheduler> schedulersUsed = new CopyOnWriteArraySet<>();
     private final Runnable afterClose;
+    /** Closes the fd in place of close(2) when another object owns it (a JDK channel); else null. */
+    private final Closer owner;
     /** {@link #isClosing}, made once: every request on the fd hands it to the carrier. */
     private final java.util.function.BooleanSupplier closing = this::isClosing;
 
+    /** How an fd owned by another object is closed. */
+    @FunctionalInterface
+    public interface Closer {
+        void close() throws IOException;
+    }
+
+    private static final System.Logger LOG = System.getLogger("io.ringloom");
+
     public FdHolder(int fdVal, Runnable afterClose) {
+        this(fdVal, afterClose, null);
+    }
+
+    private FdHolder(int fdVal, Runnable afterClose, Closer owner) {
         this.fdVal = fdVal;
         this.afterClose = afterClose;
+        this.owner = owner;
+    }
+
+    /**
+     * An fd that {@code owner} closes (a JDK channel's, which must also drop
+     * its own state): the same protocol, with {@code owner.close()} in place
+     * of {@code close(2)}, run once no request on the fd is in flight.
+     */
+    public static FdHolder closedBy(int fdVal, Closer owner) {
+        return new FdHolder(fdVal, null, owner);
     }
 
     public int fd() {
@@ -113,8 +137,21 @@ public final class FdHolder {
         if (failure != null) throw failure;
     }
 
+    /**
+     * Closes the fd. An owner's failure to close is logged: this runs where the
+     * last use is given back, which may be another thread's call that already
+     * has its own result.
+     */
     private void closeNow() {
-        SysCalls.get().close(fdVal);
+        if (owner == null) {
+            SysCalls.get().close(fdVal);
+        } else {
+            try {
+                owner.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing fd " + fdVal + " failed", e);
+            }
+        }
         if (afterClose != null) afterClose.run();
     }
 }

@@ -421,15 +421,19 @@ public final class IoDispatcher {
                 return submit(fd, s, Request.recv(fd.fd(), seg, 0), linkTimeout(arena, timeoutMillis));
             }
         }
-        if (timeoutMillis > 0) {
-            int ready = pollIn(fd.fd(), timeoutMillis);
-            if (ready < 0) throw Errors.forSocket(ready, "poll");   // names the poll, not the read
-            if (ready == 0) return -Errno.ECANCELED;
-        }
         long r;
         do {
-            r = SYS.read(fd.fd(), seg.address(), seg.byteSize());
-        } while (r == -Errno.EINTR);
+            if (timeoutMillis > 0) {
+                int ready = pollIn(fd.fd(), timeoutMillis);
+                if (ready < 0) throw Errors.forSocket(ready, "poll");   // names the poll, not the read
+                if (ready == 0) return -Errno.ECANCELED;
+            }
+            do {
+                r = SYS.read(fd.fd(), seg.address(), seg.byteSize());
+            } while (r == -Errno.EINTR);
+            // A JDK channel's fd is non-blocking (RingSocketChannel): wait for data, then read again.
+            if (r == -Errno.EAGAIN && timeoutMillis <= 0) pollIn(fd.fd(), -1);
+        } while (r == -Errno.EAGAIN);
         return r;
     }
 
@@ -450,8 +454,36 @@ public final class IoDispatcher {
         long r;
         do {
             r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_NOSIGNAL);
-        } while (r == -Errno.EINTR);
+            if (r == -Errno.EAGAIN) awaitPlain(fd.fd(), SysCalls.POLLOUT, -1);   // a non-blocking fd, as in recv
+        } while (r == -Errno.EINTR || r == -Errno.EAGAIN);
         return r;
+    }
+
+    /**
+     * Waits until {@code fd} is ready for {@code events} (poll(2) bits),
+     * at most {@code timeoutMillis} (0: no limit): a POLL_ADD with a linked
+     * timeout on {@link #scheduler(CarrierScheduler) scheduler(home)}'s ring,
+     * else {@code poll(2)}. For a non-blocking fd a JDK channel owns, before
+     * that channel's own non-blocking call (RingSocketChannel).
+     *
+     * @return the ready events, {@code -ECANCELED} when the time ran out, or {@code -errno}
+     */
+    public static int awaitReady(FdHolder fd, CarrierScheduler home, int events, int timeoutMillis) throws IOException {
+        CarrierScheduler s = scheduler(home);
+        if (s == null) return awaitPlain(fd.fd(), events, timeoutMillis);
+        if (timeoutMillis <= 0) return submit(fd, s, Request.pollAdd(fd.fd(), events));
+        try (Arena arena = Arena.ofConfined()) {
+            return submit(fd, s, Request.pollAdd(fd.fd(), events), linkTimeout(arena, timeoutMillis));
+        }
+    }
+
+    /** {@code poll(2)} retried on EINTR; 0 ready (the time ran out) as {@code -ECANCELED}. */
+    private static int awaitPlain(int fdVal, int events, int timeoutMillis) {
+        int r;
+        do {
+            r = Poll.poll(fdVal, (short) events, timeoutMillis <= 0 ? -1 : timeoutMillis);
+        } while (r == -Errno.EINTR);
+        return r == 0 ? -Errno.ECANCELED : r;
     }
 
     /**

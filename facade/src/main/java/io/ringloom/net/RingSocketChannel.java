@@ -1,0 +1,439 @@
+package io.ringloom.net;
+
+import io.ringloom.internal.Bracket;
+import io.ringloom.internal.FdHolder;
+import io.ringloom.internal.IoDispatcher;
+import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.sys.SysCalls;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.IllegalBlockingModeException;
+import java.nio.channels.NoConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code SocketChannel} that {@link RingSelectorProvider} gives
+ * unmodified code: in blocking mode its calls go through the ring of the
+ * carrier the caller runs on (docs/DESIGN.md, "Drop-in sockets"); in
+ * non-blocking mode every call is the JDK's.
+ *
+ * <p>A JDK {@code SocketChannel} lies underneath, always in non-blocking mode.
+ * It owns the fd and the connection state the JDK keeps (bound, pending,
+ * connected, shut down), so a channel switched to non-blocking mode and
+ * registered with a selector ({@link RingSelector}) is simply that channel.
+ * The blocking calls use its fd: a read is a ring RECV, a write SEND until all
+ * is written, and a connect or a {@code finishConnect} is the JDK's
+ * non-blocking call with a ring POLL_ADD for the wait between. The JDK channel
+ * is closed only through {@link FdHolder}, once no ring request on its fd is
+ * in flight.
+ */
+public final class RingSocketChannel extends SocketChannel implements DelegatingChannel {
+    /** One receive or send on the fd, as {@link IoDispatcher}'s staging takes it; made once. */
+    private static final IoDispatcher.SegmentIo<RingSocketChannel> RECV =
+            (ch, seg, timeout) -> IoDispatcher.recv(ch.fd, ch.home, seg, (int) timeout);
+    private static final IoDispatcher.SegmentIo<RingSocketChannel> SEND = (ch, seg, unused) -> ch.send(seg);
+
+    /** Non-blocking for its whole life; closed only by {@link #fd}. */
+    private final SocketChannel jdk;
+    /** The pool whose ring serves callers off every pool. */
+    private final CarrierScheduler home;
+    /** The JDK channel's fd, closed by closing that channel. */
+    private final FdHolder fd;
+    /** This channel's open flag and begin/end, for {@link #bracket}. */
+    private final ChannelFront front = new ChannelFront(this, this::begin, this::end);
+    private final Bracket bracket;
+    /** Held by a read or a connect for the whole call, as SocketChannelImpl's readLock. */
+    private final ReentrantLock readLock = new ReentrantLock();
+    /** Held by a write or a connect for the whole call, as SocketChannelImpl's writeLock. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** A read, a write and a wait for readiness inside {@link #bracket}; made once so that a call makes no object. */
+    private final Bracket.Transfer readTransfer = (buf, timeout) -> IoDispatcher.readStaged(RECV, this, buf, timeout);
+    private final Bracket.Transfer writeTransfer = this::writeAll;
+    private final Bracket.Transfer writable = (unused, timeout) -> awaitReady(SysCalls.POLLOUT, timeout);
+    /** Set once by shutdownInput: a read then answers end-of-stream, as the JDK's does. */
+    private volatile boolean inputShut;
+    /** Set once by shutdownOutput: a write then throws ClosedChannelException. */
+    private volatile boolean outputShut;
+    /** {@link #socket()}'s adaptor, made on first use. */
+    private volatile RingSocketAdaptor adaptor;
+
+    /** Over {@code jdk}, a channel of the JDK's provider: new, or one its server socket accepted. */
+    RingSocketChannel(SelectorProvider provider, SocketChannel jdk, CarrierScheduler home) throws IOException {
+        super(provider);
+        this.jdk = jdk;
+        this.home = home;
+        jdk.configureBlocking(false);
+        this.fd = FdHolder.closedBy(JdkChannels.fdVal(jdk), jdk::close);
+        this.bracket = Bracket.forSocket(front, fd);
+    }
+
+    @Override
+    public SelectableChannel jdkChannel() {
+        return jdk;
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (!isOpen()) throw new ClosedChannelException();
+    }
+
+    /** The JDK's non-blocking call; if it closed the JDK channel (an interrupt, a failed connect), this one closes too. */
+    private <T> T jdkCall(ChannelCall<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (IOException e) {
+            throw front.followClose(jdk, e);
+        }
+    }
+
+    @FunctionalInterface
+    interface ChannelCall<T> {
+        T run() throws IOException;
+    }
+
+    // ------------------------------------------------------------- connect
+
+    @Override
+    public boolean connect(SocketAddress remote) throws IOException {
+        return connect(remote, 0);
+    }
+
+    /**
+     * Connects; in blocking mode waits at most {@code timeoutMillis} (0: no
+     * limit, for the adaptor's {@code connect(addr, timeout)}), and any failure
+     * closes the channel, as {@code SocketChannelImpl.connect} does.
+     */
+    boolean connect(SocketAddress remote, int timeoutMillis) throws IOException {
+        readLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                if (!isBlocking()) return jdkCall(() -> jdk.connect(remote));
+                ensureOpen();
+                try {
+                    boolean connected = jdkCall(() -> jdk.connect(remote));
+                    while (!connected) {
+                        bracket.run("connect", writable, null, timeoutMillis);
+                        connected = jdkCall(jdk::finishConnect);
+                    }
+                    return true;
+                } catch (IOException e) {
+                    close();
+                    throw e;
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean finishConnect() throws IOException {
+        readLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                ensureOpen();
+                if (!isBlocking()) return jdkCall(jdk::finishConnect);
+                if (jdk.isConnected()) return true;
+                if (!jdk.isConnectionPending()) throw new NoConnectionPendingException();
+                try {
+                    boolean connected = jdkCall(jdk::finishConnect);
+                    while (!connected) {
+                        bracket.run("connect", writable, null, 0);
+                        connected = jdkCall(jdk::finishConnect);
+                    }
+                    return true;
+                } catch (IOException e) {
+                    close();
+                    throw e;
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** @return the ready events, or {@code -errno} ({@code -ECANCELED} when {@code timeoutMillis} ran out) */
+    private long awaitReady(short events, long timeoutMillis) throws IOException {
+        return IoDispatcher.awaitReady(fd, home, events, (int) timeoutMillis);
+    }
+
+    @Override
+    public boolean isConnected() {
+        return isOpen() && jdk.isConnected();
+    }
+
+    @Override
+    public boolean isConnectionPending() {
+        return isOpen() && jdk.isConnectionPending();
+    }
+
+    // ---------------------------------------------------------------- read
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst);
+        readLock.lock();
+        try {
+            if (!isBlocking()) return jdkCall(() -> jdk.read(dst));
+            return blockingRead(dst, 0);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * A blocking read that waits at most {@code timeoutMillis} (0: no limit),
+     * then throws {@code SocketTimeoutException} and leaves the channel open:
+     * for the adaptor's streams, which check the blocking mode first.
+     */
+    int read(ByteBuffer dst, int timeoutMillis) throws IOException {
+        readLock.lock();
+        try {
+            if (!isBlocking()) throw new IllegalBlockingModeException();
+            return blockingRead(dst, timeoutMillis);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** Bytes that a read would return without waiting, as the JDK's {@code available()}: 0 once input is shut down. */
+    int available() throws IOException {
+        ensureOpen();
+        if (inputShut) return 0;
+        return jdk.socket().getInputStream().available();   // FIONREAD; the JDK's adaptor answers it in any mode
+    }
+
+    private int blockingRead(ByteBuffer dst, int timeoutMillis) throws IOException {
+        assert readLock.isHeldByCurrentThread();
+        if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+        ensureOpen();
+        if (!jdk.isConnected()) throw new NotYetConnectedException();
+        if (inputShut) return -1;
+        if (!dst.hasRemaining()) return 0;
+        long n = bracket.run("read", readTransfer, dst, timeoutMillis);
+        return n == 0 ? -1 : (int) n;   // 0: the peer shut down its side
+    }
+
+    /**
+     * In blocking mode: one blocking read into the first buffer with room,
+     * then what the socket already holds for the others without waiting,
+     * which is what a scattering read promises.
+     */
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, dsts.length);
+        for (int i = offset; i < offset + length; i++) {
+            if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+        }
+        readLock.lock();
+        try {
+            if (!isBlocking()) return jdkCall(() -> jdk.read(dsts, offset, length));
+            int first = offset;
+            while (first < offset + length && !dsts[first].hasRemaining()) first++;
+            if (first == offset + length) return blockingRead(ByteBuffer.allocate(0), 0);
+            ByteBuffer head = dsts[first];
+            int n = blockingRead(head, 0);
+            if (n <= 0 || head.hasRemaining() || first + 1 == offset + length) return n;
+            int from = first + 1;
+            long more = jdkCall(() -> jdk.read(dsts, from, offset + length - from));
+            return more > 0 ? n + more : n;   // an EOF here is reported by the next read
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    // --------------------------------------------------------------- write
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src);
+        writeLock.lock();
+        try {
+            if (!isBlocking()) return jdkCall(() -> jdk.write(src));
+            return (int) blockingWrite(src);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** A blocking write of all of {@code src}, for the adaptor's streams, which check the blocking mode first. */
+    void writeFully(ByteBuffer src) throws IOException {
+        writeLock.lock();
+        try {
+            if (!isBlocking()) throw new IllegalBlockingModeException();
+            blockingWrite(src);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private long blockingWrite(ByteBuffer src) throws IOException {
+        assert writeLock.isHeldByCurrentThread();
+        ensureOpen();
+        if (!jdk.isConnected()) throw new NotYetConnectedException();
+        if (outputShut) throw new ClosedChannelException();
+        return bracket.run("write", writeTransfer, src, 0);
+    }
+
+    /** In blocking mode writes every buffer whole, in order, as the JDK's blocking channel does. */
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, srcs.length);
+        writeLock.lock();
+        try {
+            if (!isBlocking()) return jdkCall(() -> jdk.write(srcs, offset, length));
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                if (srcs[i].hasRemaining()) total += blockingWrite(srcs[i]);
+            }
+            if (total == 0) blockingWrite(ByteBuffer.allocate(0));   // the state checks still apply
+            return total;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Sends until {@code src} is empty. @return bytes sent, or {@code -errno} */
+    private long writeAll(ByteBuffer src, long unused) throws IOException {
+        long total = 0;
+        while (src.hasRemaining()) {
+            long n = IoDispatcher.writeStaged(SEND, this, src, 0);
+            if (n < 0) return n;
+            total += n;
+        }
+        return total;
+    }
+
+    private long send(MemorySegment seg) throws IOException {
+        return IoDispatcher.send(fd, home, seg);
+    }
+
+    // ------------------------------------------- state, options, shutdown
+
+    @Override
+    public SocketChannel bind(SocketAddress local) throws IOException {
+        ensureOpen();
+        jdkCall(() -> jdk.bind(local));
+        return this;
+    }
+
+    @Override
+    public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
+        ensureOpen();
+        jdk.setOption(name, value);
+        return this;
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> name) throws IOException {
+        ensureOpen();
+        return jdk.getOption(name);
+    }
+
+    @Override
+    public Set<SocketOption<?>> supportedOptions() {
+        return jdk.supportedOptions();
+    }
+
+    /** SHUT_RD; a read blocked in the ring then sees end-of-stream. */
+    @Override
+    public SocketChannel shutdownInput() throws IOException {
+        ensureOpen();
+        jdk.shutdownInput();
+        inputShut = true;
+        return this;
+    }
+
+    @Override
+    public SocketChannel shutdownOutput() throws IOException {
+        ensureOpen();
+        jdk.shutdownOutput();
+        outputShut = true;
+        return this;
+    }
+
+    boolean isInputOpen() {
+        return !inputShut;
+    }
+
+    boolean isOutputOpen() {
+        return !outputShut;
+    }
+
+    @Override
+    public Socket socket() {
+        RingSocketAdaptor a = adaptor;
+        if (a == null) {
+            synchronized (this) {
+                a = adaptor;
+                if (a == null) {
+                    try {
+                        adaptor = a = new RingSocketAdaptor(this, jdk.socket());
+                    } catch (SocketException e) {
+                        throw new UncheckedIOException(e);   // Socket(SocketImpl) declares it, never throws it for null
+                    }
+                }
+            }
+        }
+        return a;
+    }
+
+    @Override
+    public SocketAddress getRemoteAddress() throws IOException {
+        ensureOpen();
+        return jdk.getRemoteAddress();
+    }
+
+    @Override
+    public SocketAddress getLocalAddress() throws IOException {
+        ensureOpen();
+        return jdk.getLocalAddress();
+    }
+
+    /** Waits for blocking calls in progress, as SocketChannelImpl does; the JDK channel stays non-blocking. */
+    @Override
+    protected void implConfigureBlocking(boolean block) {
+        readLock.lock();
+        try {
+            writeLock.lock();
+            writeLock.unlock();
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * Cancels the ring requests of blocked calls (each then ends with
+     * {@code AsynchronousCloseException}, or {@code ClosedByInterruptException}
+     * for an interrupted caller) and closes the JDK channel once the last is
+     * out of the kernel.
+     */
+    @Override
+    protected void implCloseSelectableChannel() throws IOException {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return isOpen() ? jdk.toString() : SocketChannel.class.getName() + "[closed]";
+    }
+}

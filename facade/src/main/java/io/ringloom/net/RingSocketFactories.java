@@ -1,0 +1,98 @@
+package io.ringloom.net;
+
+import io.ringloom.internal.DropIn;
+import io.ringloom.internal.IoDispatcher;
+import io.ringloom.rings.carrier.CarrierScheduler;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketImpl;
+import java.net.SocketImplFactory;
+import java.nio.channels.spi.SelectorProvider;
+
+/**
+ * The JVM-wide {@code SocketImplFactory}s that put {@code java.net.Socket}
+ * and {@code ServerSocket} on the rings ({@code Socket.setSocketImplFactory},
+ * {@code ServerSocket.setSocketFactory}: deprecated since 17, not for
+ * removal, one each per JVM), installed by the agent (docs/DESIGN.md,
+ * "Drop-in sockets"). Each socket gets a {@link RingSocketImpl} where a ring
+ * can serve it: the caller's pool's, else the agent's JVM-wide pool's;
+ * otherwise the JDK's own {@code NioSocketImpl}, as without the factories.
+ */
+public final class RingSocketFactories {
+    private RingSocketFactories() {}
+
+    private static final System.Logger LOG = System.getLogger("io.ringloom");
+
+    /** {@code new sun.nio.ch.NioSocketImpl(boolean server)}: the JDK's impl, for sockets no ring serves. */
+    private static final MethodHandle JDK_IMPL;
+
+    static {
+        MethodHandle h = null;
+        try {
+            Class<?> nio = Class.forName("sun.nio.ch.NioSocketImpl");
+            h = MethodHandles.lookup().findConstructor(nio, MethodType.methodType(void.class, boolean.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            h = null;
+        }
+        JDK_IMPL = h;
+    }
+
+    /** The provider the impls' channels name as theirs: the JVM's when it is Ringloom's. */
+    private static volatile RingSelectorProvider provider;
+
+    static RingSelectorProvider provider() {
+        RingSelectorProvider p = provider;
+        if (p == null) {
+            synchronized (RingSocketFactories.class) {
+                p = provider;
+                if (p == null) {
+                    provider = p = SelectorProvider.provider() instanceof RingSelectorProvider r ? r : new RingSelectorProvider();
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Installs both factories; false, with one log line saying why, when the
+     * JDK's classes are unreachable or the application set a factory first
+     * (which is then kept).
+     */
+    @SuppressWarnings("deprecation")   // the JVM-wide hooks are the only way to reach java.net sockets
+    public static boolean install() {
+        if (JdkChannels.UNAVAILABLE != null || JDK_IMPL == null) {
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: "
+                    + (JdkChannels.UNAVAILABLE != null ? JdkChannels.UNAVAILABLE : "sun.nio.ch.NioSocketImpl is not reachable"));
+            return false;
+        }
+        boolean client = false;
+        try {
+            Socket.setSocketImplFactory(() -> create(false));
+            client = true;
+            ServerSocket.setSocketFactory(() -> create(true));
+            return true;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own "
+                    + (client ? "ServerSocket" : "Socket") + " factory, which is kept: "
+                    + (client ? "server sockets" : "java.net sockets") + " stay off the rings (" + e.getMessage() + ")");
+            return client;
+        }
+    }
+
+    /** A ring-served impl where a ring can serve it, else the JDK's. */
+    private static SocketImpl create(boolean server) {
+        CarrierScheduler s = IoDispatcher.scheduler();
+        if (s == null) s = DropIn.jvmWideScheduler();
+        if (s != null) return new RingSocketImpl(server, s);
+        try {
+            return (SocketImpl) JDK_IMPL.invoke(server);
+        } catch (Throwable e) {
+            throw new IllegalStateException("the JDK's SocketImpl could not be made", e);
+        }
+    }
+}
