@@ -7,7 +7,6 @@ import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.jfr.FallbackEvent;
 
 import java.lang.instrument.Instrumentation;
-import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -100,7 +99,7 @@ public final class RingloomAgent {
                     "this JVM cannot retransform classes (the agent jar's manifest needs Can-Retransform-Classes: true)");
         }
         openJavaLang(inst);
-        VarHandle supplier = SchedulerHook.define();
+        SchedulerHook.Fields hookFields = SchedulerHook.define();
         startJdkPollers();
         VirtualThreadTransformer transformer = new VirtualThreadTransformer();
         inst.addTransformer(transformer, true);
@@ -111,9 +110,36 @@ public final class RingloomAgent {
             inst.removeTransformer(transformer);
             throw e;
         }
-        supplier.setVolatile(JvmWidePool.INSTANCE);
+        hookFields.supplier().setVolatile(JvmWidePool.INSTANCE);
         DropIn.setJvmWidePool(JvmWidePool.INSTANCE::scheduler);
-        RingSocketFactories.install();
+        installSocketFactories(inst, hookFields);
+    }
+
+    /**
+     * The JVM-wide {@code java.net} socket factories, and the rewrite that lets
+     * the application replace them later ({@link SocketFactoryTransformer}).
+     * A failure here leaves {@code java.net} sockets the JDK's and the
+     * scheduler hook in place.
+     */
+    private static void installSocketFactories(Instrumentation inst, SchedulerHook.Fields hookFields) {
+        RingSocketFactories.Installed installed = RingSocketFactories.install();
+        hookFields.clientFactory().setVolatile(installed.client());
+        hookFields.serverFactory().setVolatile(installed.server());
+        hookFields.onReplaced().setVolatile((java.util.function.Consumer<String>) which -> LOG.log(
+                System.Logger.Level.INFO, "Ringloom: the application set its own " + which
+                        + " factory, which replaces Ringloom's: new " + which + "s stay off the rings"));
+        if (installed.client() == null && installed.server() == null) return;
+        SocketFactoryTransformer transformer = new SocketFactoryTransformer();
+        inst.addTransformer(transformer, true);
+        try {
+            inst.retransformClasses(java.net.Socket.class, java.net.ServerSocket.class);
+        } catch (Throwable e) {
+            transformer.refusals().put("java/net/Socket", e.toString());
+        }
+        if (!transformer.refusals().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: an application that sets its own java.net socket"
+                    + " factory will get 'factory already defined': " + transformer.refusals());
+        }
     }
 
     /**

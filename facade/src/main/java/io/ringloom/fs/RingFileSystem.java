@@ -28,7 +28,14 @@ final class RingFileSystem extends FileSystem {
     }
 
     /** {@code p} as a path of this file system; null stays null. */
+    /**
+     * {@code p}, a path of the JDK's file system, as one of this. Some JDK
+     * calls hand back a path of the default file system, which is this one:
+     * {@code getPath(URI)} of a directory's URI goes through
+     * {@code new File(uri).toPath()}. Such a path is not wrapped twice.
+     */
     RingPath wrap(Path p) {
+        if (p instanceof RingPath r) return r;
         return p == null ? null : new RingPath(this, p);
     }
 

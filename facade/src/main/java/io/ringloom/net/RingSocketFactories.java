@@ -58,30 +58,38 @@ public final class RingSocketFactories {
         return p;
     }
 
+    /** The factories in place after {@link #install}: Ringloom's, or null where it could not set one. */
+    public record Installed(SocketImplFactory client, SocketImplFactory server) {}
+
     /**
-     * Installs both factories; false, with one log line saying why, when the
-     * JDK's classes are unreachable or the application set a factory first
-     * (which is then kept).
+     * Installs both factories; where one cannot be set (the JDK's classes are
+     * unreachable, or the application set its factory first, which is then
+     * kept) one log line says why.
      */
     @SuppressWarnings("deprecation")   // the JVM-wide hooks are the only way to reach java.net sockets
-    public static boolean install() {
+    public static Installed install() {
         if (JdkChannels.UNAVAILABLE != null || JDK_IMPL == null) {
             LOG.log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: "
                     + (JdkChannels.UNAVAILABLE != null ? JdkChannels.UNAVAILABLE : "sun.nio.ch.NioSocketImpl is not reachable"));
-            return false;
+            return new Installed(null, null);
         }
-        boolean client = false;
+        SocketImplFactory client = () -> create(false);
+        SocketImplFactory server = () -> create(true);
         try {
-            Socket.setSocketImplFactory(() -> create(false));
-            client = true;
-            ServerSocket.setSocketFactory(() -> create(true));
-            return true;
+            Socket.setSocketImplFactory(client);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own "
-                    + (client ? "ServerSocket" : "Socket") + " factory, which is kept: "
-                    + (client ? "server sockets" : "java.net sockets") + " stay off the rings (" + e.getMessage() + ")");
-            return client;
+            client = null;
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own Socket factory, which is kept:"
+                    + " java.net client sockets stay off the rings (" + e.getMessage() + ")");
         }
+        try {
+            ServerSocket.setSocketFactory(server);
+        } catch (IOException e) {
+            server = null;
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own ServerSocket factory, which is"
+                    + " kept: java.net server sockets stay off the rings (" + e.getMessage() + ")");
+        }
+        return new Installed(client, server);
     }
 
     /** A ring-served impl where a ring can serve it, else the JDK's. */

@@ -87,6 +87,9 @@ public final class PlainFilesProgram {
         step("File.toPath read", () -> Files.readString(fromFile).length());
         step("toFile round trip", () -> fromFile.toFile().equals(file));
         step("equals Path.of", () -> fromFile.equals(Path.of(dir, "a.txt")));
+        // A directory's URI: the JDK's provider answers it with new File(uri).toPath(), a default-file-system path.
+        step("Path.of(directory URI) is a directory", () -> Files.isDirectory(Path.of(new File(dir).toURI())));
+        step("Path.of(file URI) is a file", () -> Files.isRegularFile(Path.of(file.toURI())));
     }
 
     private static void step(String name, Callable<?> call) {
