@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,49 +63,71 @@ public final class HttpBench {
             {"Netty 4.2 io_uring", NettyHello.class.getName()},
         };
         for (int c : connections) {
-            double[][] results = new double[servers.length][];
+            Run[] results = new Run[servers.length];
             for (int s = 0; s < servers.length; s++) {
-                int port = freePort();
-                List<String> cmd = new ArrayList<>(jvm);
-                cmd.add(servers[s][1]);
-                if (servers[s].length > 2) {
-                    cmd.addAll(List.of(servers[s][2], servers[s][3], "--port", Integer.toString(port)));
-                } else {
-                    cmd.add(Integer.toString(port));
-                }
-                java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
-                log.deleteOnExit();
-                Process server = new ProcessBuilder(cmd).redirectErrorStream(true)
-                        .redirectOutput(log).start();
-                try {
-                    awaitListening(port);
-                    // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
-                    run(List.of("wrk", "-t2", "-c" + c, "-d5s", "http://127.0.0.1:" + port + "/"));
-                    long[] irq0 = Machine.ipis();
-                    long cs0 = Machine.contextSwitches();
-                    String out = run(List.of("wrk", "-t2", "-c" + c, "-d" + seconds + "s", "--latency",
-                            "http://127.0.0.1:" + port + "/"));
-                    long[] irq1 = Machine.ipis();
-                    long cs1 = Machine.contextSwitches();
-                    double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
-                    double requests = number(out, "([0-9]+) requests in");
-                    if (requests == 0) {
-                        throw new IllegalStateException(servers[s][0] + " served nothing; wrk said:\n" + out
-                                + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+                String[] server = servers[s];
+                results[s] = measure(server[0], port -> {
+                    List<String> cmd = new ArrayList<>(jvm);
+                    cmd.add(server[1]);
+                    if (server.length > 2) {
+                        cmd.addAll(List.of(server[2], server[3], "--port", Integer.toString(port)));
+                    } else {
+                        cmd.add(Integer.toString(port));
                     }
-                    double p50 = millis(out, "50%"), p99 = millis(out, "99%");
-                    double errors = out.contains("Non-2xx") || out.contains("Socket errors") ? 1 : 0;
-                    results[s] = new double[] {rps, p50, p99, ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests,
-                            (cs1 - cs0) / requests, errors};
-                    System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", servers[s][0], c,
-                            rps, p50, p99, results[s][3], results[s][4], errors > 0 ? " (wrk reported errors)" : "");
-                } finally {
-                    server.destroy();
-                    server.waitFor();
-                }
+                    return cmd;
+                }, c, seconds);
+                Run r = results[s];
+                System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", server[0], c,
+                        r.reqPerSec, r.p50Millis, r.p99Millis, r.ipisPerRequest, r.contextSwitchesPerRequest,
+                        r.wrkErrors ? " (wrk reported errors)" : "");
             }
             System.out.printf(Locale.ROOT, "%n%d connections: Ringloom / JDK req/s %.2fx (target >= 1.3x), p99 %.2f vs %.2f ms; Ringloom / Netty %.2fx (target >= 1.0x)%n%n",
-                    c, results[0][0] / results[1][0], results[0][2], results[1][2], results[0][0] / results[2][0]);
+                    c, results[0].reqPerSec / results[1].reqPerSec, results[0].p99Millis, results[1].p99Millis,
+                    results[0].reqPerSec / results[2].reqPerSec);
+        }
+    }
+
+    /**
+     * What wrk's measured run gave against one server. IPIs and context switches
+     * are system-wide, per request.
+     */
+    record Run(double reqPerSec, double p50Millis, double p99Millis, double ipisPerRequest,
+               double contextSwitchesPerRequest, boolean wrkErrors) {}
+
+    /**
+     * Starts a server in its own process ({@code command} gives its command line
+     * for a free port), waits until it listens, warms it up with wrk for 5 s,
+     * measures it with wrk for {@code seconds}, and stops it.
+     */
+    private static Run measure(String name, IntFunction<List<String>> command, int connections, int seconds)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
+        log.deleteOnExit();
+        Process server = new ProcessBuilder(command.apply(port)).redirectErrorStream(true)
+                .redirectOutput(log).start();
+        try {
+            awaitListening(port);
+            // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
+            run(List.of("wrk", "-t2", "-c" + connections, "-d5s", "http://127.0.0.1:" + port + "/"));
+            long[] irq0 = Machine.ipis();
+            long cs0 = Machine.contextSwitches();
+            String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                    "http://127.0.0.1:" + port + "/"));
+            long[] irq1 = Machine.ipis();
+            long cs1 = Machine.contextSwitches();
+            double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
+            double requests = number(out, "([0-9]+) requests in");
+            if (requests == 0) {
+                throw new IllegalStateException(name + " served nothing; wrk said:\n" + out
+                        + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+            }
+            return new Run(rps, millis(out, "50%"), millis(out, "99%"),
+                    ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests, (cs1 - cs0) / requests,
+                    out.contains("Non-2xx") || out.contains("Socket errors"));
+        } finally {
+            server.destroy();
+            server.waitFor();
         }
     }
 
