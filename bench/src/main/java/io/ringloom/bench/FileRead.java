@@ -176,7 +176,7 @@ public final class FileRead {
     // --------------------------------------------------------- unmodified
 
     private static void runUnmodified(Path file, long sizeMiB, double seconds) throws Exception {
-        List<String> flags = jvmFlags();
+        List<String> flags = DropInOptions.fromLauncher();
         System.out.println(Machine.describe());
         System.out.printf(Locale.ROOT, "file-read --unmodified: %s (only JDK APIs: newVirtualThreadPerTaskExecutor, "
                 + "FileChannel.open), 4 KiB random reads of a %d MiB file %s (%s), %.1f s per run, each in a child JVM%n",
@@ -200,14 +200,6 @@ public final class FileRead {
             System.out.printf(Locale.ROOT, "%s: with the options / without: %.2fx (target %s)%n", c[0], ring[0] / plain[0],
                     cold ? ">= 3x" : ">= 0.95x");
         }
-    }
-
-    /** The options {@code ./ringloom jvm-flags} prints, one per element. */
-    private static List<String> jvmFlags() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("./ringloom", "jvm-flags").redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        if (p.waitFor() != 0 || out.isEmpty()) throw new IllegalStateException("./ringloom jvm-flags failed");
-        return List.of(out.split("\\s+"));
     }
 
     /** Runs {@link FileReadApp} in a child JVM; its result line's ops, p50, p99 and carrier. */

@@ -1,5 +1,7 @@
 package io.ringloom.bench;
 
+import io.ringloom.demos.RingHttp;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,7 +24,14 @@ import java.util.regex.Pattern;
  * server runs in its own process. Reports req/s, p50/p99 latency, and IPIs
  * and context switches per request (system-wide, over wrk's run).
  *
- * <p>Arguments: {@code [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]...};
+ * <p>With {@code --unmodified} it runs instead ringhttp's JDK backend alone,
+ * unchanged ({@code RingHttp --backend jdk}: {@code java.net.ServerSocket} and a
+ * {@code Thread.ofVirtual()} thread per connection), once in a JVM started
+ * without options and once with the options {@code ./ringloom jvm-flags} prints,
+ * under the same wrk runs; it adds each server JVM's own CPU time per request
+ * and how many Ringloom carrier threads it had.
+ *
+ * <p>Arguments: {@code [--unmodified] [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]...};
  * each {@code --server-jvm-option} is given to every server's JVM (e.g. a JFR
  * recording, to measure what it costs).
  */
@@ -32,18 +42,24 @@ public final class HttpBench {
         int seconds = 10;
         int[] connections = {64, 256, 1024};
         List<String> serverOptions = new ArrayList<>();
+        boolean unmodified = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--unmodified" -> unmodified = true;
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--server-jvm-option" -> serverOptions.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --seconds --connections --server-jvm-option)");
+                        + " (known: --unmodified --seconds --connections --server-jvm-option)");
             }
         }
         if (!have("wrk")) {
             System.out.println("wrk not found: install it (apt-get install wrk)");
             System.exit(3);
+        }
+        if (unmodified) {
+            runUnmodified(seconds, connections, serverOptions);
+            return;
         }
         System.out.println(Machine.describe());
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
@@ -62,49 +78,150 @@ public final class HttpBench {
             {"Netty 4.2 io_uring", NettyHello.class.getName()},
         };
         for (int c : connections) {
-            double[][] results = new double[servers.length][];
+            Run[] results = new Run[servers.length];
             for (int s = 0; s < servers.length; s++) {
-                int port = freePort();
-                List<String> cmd = new ArrayList<>(jvm);
-                cmd.add(servers[s][1]);
-                if (servers[s].length > 2) {
-                    cmd.addAll(List.of(servers[s][2], servers[s][3], "--port", Integer.toString(port)));
-                } else {
-                    cmd.add(Integer.toString(port));
-                }
-                java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
-                log.deleteOnExit();
-                Process server = new ProcessBuilder(cmd).redirectErrorStream(true)
-                        .redirectOutput(log).start();
-                try {
-                    awaitListening(port);
-                    // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
-                    run(List.of("wrk", "-t2", "-c" + c, "-d5s", "http://127.0.0.1:" + port + "/"));
-                    long[] irq0 = Machine.ipis();
-                    long cs0 = Machine.contextSwitches();
-                    String out = run(List.of("wrk", "-t2", "-c" + c, "-d" + seconds + "s", "--latency",
-                            "http://127.0.0.1:" + port + "/"));
-                    long[] irq1 = Machine.ipis();
-                    long cs1 = Machine.contextSwitches();
-                    double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
-                    double requests = number(out, "([0-9]+) requests in");
-                    if (requests == 0) {
-                        throw new IllegalStateException(servers[s][0] + " served nothing; wrk said:\n" + out
-                                + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+                String[] server = servers[s];
+                results[s] = measure(server[0], port -> {
+                    List<String> cmd = new ArrayList<>(jvm);
+                    cmd.add(server[1]);
+                    if (server.length > 2) {
+                        cmd.addAll(List.of(server[2], server[3], "--port", Integer.toString(port)));
+                    } else {
+                        cmd.add(Integer.toString(port));
                     }
-                    double p50 = millis(out, "50%"), p99 = millis(out, "99%");
-                    double errors = out.contains("Non-2xx") || out.contains("Socket errors") ? 1 : 0;
-                    results[s] = new double[] {rps, p50, p99, ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests,
-                            (cs1 - cs0) / requests, errors};
-                    System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", servers[s][0], c,
-                            rps, p50, p99, results[s][3], results[s][4], errors > 0 ? " (wrk reported errors)" : "");
-                } finally {
-                    server.destroy();
-                    server.waitFor();
-                }
+                    return new ProcessBuilder(cmd);
+                }, c, seconds);
+                Run r = results[s];
+                System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", server[0], c,
+                        r.reqPerSec, r.p50Millis, r.p99Millis, r.ipisPerRequest, r.contextSwitchesPerRequest,
+                        r.wrkErrors ? " (wrk reported errors)" : "");
             }
             System.out.printf(Locale.ROOT, "%n%d connections: Ringloom / JDK req/s %.2fx (target >= 1.3x), p99 %.2f vs %.2f ms; Ringloom / Netty %.2fx (target >= 1.0x)%n%n",
-                    c, results[0][0] / results[1][0], results[0][2], results[1][2], results[0][0] / results[2][0]);
+                    c, results[0].reqPerSec / results[1].reqPerSec, results[0].p99Millis, results[1].p99Millis,
+                    results[0].reqPerSec / results[2].reqPerSec);
+        }
+    }
+
+    // --------------------------------------------------------- unmodified
+
+    /** The drop-in's carrier threads: the JVM-wide pool is named "ringloom", its carriers "NAME-carrier-N". */
+    private static final String DROP_IN_CARRIER_PREFIX = "ringloom-carrier-";
+
+    /**
+     * Per connection count, ringhttp's JDK backend in a JVM without options, then
+     * in one with {@code ./ringloom jvm-flags}, each measured by {@link #measure}.
+     * The server's class path is ringhttp's own classes and nothing else, so with
+     * the options the agent jar is the only Ringloom code in it, as for any
+     * application that never heard of Ringloom. Neither server inherits
+     * {@code JAVA_TOOL_OPTIONS} or {@code JDK_JAVA_OPTIONS}: the options there
+     * (the README suggests putting the flags in the former) would blur the two.
+     */
+    private static void runUnmodified(int seconds, int[] connections, List<String> serverOptions) throws Exception {
+        List<String> flags = DropInOptions.fromLauncher();
+        String appClassPath = Path.of(RingHttp.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        System.out.println(Machine.describe());
+        if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
+        System.out.printf(Locale.ROOT, "http --unmodified: ringhttp's JDK backend, unchanged (RingHttp --backend jdk: java.net.ServerSocket, "
+                + "a Thread.ofVirtual() thread per connection; class path %s only), in a JVM without options and in one with them; "
+                + "wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive%n", appClassPath, seconds);
+        System.out.println("with the options: " + String.join(" ", flags));
+        System.out.println("server CPU: the server JVM's utime+stime (/proc/PID/stat) over wrk's measured run, per request; "
+                + "carrier threads: the server's threads named " + DROP_IN_CARRIER_PREFIX + "N after it");
+        System.out.println();
+        System.out.println("| connections | req/s, none | req/s, jvm-flags | with / without | p50 ms, none | p50 ms, jvm-flags "
+                + "| p99 ms, none | p99 ms, jvm-flags | server CPU us/req, none | server CPU us/req, jvm-flags "
+                + "| carrier threads, jvm-flags |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> after = new ArrayList<>();
+        for (int c : connections) {
+            Run none = null, ring = null;
+            for (boolean withFlags : new boolean[] {false, true}) {
+                List<String> jvm = new ArrayList<>(List.of(javaBin));
+                if (withFlags) jvm.addAll(flags);
+                jvm.addAll(serverOptions);
+                jvm.addAll(List.of("-cp", appClassPath, RingHttp.class.getName(), "--backend", "jdk", "--port"));
+                Run r = measure("ringhttp --backend jdk, " + (withFlags ? "with" : "without") + " the options", port -> {
+                    List<String> cmd = new ArrayList<>(jvm);
+                    cmd.add(Integer.toString(port));
+                    ProcessBuilder pb = new ProcessBuilder(cmd);
+                    pb.environment().remove("JAVA_TOOL_OPTIONS");
+                    pb.environment().remove("JDK_JAVA_OPTIONS");
+                    return pb;
+                }, c, seconds);
+                if (withFlags) ring = r; else none = r;
+            }
+            List<String> erred = new ArrayList<>();
+            if (none.wrkErrors) erred.add("without the options");
+            if (ring.wrkErrors) erred.add("with the options");
+            System.out.printf(Locale.ROOT, "| %d | %,.0f | %,.0f | %.2fx | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %d |%s%n",
+                    c, none.reqPerSec, ring.reqPerSec, ring.reqPerSec / none.reqPerSec, none.p50Millis, ring.p50Millis,
+                    none.p99Millis, ring.p99Millis, none.cpuMicrosPerRequest, ring.cpuMicrosPerRequest,
+                    ring.carrierThreads, erred.isEmpty() ? "" : " (wrk reported errors " + String.join(" and ", erred) + ")");
+            after.add(String.format(Locale.ROOT, "%d connections: with the options / without: req/s %.2fx (target >= 1.3x), "
+                    + "p99 %.2f vs %.2f ms (target: no worse), server CPU per request %.2fx", c, ring.reqPerSec / none.reqPerSec,
+                    ring.p99Millis, none.p99Millis, ring.cpuMicrosPerRequest / none.cpuMicrosPerRequest));
+            if (ring.carrierThreads == 0) {
+                after.add(c + " connections: the server with the options had no Ringloom carrier thread, so the drop-in "
+                        + "did not take effect; it said:\n" + ring.serverOutput.strip());
+            }
+            if (none.carrierThreads > 0) {
+                after.add(c + " connections: the server without options had " + none.carrierThreads
+                        + " Ringloom carrier threads; it said:\n" + none.serverOutput.strip());
+            }
+        }
+        System.out.println();
+        after.forEach(System.out::println);
+    }
+
+    /**
+     * What wrk's measured run gave against one server. IPIs and context switches
+     * are system-wide, per request; CPU time is the server process's own (all its
+     * threads, user and system), per request; carrier threads are the server's
+     * threads named as the drop-in's carriers at the end of the run;
+     * the server's output is what it had printed by then.
+     */
+    record Run(double reqPerSec, double p50Millis, double p99Millis, double ipisPerRequest,
+               double contextSwitchesPerRequest, boolean wrkErrors, double cpuMicrosPerRequest, int carrierThreads,
+               String serverOutput) {}
+
+    /**
+     * Starts a server in its own process ({@code command} makes it for a free
+     * port), waits until it listens, warms it up with wrk for 5 s, measures it
+     * with wrk for {@code seconds}, and stops it.
+     */
+    private static Run measure(String name, IntFunction<ProcessBuilder> command, int connections, int seconds)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
+        log.deleteOnExit();
+        Process server = command.apply(port).redirectErrorStream(true).redirectOutput(log).start();
+        try {
+            awaitListening(port);
+            // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
+            run(List.of("wrk", "-t2", "-c" + connections, "-d5s", "http://127.0.0.1:" + port + "/"));
+            long[] irq0 = Machine.ipis();
+            long cs0 = Machine.contextSwitches();
+            long cpu0 = Machine.processCpuNanos(server.pid());
+            String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                    "http://127.0.0.1:" + port + "/"));
+            long cpu1 = Machine.processCpuNanos(server.pid());
+            long[] irq1 = Machine.ipis();
+            long cs1 = Machine.contextSwitches();
+            int carriers = Machine.threadsNamed(server.pid(), DROP_IN_CARRIER_PREFIX);
+            double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
+            double requests = number(out, "([0-9]+) requests in");
+            if (requests == 0) {
+                throw new IllegalStateException(name + " served nothing; wrk said:\n" + out
+                        + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+            }
+            return new Run(rps, millis(out, "50%"), millis(out, "99%"),
+                    ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests, (cs1 - cs0) / requests,
+                    out.contains("Non-2xx") || out.contains("Socket errors"), (cpu1 - cpu0) / 1e3 / requests, carriers,
+                    java.nio.file.Files.readString(log.toPath()));
+        } finally {
+            server.destroy();
+            server.waitFor();
         }
     }
 
