@@ -7,6 +7,7 @@ import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.jfr.FallbackEvent;
 
 import java.lang.instrument.Instrumentation;
+import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -99,7 +100,7 @@ public final class RingloomAgent {
                     "this JVM cannot retransform classes (the agent jar's manifest needs Can-Retransform-Classes: true)");
         }
         openJavaLang(inst);
-        SchedulerHook.Fields hookFields = SchedulerHook.define();
+        VarHandle supplier = SchedulerHook.define();
         startJdkPollers();
         VirtualThreadTransformer transformer = new VirtualThreadTransformer();
         inst.addTransformer(transformer, true);
@@ -110,9 +111,9 @@ public final class RingloomAgent {
             inst.removeTransformer(transformer);
             throw e;
         }
-        hookFields.supplier().setVolatile(JvmWidePool.INSTANCE);
+        supplier.setVolatile(JvmWidePool.INSTANCE);
         DropIn.setJvmWidePool(JvmWidePool.INSTANCE::scheduler);
-        installSocketFactories(inst, hookFields);
+        installSocketFactories(inst);
     }
 
     /**
@@ -121,7 +122,14 @@ public final class RingloomAgent {
      * A failure here leaves {@code java.net} sockets the JDK's and the
      * scheduler hook in place.
      */
-    private static void installSocketFactories(Instrumentation inst, SchedulerHook.Fields hookFields) {
+    private static void installSocketFactories(Instrumentation inst) {
+        SocketFactoryHook.Fields hookFields;
+        try {
+            hookFields = SocketFactoryHook.define();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: " + e);
+            return;
+        }
         RingSocketFactories.Installed installed = RingSocketFactories.install();
         hookFields.clientFactory().setVolatile(installed.client());
         hookFields.serverFactory().setVolatile(installed.server());
@@ -143,7 +151,8 @@ public final class RingloomAgent {
     }
 
     /**
-     * What {@code --add-opens java.base/java.lang=...} and
+     * What {@code --add-opens java.base/java.lang=...} (and {@code java.net},
+     * for {@link SocketFactoryHook}) and
      * {@code --add-exports java.base/sun.nio.ch=...} would do (the second for
      * the drop-in channels, {@code io.ringloom.net.JdkChannels}), for this
      * package (the hook's definition) and carrier-rings (the custom-scheduler
@@ -154,7 +163,7 @@ public final class RingloomAgent {
         ringloom.add(RingloomAgent.class.getModule());
         ringloom.add(CarrierScheduler.class.getModule());   // the same module on the class path
         inst.redefineModule(Object.class.getModule(), Set.of(), Map.of("sun.nio.ch", ringloom),
-                Map.of("java.lang", ringloom), Set.of(), Map.of());
+                Map.of("java.lang", ringloom, "java.net", ringloom), Set.of(), Map.of());
     }
 
     /**

@@ -26,9 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * are rewritten to begin with
  *
  * <pre>
- * if (factory == RingloomSchedulerHook.clientFactory) {   // serverFactory for ServerSocket
+ * if (factory == RingloomSocketFactoryHook.clientFactory) {   // serverFactory for ServerSocket
  *     factory = null;
- *     RingloomSchedulerHook.replaced("Socket");          // one log line
+ *     RingloomSocketFactoryHook.replaced("Socket");          // one log line
  * }
  * </pre>
  *
@@ -45,8 +45,8 @@ final class SocketFactoryTransformer implements ClassFileTransformer {
     private record Target(String setter, String hookField, String label) {}
 
     private static final Map<String, Target> TARGETS = Map.of(
-            "java/net/Socket", new Target("setSocketImplFactory", SchedulerHook.CLIENT_FACTORY, "Socket"),
-            "java/net/ServerSocket", new Target("setSocketFactory", SchedulerHook.SERVER_FACTORY, "ServerSocket"));
+            "java/net/Socket", new Target("setSocketImplFactory", SocketFactoryHook.CLIENT_FACTORY, "Socket"),
+            "java/net/ServerSocket", new Target("setSocketFactory", SocketFactoryHook.SERVER_FACTORY, "ServerSocket"));
 
     /** Why a class was left untouched, by internal name; written by the thread that retransforms. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
@@ -92,12 +92,12 @@ final class SocketFactoryTransformer implements ClassFileTransformer {
             public void atStart(CodeBuilder cob) {
                 Label keep = cob.newLabel();
                 cob.getstatic(owner, FACTORY_FIELD, FACTORY_TYPE)
-                        .getstatic(SchedulerHook.HOOK, t.hookField(), ConstantDescs.CD_Object)
+                        .getstatic(SocketFactoryHook.HOOK, t.hookField(), ConstantDescs.CD_Object)
                         .if_acmpne(keep)
                         .aconst_null()
                         .putstatic(owner, FACTORY_FIELD, FACTORY_TYPE)
                         .ldc(t.label())
-                        .invokestatic(SchedulerHook.HOOK, SchedulerHook.REPLACED, SchedulerHook.REPLACED_TYPE)
+                        .invokestatic(SocketFactoryHook.HOOK, SocketFactoryHook.REPLACED, SocketFactoryHook.REPLACED_TYPE)
                         .labelBinding(keep);
             }
 

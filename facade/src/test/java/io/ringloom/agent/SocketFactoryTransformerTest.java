@@ -47,7 +47,7 @@ class SocketFactoryTransformerTest {
         assertEquals("java/net/" + cls, factory.owner().asInternalName());
         assertEquals("factory", factory.name().stringValue());
         FieldInstruction ours = assertInstanceOf(FieldInstruction.class, after.get(1));
-        assertEquals(SchedulerHook.HOOK, ours.owner().asSymbol());
+        assertEquals(SocketFactoryHook.HOOK, ours.owner().asSymbol());
         assertEquals(hookField, ours.name().stringValue());
         assertEquals(Opcode.IF_ACMPNE, after.get(2).opcode());
         assertEquals(Opcode.ACONST_NULL, after.get(3).opcode());
@@ -55,7 +55,7 @@ class SocketFactoryTransformerTest {
         assertEquals(Opcode.PUTSTATIC, cleared.opcode());
         assertEquals("factory", cleared.name().stringValue());
         InvokeInstruction told = assertInstanceOf(InvokeInstruction.class, after.get(6));
-        assertEquals(SchedulerHook.REPLACED, told.name().stringValue());
+        assertEquals(SocketFactoryHook.REPLACED, told.name().stringValue());
         assertEquals(before.stream().map(Instruction::opcode).toList(),
                 after.subList(7, after.size()).stream().map(Instruction::opcode).toList(),
                 "the JDK's body follows unchanged");
@@ -71,10 +71,11 @@ class SocketFactoryTransformerTest {
 
     @Test
     void theHookClassHasTheFactoryFieldsAndTheReplacedMethod() {
-        var model = ClassFile.of().parse(SchedulerHook.bytes());
-        assertTrue(model.fields().stream().anyMatch(f -> f.fieldName().equalsString(SchedulerHook.CLIENT_FACTORY)));
-        assertTrue(model.fields().stream().anyMatch(f -> f.fieldName().equalsString(SchedulerHook.SERVER_FACTORY)));
-        assertTrue(model.methods().stream().anyMatch(m -> m.methodName().equalsString(SchedulerHook.REPLACED)
-                && m.methodTypeSymbol().equals(SchedulerHook.REPLACED_TYPE)));
+        var model = ClassFile.of().parse(SocketFactoryHook.bytes());
+        assertEquals("java/net/RingloomSocketFactoryHook", model.thisClass().asInternalName());
+        assertTrue(model.fields().stream().anyMatch(f -> f.fieldName().equalsString(SocketFactoryHook.CLIENT_FACTORY)));
+        assertTrue(model.fields().stream().anyMatch(f -> f.fieldName().equalsString(SocketFactoryHook.SERVER_FACTORY)));
+        assertTrue(model.methods().stream().anyMatch(m -> m.methodName().equalsString(SocketFactoryHook.REPLACED)
+                && m.methodTypeSymbol().equals(SocketFactoryHook.REPLACED_TYPE)));
     }
 }
