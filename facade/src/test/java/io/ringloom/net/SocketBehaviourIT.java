@@ -592,7 +592,7 @@ class SocketBehaviourIT {
 
     /** Checked last, after the JDK's behaviour: the drop-in's blocked calls were in Ringloom's code, not the JDK's. */
     private static void assertBlockedInRingloom(Map<Blocked, List<String>> frames) {
-        frames.forEach((what, f) -> assertTrue(NetImpl.inRingloom(f),
-                () -> what + " blocked outside Ringloom, in " + f.subList(0, Math.min(12, f.size()))));
+        assertAll(frames.entrySet().stream().map(e -> () -> assertTrue(NetImpl.inRingloom(e.getValue()),
+                () -> e.getKey() + " blocked outside Ringloom, in " + e.getValue().subList(0, Math.min(12, e.getValue().size())))));
     }
 }
