@@ -26,13 +26,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * are rewritten to begin with
  *
  * <pre>
- * if (factory == RingloomSocketFactoryHook.clientFactory) {   // serverFactory for ServerSocket
+ * if (fac != null && factory == RingloomSocketFactoryHook.clientFactory) {   // serverFactory for ServerSocket
  *     factory = null;
  *     RingloomSocketFactoryHook.replaced("Socket");          // one log line
  * }
  * </pre>
  *
- * after which the JDK's own body installs the application's factory. A class
+ * after which the JDK's own body installs the application's factory. A null
+ * {@code fac} is left to the JDK's body, which then answers "factory already
+ * defined", as it does whenever a factory is set. A class
  * that does not have the expected static field and method is left untouched,
  * and {@link #refusals()} says so.
  */
@@ -91,7 +93,9 @@ final class SocketFactoryTransformer implements ClassFileTransformer {
             @Override
             public void atStart(CodeBuilder cob) {
                 Label keep = cob.newLabel();
-                cob.getstatic(owner, FACTORY_FIELD, FACTORY_TYPE)
+                cob.aload(0)
+                        .ifnull(keep)
+                        .getstatic(owner, FACTORY_FIELD, FACTORY_TYPE)
                         .getstatic(SocketFactoryHook.HOOK, t.hookField(), ConstantDescs.CD_Object)
                         .if_acmpne(keep)
                         .aconst_null()

@@ -99,7 +99,7 @@ final class ChannelStreams {
             public void write(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
                 try {
-                    ch.writeFully(ByteBuffer.wrap(b, off, len));
+                    ch.writeFully(ByteBuffer.wrap(b, off, len), translation == AS_SOCKET_IMPL);
                 } catch (IOException e) {
                     throw translation.apply(e);
                 }

@@ -275,22 +275,31 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         }
     }
 
-    /** A blocking write of all of {@code src}, for the adaptor's streams, which check the blocking mode first. */
-    void writeFully(ByteBuffer src) throws IOException {
+    /**
+     * A blocking write of all of {@code src}, for the streams of the adaptor
+     * and of {@link RingSocketImpl}, which check the blocking mode first. With
+     * {@code kernelAnswersShutdown} a write after {@code shutdownOutput} goes to
+     * the kernel, which answers EPIPE ("Broken pipe"), as {@code NioSocketImpl}'s does.
+     */
+    void writeFully(ByteBuffer src, boolean kernelAnswersShutdown) throws IOException {
         writeLock.lock();
         try {
             if (!isBlocking()) throw new IllegalBlockingModeException();
-            blockingWrite(src);
+            blockingWrite(src, kernelAnswersShutdown);
         } finally {
             writeLock.unlock();
         }
     }
 
     private long blockingWrite(ByteBuffer src) throws IOException {
+        return blockingWrite(src, false);
+    }
+
+    private long blockingWrite(ByteBuffer src, boolean kernelAnswersShutdown) throws IOException {
         assert writeLock.isHeldByCurrentThread();
         ensureOpen();
         if (!jdk.isConnected()) throw new NotYetConnectedException();
-        if (outputShut) throw new ClosedChannelException();
+        if (outputShut && !kernelAnswersShutdown) throw new ClosedChannelException();
         return bracket.run("write", writeTransfer, src, 0);
     }
 

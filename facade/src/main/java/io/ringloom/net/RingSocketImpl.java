@@ -4,6 +4,7 @@ import io.ringloom.rings.carrier.CarrierScheduler;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import java.net.SocketException;
 import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.SocketOptions;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
@@ -99,7 +101,12 @@ final class RingSocketImpl extends SocketImpl {
         try {
             client().connect(isa, timeout);
         } catch (IOException e) {
-            throw ChannelStreams.forSocketImpl(e);
+            IOException t = ChannelStreams.forSocketImpl(e);
+            if (!(t instanceof InterruptedIOException) || t instanceof SocketTimeoutException) throw t;
+            // NioSocketImpl.connect says this itself; Socket.connect passes it on
+            SocketException closed = new SocketException("Closed by interrupt");
+            closed.initCause(e);
+            throw closed;
         }
     }
 
