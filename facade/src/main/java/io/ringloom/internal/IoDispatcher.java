@@ -349,6 +349,20 @@ public final class IoDispatcher {
     }
 
     /** {@link #readStaged} into {@code a[off, off + len)}. */
+    /**
+     * {@link #writeStaged} until {@code src} is empty, as a blocking socket
+     * writes. @return bytes written, or the first {@code -errno}
+     */
+    public static <T> long writeAllStaged(SegmentIo<T> io, T target, ByteBuffer src) throws IOException {
+        long total = 0;
+        while (src.hasRemaining()) {
+            long n = writeStaged(io, target, src, 0);
+            if (n < 0) return n;
+            total += n;
+        }
+        return total;
+    }
+
     public static <T> long readStaged(SegmentIo<T> io, T target, byte[] a, int off, int len, long arg) throws IOException {
         return readStaged(io, target, ByteBuffer.wrap(a, off, len), arg);
     }

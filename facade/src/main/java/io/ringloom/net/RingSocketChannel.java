@@ -123,17 +123,7 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
             try {
                 if (!isBlocking()) return jdkCall(() -> jdk.connect(remote));
                 ensureOpen();
-                try {
-                    boolean connected = jdkCall(() -> jdk.connect(remote));
-                    while (!connected) {
-                        bracket.run("connect", writable, null, timeoutMillis);
-                        connected = jdkCall(jdk::finishConnect);
-                    }
-                    return true;
-                } catch (IOException e) {
-                    close();
-                    throw e;
-                }
+                return blockingConnect(() -> jdk.connect(remote), timeoutMillis);
             } finally {
                 writeLock.unlock();
             }
@@ -152,22 +142,31 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
                 if (!isBlocking()) return jdkCall(jdk::finishConnect);
                 if (jdk.isConnected()) return true;
                 if (!jdk.isConnectionPending()) throw new NoConnectionPendingException();
-                try {
-                    boolean connected = jdkCall(jdk::finishConnect);
-                    while (!connected) {
-                        bracket.run("connect", writable, null, 0);
-                        connected = jdkCall(jdk::finishConnect);
-                    }
-                    return true;
-                } catch (IOException e) {
-                    close();
-                    throw e;
-                }
+                return blockingConnect(jdk::finishConnect, 0);
             } finally {
                 writeLock.unlock();
             }
         } finally {
             readLock.unlock();
+        }
+    }
+
+    /**
+     * {@code first} (the JDK's non-blocking connect or finishConnect), then
+     * waits on the ring for the socket to become writable and asks
+     * {@code finishConnect} again, until connected; any failure closes the channel.
+     */
+    private boolean blockingConnect(ChannelCall<Boolean> first, int timeoutMillis) throws IOException {
+        try {
+            boolean connected = jdkCall(first);
+            while (!connected) {
+                bracket.run("connect", writable, null, timeoutMillis);
+                connected = jdkCall(jdk::finishConnect);
+            }
+            return true;
+        } catch (IOException e) {
+            close();
+            throw e;
         }
     }
 
@@ -321,15 +320,8 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         }
     }
 
-    /** Sends until {@code src} is empty. @return bytes sent, or {@code -errno} */
     private long writeAll(ByteBuffer src, long unused) throws IOException {
-        long total = 0;
-        while (src.hasRemaining()) {
-            long n = IoDispatcher.writeStaged(SEND, this, src, 0);
-            if (n < 0) return n;
-            total += n;
-        }
-        return total;
+        return IoDispatcher.writeAllStaged(SEND, this, src);
     }
 
     private long send(MemorySegment seg) throws IOException {

@@ -211,15 +211,8 @@ final class RingStreamSocket implements StreamSocketImpl, SocketOps.StateTable {
         }
     }
 
-    /** Sends until {@code src} is empty. @return bytes sent, or {@code -errno} */
     private long writeAll(ByteBuffer src, long unused) throws IOException {
-        long total = 0;
-        while (src.hasRemaining()) {
-            long n = IoDispatcher.writeStaged(SEND, this, src, 0);
-            if (n < 0) return n;
-            total += n;
-        }
-        return total;
+        return IoDispatcher.writeAllStaged(SEND, this, src);
     }
 
     private long send(MemorySegment seg, long unused) throws IOException {
