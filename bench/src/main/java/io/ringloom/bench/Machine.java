@@ -68,10 +68,78 @@ final class Machine {
 
     /** The CPU time process {@code pid} has used, all its threads, live and ended: utime + stime, in nanoseconds. */
     static long processCpuNanos(long pid) {
+        CpuTime t = processCpu(pid);
+        return t.userNanos() + t.systemNanos();
+    }
+
+    /** CPU time in user space and in the kernel, in nanoseconds. */
+    record CpuTime(long userNanos, long systemNanos) {
+        CpuTime minus(CpuTime earlier) {
+            return new CpuTime(userNanos - earlier.userNanos, systemNanos - earlier.systemNanos);
+        }
+
+        long totalNanos() {
+            return userNanos + systemNanos;
+        }
+
+        /** The kernel's part of the total, 0 to 1. */
+        double kernelShare() {
+            return totalNanos() == 0 ? 0 : (double) systemNanos / totalNanos();
+        }
+    }
+
+    /** The CPU time process {@code pid} has used, all its threads, live and ended: utime and stime. */
+    static CpuTime processCpu(long pid) {
         String stat = String.join(" ", lines("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[UTIME_FIELD - STATE_FIELD]) + Long.parseLong(fields[STIME_FIELD - STATE_FIELD]);
-        return ticks * 1_000_000_000L / ClockTicks.PER_SECOND;
+        return new CpuTime(Long.parseLong(fields[UTIME_FIELD - STATE_FIELD]) * 1_000_000_000L / ClockTicks.PER_SECOND,
+                Long.parseLong(fields[STIME_FIELD - STATE_FIELD]) * 1_000_000_000L / ClockTicks.PER_SECOND);
+    }
+
+    /**
+     * The context switches of process {@code pid}'s live threads, voluntary and not, summed
+     * over /proc/PID/task/TID/status (a process has no total of its own; a thread that
+     * ended takes its count with it).
+     */
+    static long processContextSwitches(long pid) {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException ended) {
+                    // the thread ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list the threads of process " + pid, e);
+        }
+        return sum;
+    }
+
+    /** CPUs online now: the cpuN lines of /proc/stat (this process's own affinity mask does not limit them). */
+    static int onlineCpus() {
+        return (int) lines("/proc/stat").stream().filter(l -> l.matches("cpu[0-9]+ .*")).count();
+    }
+
+    /** Fields of a cpuN line of /proc/stat (proc(5), numbered from 0 after the name): idle and iowait. */
+    private static final int IDLE_FIELD = 3, IOWAIT_FIELD = 4;
+
+    /** Clock ticks CPU {@code cpu} has spent since boot: {busy, total}, from its line of /proc/stat. */
+    static long[] cpuTicks(int cpu) {
+        String name = "cpu" + cpu + " ";
+        for (String line : lines("/proc/stat")) {
+            if (!line.startsWith(name)) continue;
+            String[] f = line.substring(name.length()).trim().split("\\s+");
+            long total = 0;
+            for (String x : f) total += Long.parseLong(x);
+            return new long[] {total - Long.parseLong(f[IDLE_FIELD]) - Long.parseLong(f[IOWAIT_FIELD]), total};
+        }
+        throw new IllegalStateException("no cpu" + cpu + " in /proc/stat");
     }
 
     /** How many of process {@code pid}'s threads have a name starting with {@code prefix} (as the kernel cuts names). */
