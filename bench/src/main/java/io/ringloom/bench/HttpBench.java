@@ -2,19 +2,13 @@ package io.ringloom.bench;
 
 import io.ringloom.demos.RingHttp;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./ringloom bench http}: wrk (Debian's package; 2 threads, 10 s, 64,
@@ -24,6 +18,15 @@ import java.util.regex.Pattern;
  * server runs in its own process. Reports req/s, p50/p99 latency, and IPIs
  * and context switches per request (system-wide, over wrk's run).
  *
+ * <p>Then the pinned table ({@link Placement#PINNED}): each server alone on CPU 0, so
+ * it sizes itself to one carrier, one event loop or one scheduler worker, and
+ * {@code wrk -t1} on CPU 1, at 64 and 256 connections. Per server: req/s, p50/p99,
+ * the server's own CPU time per request and the kernel's share of it, its system
+ * calls per request (counted by perf over a run of their own, see {@link HttpRun}),
+ * its own context switches per request, IPIs per request, how busy CPU 1 was, and
+ * its work threads (1 when it sized itself to the CPU it has). {@code --pinned} runs
+ * only this table, {@code --unpinned} only the first.
+ *
  * <p>With {@code --unmodified} it runs instead ringhttp's JDK backend alone,
  * unchanged ({@code RingHttp --backend jdk}: {@code java.net.ServerSocket} and a
  * {@code Thread.ofVirtual()} thread per connection), once in a JVM started
@@ -31,47 +34,71 @@ import java.util.regex.Pattern;
  * under the same wrk runs; it adds each server JVM's own CPU time per request
  * and how many Ringloom carrier threads it had.
  *
- * <p>Arguments: {@code [--unmodified] [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]...};
+ * <p>Arguments: {@code [--unmodified | --pinned | --unpinned] [--seconds S] [--connections a,b,c]
+ * [--pinned-connections a,b] [--syscall-seconds S] [--server-jvm-option OPT]...};
  * each {@code --server-jvm-option} is given to every server's JVM (e.g. a JFR
  * recording, to measure what it costs).
  */
 public final class HttpBench {
     private HttpBench() {}
 
+    /** The work threads that show how each server sized itself: Ringloom's carriers, Netty's event loops, the JDK scheduler's workers. */
+    static final String RINGLOOM_CARRIERS = "ringloom-carrier-", NETTY_LOOPS = "multiThreadIoEventLoopGroup-",
+            JDK_WORKERS = "ForkJoinPool-1-worker-";
+
     public static void main(String[] args) throws Exception {
         int seconds = 10;
+        int syscallSeconds = 5;
         int[] connections = {64, 256, 1024};
+        int[] pinnedConnections = {64, 256};
         List<String> serverOptions = new ArrayList<>();
-        boolean unmodified = false;
+        boolean unmodified = false, pinned = true, unpinned = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--unmodified" -> unmodified = true;
+                case "--pinned" -> unpinned = false;
+                case "--unpinned" -> pinned = false;
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--syscall-seconds" -> syscallSeconds = Integer.parseInt(args[++i]);
+                case "--connections" -> connections = counts(args[++i]);
+                case "--pinned-connections" -> pinnedConnections = counts(args[++i]);
                 case "--server-jvm-option" -> serverOptions.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --unmodified --seconds --connections --server-jvm-option)");
+                        + " (known: --unmodified --pinned --unpinned --seconds --connections --pinned-connections"
+                        + " --syscall-seconds --server-jvm-option)");
             }
         }
-        if (!have("wrk")) {
-            System.out.println("wrk not found: install it (apt-get install wrk)");
-            System.exit(3);
-        }
+        if (!pinned && !unpinned) throw new IllegalArgumentException("--pinned and --unpinned exclude each other");
+        Wrk.requireInstalled();
         if (unmodified) {
             runUnmodified(seconds, connections, serverOptions);
             return;
         }
         System.out.println(Machine.describe());
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
-        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
-        System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        List<String> jvm = serverJvm(serverOptions);
+        if (unpinned) runUnpinned(jvm, seconds, connections);
+        if (pinned) runPinned(jvm, seconds, syscallSeconds, pinnedConnections);
+    }
+
+    static int[] counts(String list) {
+        return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** java, the flags Ringloom needs, {@code serverOptions}, and this class path: the start of every server's command. */
+    static List<String> serverJvm(List<String> serverOptions) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("java.class.path");
         List<String> jvm = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--add-opens",
                 "java.base/java.lang=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
         jvm.addAll(serverOptions);
-        jvm.addAll(List.of("-cp", cp));
+        jvm.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return jvm;
+    }
+
+    private static void runUnpinned(List<String> jvm, int seconds, int[] connections) throws Exception {
+        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
+        System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         String[][] servers = {
             {"ringhttp, Ringloom", "io.ringloom.demos.RingHttp", "--backend", "ringloom"},
             {"ringhttp, JDK virtual threads", "io.ringloom.demos.RingHttp", "--backend", "jdk"},
@@ -100,6 +127,70 @@ public final class HttpBench {
                     c, results[0].reqPerSec / results[1].reqPerSec, results[0].p99Millis, results[1].p99Millis,
                     results[0].reqPerSec / results[2].reqPerSec);
         }
+    }
+
+    // --------------------------------------------------------- pinned
+
+    /** The three servers of the pinned table, started by {@code jvm} (see {@link #serverJvm}). */
+    static List<HttpRun.Server> pinnedServers(List<String> jvm) {
+        return List.of(
+                new HttpRun.Server("ringhttp, Ringloom", port -> command(jvm, RingHttp.class.getName(),
+                        "--backend", "ringloom", "--port", Integer.toString(port)), RINGLOOM_CARRIERS),
+                new HttpRun.Server("ringhttp, JDK virtual threads", port -> command(jvm, RingHttp.class.getName(),
+                        "--backend", "jdk", "--port", Integer.toString(port)), JDK_WORKERS),
+                new HttpRun.Server("Netty 4.2 io_uring", port -> command(jvm, NettyHello.class.getName(),
+                        Integer.toString(port)), NETTY_LOOPS));
+    }
+
+    static List<String> command(List<String> jvm, String... rest) {
+        List<String> cmd = new ArrayList<>(jvm);
+        cmd.addAll(List.of(rest));
+        return cmd;
+    }
+
+    private static void runPinned(List<String> jvm, int seconds, int syscallSeconds, int[] connections) throws Exception {
+        String why = Placement.pinningUnavailable();
+        if (why != null) {
+            System.out.println("http, pinned: not run: " + why);
+            return;
+        }
+        String perf = SyscallCounter.unavailableReason();
+        System.out.printf(Locale.ROOT, "http, pinned: each server alone on CPU %d (taskset), wrk -t1 on CPU %d; -d%ds after a %d s warm-up, "
+                + "GET / (13-byte body), keep-alive%n", Placement.SERVER_CPU, Placement.LOAD_CPU, seconds, HttpRun.WARMUP_SECONDS);
+        System.out.println(pinnedLegend(syscallSeconds, perf));
+        System.out.println();
+        System.out.println(HttpRun.header());
+        List<String> after = new ArrayList<>();
+        for (int c : connections) {
+            List<HttpRun.Server> servers = pinnedServers(jvm);
+            HttpRun.Result[] r = new HttpRun.Result[servers.size()];
+            for (int s = 0; s < r.length; s++) {
+                r[s] = HttpRun.measure(servers.get(s), Placement.PINNED, c, seconds, perf == null ? syscallSeconds : 0, "/");
+                System.out.println(HttpRun.row(servers.get(s).name(), c, r[s]));
+            }
+            after.add(String.format(Locale.ROOT, "%d connections: Ringloom / JDK: CPU per request %.2fx (target <= 0.75x), "
+                    + "req/s %.2fx (target >= 1.3x); Ringloom / Netty: CPU per request %.2fx (target <= 1.0x), "
+                    + "req/s %.2fx (target >= 1.0x); Ringloom syscalls/req %s (target <= 0.5)", c,
+                    r[0].cpuMicrosPerRequest() / r[1].cpuMicrosPerRequest(), r[0].wrk().reqPerSec() / r[1].wrk().reqPerSec(),
+                    r[0].cpuMicrosPerRequest() / r[2].cpuMicrosPerRequest(), r[0].wrk().reqPerSec() / r[2].wrk().reqPerSec(),
+                    r[0].syscalls() == null ? "not counted" : String.format(Locale.ROOT, "%.2f", r[0].syscallsPerRequest())));
+        }
+        System.out.println();
+        after.forEach(System.out::println);
+        System.out.println();
+    }
+
+    /** What the pinned tables' columns count, and whether perf could count system calls. */
+    static String pinnedLegend(int syscallSeconds, String perfUnavailable) {
+        return "server CPU: the server's utime+stime (/proc/PID/stat) over the timed run; kernel share: stime/(utime+stime); "
+                + "server context switches: its threads' own (/proc/PID/task/*/status); IPIs: RES+CAL, all CPUs; "
+                + "CPU " + Placement.LOAD_CPU + " busy: where the load runs (near 100%: the load may be the limit); "
+                + "work threads: carriers / event loops / scheduler workers at the end\n"
+                + (perfUnavailable != null ? "system calls: NOT COUNTED: " + perfUnavailable
+                        : syscallSeconds == 0 ? "system calls: not counted (--syscall-seconds 0)"
+                        : "system calls: perf stat -e 'syscalls:sys_enter_*' -p PID over a " + syscallSeconds
+                          + " s wrk run of their own after the timed one (attached perf slows every system call), all summed; "
+                          + "the top " + HttpRun.TOP_SYSCALLS + " by name");
     }
 
     // --------------------------------------------------------- unmodified
@@ -192,91 +283,26 @@ public final class HttpBench {
      */
     private static Run measure(String name, IntFunction<ProcessBuilder> command, int connections, int seconds)
             throws IOException, InterruptedException {
-        int port = freePort();
-        java.io.File log = java.io.File.createTempFile("ringloom-http-server", ".log");
-        log.deleteOnExit();
-        Process server = command.apply(port).redirectErrorStream(true).redirectOutput(log).start();
-        try {
-            awaitListening(port);
+        try (ServerProcess server = ServerProcess.start(name, command)) {
+            String url = "http://127.0.0.1:" + server.port + "/";
             // warm-up: 5 s, so every JVM server is measured after JIT compilation settled
-            run(List.of("wrk", "-t2", "-c" + connections, "-d5s", "http://127.0.0.1:" + port + "/"));
+            Wrk.run(Placement.SHARED, connections, 5, url, false);
             long[] irq0 = Machine.ipis();
             long cs0 = Machine.contextSwitches();
             long cpu0 = Machine.processCpuNanos(server.pid());
-            String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
-                    "http://127.0.0.1:" + port + "/"));
+            Wrk.Result wrk = Wrk.run(Placement.SHARED, connections, seconds, url, true);
             long cpu1 = Machine.processCpuNanos(server.pid());
             long[] irq1 = Machine.ipis();
             long cs1 = Machine.contextSwitches();
             int carriers = Machine.threadsNamed(server.pid(), DROP_IN_CARRIER_PREFIX);
-            double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
-            double requests = number(out, "([0-9]+) requests in");
+            double requests = wrk.requests();
             if (requests == 0) {
-                throw new IllegalStateException(name + " served nothing; wrk said:\n" + out
-                        + "\nthe server said:\n" + java.nio.file.Files.readString(log.toPath()));
+                throw new IllegalStateException(name + " served nothing; wrk said:\n" + wrk.output()
+                        + "\nthe server said:\n" + server.output());
             }
-            return new Run(rps, millis(out, "50%"), millis(out, "99%"),
+            return new Run(wrk.reqPerSec(), wrk.p50Millis(), wrk.p99Millis(),
                     ((irq1[0] - irq0[0]) + (irq1[1] - irq0[1])) / requests, (cs1 - cs0) / requests,
-                    out.contains("Non-2xx") || out.contains("Socket errors"), (cpu1 - cpu0) / 1e3 / requests, carriers,
-                    java.nio.file.Files.readString(log.toPath()));
-        } finally {
-            server.destroy();
-            server.waitFor();
+                    wrk.errors(), (cpu1 - cpu0) / 1e3 / requests, carriers, server.output());
         }
-    }
-
-    private static boolean have(String tool) {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void awaitListening(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("server on port " + port + " did not start");
-    }
-
-    private static String run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-            String line;
-            while ((line = r.readLine()) != null) out.append(line).append('\n');
-        }
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        return out.toString();
-    }
-
-    private static double number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        if (!m.find()) throw new IllegalStateException("no " + regex + " in: " + text);
-        return Double.parseDouble(m.group(1));
-    }
-
-    /** A wrk latency percentile line ("50%  1.23ms"), in milliseconds. */
-    private static double millis(String text, String percentile) {
-        Matcher m = Pattern.compile("\\s" + Pattern.quote(percentile) + "\\s+([0-9.]+)(us|ms|s)").matcher(text);
-        if (!m.find()) throw new IllegalStateException("no " + percentile + " latency in: " + text);
-        double v = Double.parseDouble(m.group(1));
-        return switch (m.group(2)) {
-            case "us" -> v / 1000;
-            case "s" -> v * 1000;
-            default -> v;
-        };
     }
 }
