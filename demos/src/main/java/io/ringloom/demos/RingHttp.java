@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * pool with {@link RingServerSocket}; {@code --backend jdk} runs the identical
  * handler on {@code java.net.ServerSocket} and the JDK's default virtual
  * threads. GET (and HEAD) of {@code /} answers a fixed body; with {@code --dir},
- * other paths are static files under it. Keep-alive, Content-Length, 400, 404,
- * 405, 431 for a request head over {@value #MAX_HEAD} bytes.
+ * other paths are static files under it; with {@code --upstream HOST:PORT},
+ * {@value Upstream#PATH} answers with the body of a {@code GET /} to that server,
+ * made in blocking style by the request's thread ({@link Upstream}; 502 when it
+ * fails). Keep-alive, Content-Length, 400, 404, 405, 431 for a request head over
+ * {@value #MAX_HEAD} bytes.
  */
 public final class RingHttp {
     static final int MAX_HEAD = 8192;
@@ -44,11 +47,18 @@ public final class RingHttp {
 
     private final Path dir;
     private final FileSource files;
+    /** Where {@value Upstream#PATH} is fetched from; null without {@code --upstream}. */
+    private final Upstream upstream;
     final AtomicLong requests = new AtomicLong();
 
     RingHttp(Path dir, FileSource files) {
+        this(dir, files, null);
+    }
+
+    RingHttp(Path dir, FileSource files, Upstream upstream) {
         this.dir = dir == null ? null : dir.toAbsolutePath().normalize();
         this.files = files;
+        this.upstream = upstream;
     }
 
     public static void main(String[] args) throws Exception {
@@ -67,24 +77,27 @@ public final class RingHttp {
         }
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), opt.port());
         if (opt.backend() == HttpOptions.Backend.JDK) {
-            RingHttp server = new RingHttp(opt.dir(), Files::readAllBytes);
+            RingHttp server = new RingHttp(opt.dir(), Files::readAllBytes,
+                    opt.upstream() == null ? null : new Upstream(opt.upstream(), Upstream::jdk));
             try (ServerSocket ss = new ServerSocket()) {
                 ss.setReuseAddress(true);
                 ss.bind(address, LISTEN_BACKLOG);
-                System.out.println("ringhttp (jdk backend): listening on http://" + hostPort(ss.getLocalSocketAddress()) + "/");
+                System.out.println("ringhttp (jdk backend): listening on http://" + hostPort(ss.getLocalSocketAddress()) + "/"
+                        + server.upstreamNote());
                 while (true) {
                     Socket s = ss.accept();
                     Thread.ofVirtual().start(() -> server.serveJdk(s));
                 }
             }
         }
-        RingHttp server = new RingHttp(opt.dir(), RingFiles::readAllBytes);
+        RingHttp server = new RingHttp(opt.dir(), RingFiles::readAllBytes,
+                opt.upstream() == null ? null : new Upstream(opt.upstream(), Upstream::ring));
         try (CarrierPool pool = CarrierPool.open()) {
             System.out.println("ringhttp (ringloom backend, " + (pool.isFallback() ? "fallback: " + pool.fallbackReason()
                     : pool.carrierCount() + " carriers") + ")");
             Thread acceptor = pool.startVirtualThread(() -> {
                 try (RingServerSocket ss = RingServerSocket.open().bind(address, LISTEN_BACKLOG)) {
-                    System.out.println("ringhttp: listening on http://" + hostPort(ss.localAddress()) + "/");
+                    System.out.println("ringhttp: listening on http://" + hostPort(ss.localAddress()) + "/" + server.upstreamNote());
                     while (true) {
                         RingSocket s = ss.accept();
                         pool.startVirtualThread(() -> server.serveRing(s));
@@ -95,6 +108,11 @@ public final class RingHttp {
             });
             acceptor.join();
         }
+    }
+
+    /** What the start-up line says of {@code --upstream}. */
+    private String upstreamNote() {
+        return upstream == null ? "" : "; " + Upstream.PATH + " from http://" + hostPort(upstream.address()) + "/";
     }
 
     private static String hostPort(Object address) {
@@ -122,6 +140,12 @@ public final class RingHttp {
 
     /** The handler both backends run: requests on one connection until it closes. */
     void serve(InputStream rawIn, OutputStream out) throws IOException {
+        try (Upstream.Link link = upstream == null ? null : upstream.link()) {
+            serve(rawIn, out, link);
+        }
+    }
+
+    private void serve(InputStream rawIn, OutputStream out, Upstream.Link upstreamLink) throws IOException {
         InputStream in = new BufferedInputStream(rawIn, MAX_HEAD);
         while (true) {
             Request req;
@@ -143,6 +167,14 @@ public final class RingHttp {
                 String reason = "OK";
                 if (req.path.equals("/")) {
                     body = HELLO;
+                } else if (upstreamLink != null && req.path.equals(Upstream.PATH)) {
+                    try {
+                        body = upstreamLink.get();
+                    } catch (IOException e) {
+                        status = 502;
+                        reason = "Bad Gateway";
+                        body = ("upstream: " + e.getMessage() + "\n").getBytes(StandardCharsets.US_ASCII);
+                    }
                 } else {
                     body = file(req.path);
                     if (body == null) {
@@ -196,29 +228,39 @@ public final class RingHttp {
         }
     }
 
+    /**
+     * Reads a message head up to and including its blank line (CRLF CRLF), as ISO-8859-1;
+     * null at a clean EOF before its first byte.
+     */
+    static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream(256);
+        int state = 0;   // matched bytes of CRLF CRLF
+        while (state < 4) {
+            int c = in.read();
+            if (c < 0) {
+                if (head.size() == 0) return null;
+                throw new BadRequest(400, "Bad Request", "incomplete request");
+            }
+            head.write(c);
+            if (head.size() > MAX_HEAD) {
+                throw new BadRequest(431, "Request Header Fields Too Large", "request head over " + MAX_HEAD + " bytes");
+            }
+            state = switch (state) {
+                case 0, 2 -> c == '\r' ? state + 1 : 0;
+                case 1, 3 -> c == '\n' ? state + 1 : c == '\r' ? 1 : 0;
+                default -> 0;
+            };
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
     /** A request head: method, path, and whether the connection stays open. */
     record Request(String method, String path, boolean keepAlive) {
         /** Reads one head; null at a clean EOF before it. */
         static Request read(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream(256);
-            int state = 0;   // matched bytes of CRLF CRLF
-            while (state < 4) {
-                int c = in.read();
-                if (c < 0) {
-                    if (head.size() == 0) return null;
-                    throw new BadRequest(400, "Bad Request", "incomplete request");
-                }
-                head.write(c);
-                if (head.size() > MAX_HEAD) {
-                    throw new BadRequest(431, "Request Header Fields Too Large", "request head over " + MAX_HEAD + " bytes");
-                }
-                state = switch (state) {
-                    case 0, 2 -> c == '\r' ? state + 1 : 0;
-                    case 1, 3 -> c == '\n' ? state + 1 : c == '\r' ? 1 : 0;
-                    default -> 0;
-                };
-            }
-            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            String head = readHead(in);
+            if (head == null) return null;
+            String[] lines = head.split("\r\n");
             String[] parts = lines[0].split(" ");
             if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[1].startsWith("/")) {
                 throw new BadRequest(400, "Bad Request", "bad request line");

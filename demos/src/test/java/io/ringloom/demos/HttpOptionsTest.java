@@ -6,12 +6,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** ringhttp's command line: --port, --backend, --dir, --help, and what bad input says. */
+/** ringhttp's command line: --port, --backend, --dir, --upstream, --help, and what bad input says. */
 class HttpOptionsTest {
     @TempDir
     Path dir;
@@ -19,14 +21,16 @@ class HttpOptionsTest {
     @Test
     void defaults() {
         HttpOptions o = HttpOptions.parse(new String[0]);
-        assertEquals(new HttpOptions(HttpOptions.DEFAULT_PORT, HttpOptions.Backend.RINGLOOM, null, false), o);
+        assertEquals(new HttpOptions(HttpOptions.DEFAULT_PORT, HttpOptions.Backend.RINGLOOM, null, null, false), o);
         assertEquals(8080, o.port());
     }
 
     @Test
     void everyOptionTogether() {
-        HttpOptions o = HttpOptions.parse(new String[] {"--dir", dir.toString(), "--backend", "jdk", "--port", "0"});
-        assertEquals(new HttpOptions(0, HttpOptions.Backend.JDK, dir, false), o);
+        HttpOptions o = HttpOptions.parse(new String[] {"--dir", dir.toString(), "--backend", "jdk", "--port", "0",
+                "--upstream", "127.0.0.1:9000"});
+        assertEquals(new HttpOptions(0, HttpOptions.Backend.JDK, dir,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9000), false), o);
         assertEquals(HttpOptions.Backend.RINGLOOM, HttpOptions.parse(new String[] {"--backend", "ringloom"}).backend());
         assertEquals(65535, HttpOptions.parse(new String[] {"--port", "65535"}).port());
     }
@@ -41,7 +45,8 @@ class HttpOptionsTest {
     void help(String flag) {
         assertTrue(HttpOptions.parse(new String[] {flag}).help());
         assertTrue(HttpOptions.parse(new String[] {"--port", "1", flag, "--nope"}).help());
-        assertEquals("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR]", HttpOptions.USAGE_TEXT);
+        assertEquals("usage: ringloom http [--port N] [--backend ringloom|jdk] [--dir DIR] [--upstream HOST:PORT]",
+                HttpOptions.USAGE_TEXT);
     }
 
     @ParameterizedTest
@@ -55,11 +60,23 @@ class HttpOptionsTest {
             "--port -1|--port needs a number from 0 to 65535, not '-1'",
             "--port 65536|--port needs a number from 0 to 65535, not '65536'",
             "--backend netty|--backend must be ringloom or jdk",
-            "--backend JDK|--backend must be ringloom or jdk"})
+            "--backend JDK|--backend must be ringloom or jdk",
+            "--upstream|--upstream needs a value",
+            "--upstream 9000|--upstream needs HOST:PORT, not '9000'",
+            "--upstream :9000|--upstream needs HOST:PORT, not ':9000'",
+            "--upstream localhost:http|--upstream's port needs a number from 0 to 65535, not 'http'"})
     void badInputSaysWhatIsWrong(String line, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> HttpOptions.parse(line.split(" ")));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void upstreamTakesNamesAndBracketedAddresses() {
+        InetSocketAddress v6 = HttpOptions.parse(new String[] {"--upstream", "[::1]:80"}).upstream();
+        assertTrue(v6.getAddress().isLoopbackAddress());
+        assertEquals(80, v6.getPort());
+        assertTrue(HttpOptions.parse(new String[] {"--upstream", "localhost:1"}).upstream().getAddress().isLoopbackAddress());
     }
 
     @Test

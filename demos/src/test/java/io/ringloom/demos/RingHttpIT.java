@@ -23,6 +23,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -38,10 +41,15 @@ class RingHttpIT {
     }
 
     private Server start(String backend) throws Exception {
+        return start(backend, null);
+    }
+
+    /** ringhttp on {@code backend}, with {@code --upstream} when {@code upstream} is not null. */
+    private Server start(String backend, InetSocketAddress upstream) throws Exception {
         Files.writeString(dir.resolve("page.txt"), "static file\n");
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         if (backend.equals("jdk")) {
-            RingHttp http = new RingHttp(dir, Files::readAllBytes);
+            RingHttp http = new RingHttp(dir, Files::readAllBytes, upstream == null ? null : new Upstream(upstream, Upstream::jdk));
             ServerSocket ss = new ServerSocket();
             ss.bind(any);
             Thread acceptor = Thread.ofVirtual().start(() -> {
@@ -60,7 +68,7 @@ class RingHttpIT {
             };
         }
         CarrierPool pool = CarrierPool.builder().carriers(2).build();
-        RingHttp http = new RingHttp(dir, RingFiles::readAllBytes);
+        RingHttp http = new RingHttp(dir, RingFiles::readAllBytes, upstream == null ? null : new Upstream(upstream, Upstream::ring));
         RingServerSocket[] ss = new RingServerSocket[1];
         Object ready = new Object();
         pool.startVirtualThread(() -> {
@@ -120,6 +128,9 @@ class RingHttpIT {
             HttpResponse<String> missing = client.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + server.port() + "/nope.txt")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, missing.statusCode());
+            HttpResponse<String> noUpstream = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + Upstream.PATH)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, noUpstream.statusCode(), "no " + Upstream.PATH + " without --upstream");
             String two = raw(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertEquals(2, two.split("HTTP/1.1 200 OK", -1).length - 1, two);
         }
@@ -137,6 +148,75 @@ class RingHttpIT {
             assertTrue(raw(server.port(), big).startsWith("HTTP/1.1 431 "));
             String head = raw(server.port(), "HEAD / HTTP/1.1\r\nConnection: close\r\n\r\n");
             assertTrue(head.startsWith("HTTP/1.1 200 OK") && head.endsWith("\r\n\r\n"), head);
+        }
+    }
+
+    /**
+     * A stand-in upstream server: a platform thread per connection answers every request
+     * head with {@code body}, kept alive; counts the connections it accepted.
+     */
+    private static final class FakeUpstream implements AutoCloseable {
+        final ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger connections = new AtomicInteger();
+        final List<Socket> open = new CopyOnWriteArrayList<>();
+        final Thread acceptor;
+
+        FakeUpstream(String body) throws IOException {
+            byte[] response = ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII);
+            acceptor = Thread.ofPlatform().start(() -> {
+                try {
+                    while (true) {
+                        Socket s = ss.accept();
+                        connections.incrementAndGet();
+                        open.add(s);
+                        Thread.ofPlatform().start(() -> {
+                            try (s) {
+                                InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                                while (RingHttp.readHead(in) != null) {
+                                    s.getOutputStream().write(response);
+                                    s.getOutputStream().flush();
+                                }
+                            } catch (IOException gone) {
+                                // the proxy closed its connection, or close() did
+                            }
+                        });
+                    }
+                } catch (IOException closed) {
+                    // close()
+                }
+            });
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) ss.getLocalSocketAddress();
+        }
+
+        @Override
+        public void close() throws Exception {
+            ss.close();
+            for (Socket s : open) s.close();
+            acceptor.join(5000);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ringloom", "jdk"})
+    void upstreamCallsKeepOneConnectionPerClientConnectionAndFailAs502(String backend) throws Exception {
+        FakeUpstream upstream = new FakeUpstream("from upstream");
+        try (Server server = start(backend, upstream.address())) {
+            String get = "GET " + Upstream.PATH + " HTTP/1.1\r\nHost: x\r\n\r\n";
+            String three = raw(server.port(), get + get + "GET " + Upstream.PATH + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertEquals(3, three.split("HTTP/1.1 200 OK\r\nContent-Length: 13\r\n", -1).length - 1, three);
+            assertEquals(3, three.split("\r\n\r\nfrom upstream", -1).length - 1, three);
+            assertEquals(1, upstream.connections.get(), "one upstream connection for the client connection's three calls");
+            raw(server.port(), "GET " + Upstream.PATH + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertEquals(2, upstream.connections.get(), "a second client connection has its own");
+            upstream.close();
+            String failed = raw(server.port(), "GET " + Upstream.PATH + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertTrue(failed.startsWith("HTTP/1.1 502 Bad Gateway"), failed);
+        } finally {
+            upstream.close();
         }
     }
 }
