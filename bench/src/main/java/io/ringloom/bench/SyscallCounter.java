@@ -91,15 +91,7 @@ final class SyscallCounter implements AutoCloseable {
     Counts disable() throws IOException, InterruptedException {
         command("disable");
         stopPerf();
-        Map<String, Long> byCall = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(dir.resolve("counts.csv"))) {
-            String[] f = line.split(",");
-            if (line.startsWith("#") || f.length < 3 || !f[2].startsWith(EVENT_PREFIX)) continue;
-            if (!f[0].chars().allMatch(Character::isDigit) || f[0].isEmpty()) continue;   // "<not counted>": never ran
-            long n = Long.parseLong(f[0]);
-            if (n > 0) byCall.merge(f[2].substring(EVENT_PREFIX.length()), n, Long::sum);
-        }
-        return new Counts(byCall);
+        return Counts.parse(Files.readAllLines(dir.resolve("counts.csv")));
     }
 
     private void command(String what) throws IOException, InterruptedException {
@@ -160,6 +152,22 @@ final class SyscallCounter implements AutoCloseable {
 
     /** System calls counted, by name (those counted at least once). */
     record Counts(Map<String, Long> byCall) {
+        /**
+         * Reads perf stat's CSV output ({@code -x,}: count, unit, event, run time, share, ...; lines
+         * starting with # are comments); "&lt;not counted&gt;" is a tracepoint that never fired in a thread.
+         */
+        static Counts parse(List<String> lines) {
+            Map<String, Long> byCall = new LinkedHashMap<>();
+            for (String line : lines) {
+                String[] f = line.split(",");
+                if (line.startsWith("#") || f.length < 3 || !f[2].startsWith(EVENT_PREFIX)) continue;
+                if (f[0].isEmpty() || !f[0].chars().allMatch(Character::isDigit)) continue;
+                long n = Long.parseLong(f[0]);
+                if (n > 0) byCall.merge(f[2].substring(EVENT_PREFIX.length()), n, Long::sum);
+            }
+            return new Counts(byCall);
+        }
+
         long total() {
             return byCall.values().stream().mapToLong(Long::longValue).sum();
         }
