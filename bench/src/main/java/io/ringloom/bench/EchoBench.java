@@ -35,6 +35,8 @@ public final class EchoBench {
     private static final int[] CONNECTIONS = {16, 64};
     /** The client's warm-up before its measured window, in seconds. */
     private static final double WARMUP_SECONDS = 1;
+    /** The same for a pinned server, which compiles on the one CPU it serves from. */
+    private static final double PINNED_WARMUP_SECONDS = 10;
 
     public static void main(String[] args) throws Exception {
         double seconds = 5;
@@ -140,7 +142,7 @@ public final class EchoBench {
         String perf = SyscallCounter.unavailableReason();
         System.out.printf(Locale.ROOT, "%necho, pinned: each server in its own process alone on CPU %d (taskset), the client on CPU %d; "
                 + "32-byte ping-pong, %d us of work per message, %.1f s after a %.0f s warm-up%n",
-                Placement.SERVER_CPU, Placement.LOAD_CPU, workMicros, seconds, WARMUP_SECONDS);
+                Placement.SERVER_CPU, Placement.LOAD_CPU, workMicros, seconds, PINNED_WARMUP_SECONDS);
         System.out.println(HttpBench.pinnedLegend(syscallSeconds, perf).replace("wrk run", "client run"));
         System.out.println();
         System.out.println("| server | connections | round trips/s | p50 us | p99 us | server CPU us/round trip | kernel share "
@@ -189,7 +191,7 @@ public final class EchoBench {
         try (ServerProcess server = ServerProcess.start(kind.label, Placement.PINNED.server(cmd))) {
             Counters before = null, counted = null;
             ClientResult result = null;
-            Process client = client(Placement.PINNED, server.port, connections, WARMUP_SECONDS, seconds).start();
+            Process client = client(Placement.PINNED, server.port, connections, PINNED_WARMUP_SECONDS, seconds).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
             String line;
             while ((line = out.readLine()) != null) {

@@ -156,7 +156,7 @@ public final class HttpBench {
         }
         String perf = SyscallCounter.unavailableReason();
         System.out.printf(Locale.ROOT, "http, pinned: each server alone on CPU %d (taskset), wrk -t1 on CPU %d; -d%ds after a %d s warm-up, "
-                + "GET / (13-byte body), keep-alive%n", Placement.SERVER_CPU, Placement.LOAD_CPU, seconds, HttpRun.WARMUP_SECONDS);
+                + "GET / (13-byte body), keep-alive%n", Placement.SERVER_CPU, Placement.LOAD_CPU, seconds, HttpRun.warmupSeconds(Placement.PINNED));
         System.out.println(pinnedLegend(syscallSeconds, perf));
         System.out.println();
         System.out.println(HttpRun.header());

@@ -8,7 +8,7 @@ import java.util.function.IntFunction;
 /**
  * One server in its own process under wrk, measured for the per-server tables of
  * {@code bench http --pinned} and {@code bench proxy}: start it where the placement
- * puts servers, warm it up with wrk for {@value #WARMUP_SECONDS} s, time a wrk run
+ * puts servers, warm it up with wrk ({@link #warmupSeconds}), time a wrk run
  * while reading {@link Counters} around it, then (when perf can) count its system
  * calls over a second wrk run of their own ({@link SyscallCounter} says why apart),
  * and stop it.
@@ -16,7 +16,15 @@ import java.util.function.IntFunction;
 final class HttpRun {
     private HttpRun() {}
 
-    static final int WARMUP_SECONDS = 5;
+    /**
+     * The wrk warm-up before a timed run, in seconds: long enough for JIT compilation to settle.
+     * A pinned server compiles on the one CPU it serves from: measured (2 s wrk runs in a row,
+     * proxy workload), Netty's reached its plateau after 10-12 s, the JDK's after 6 s; unpinned,
+     * 5 s as {@code bench http} has always used.
+     */
+    static int warmupSeconds(Placement placement) {
+        return placement == Placement.PINNED ? 15 : 5;
+    }
 
     /**
      * A server: its table name, its command line for a port, and the name prefix of the
@@ -81,7 +89,7 @@ final class HttpRun {
         try (ServerProcess p = ServerProcess.start(server.name(),
                 port -> new ProcessBuilder(placement.server(server.command().apply(port))))) {
             String url = "http://127.0.0.1:" + p.port + path;
-            Wrk.run(placement, connections, WARMUP_SECONDS, url, false);
+            Wrk.run(placement, connections, warmupSeconds(placement), url, false);
             Counters before = Counters.read(p.pid());
             Wrk.Result timed = Wrk.run(placement, connections, seconds, url, true);
             Counters counted = Counters.read(p.pid()).since(before);

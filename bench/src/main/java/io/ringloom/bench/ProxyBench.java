@@ -32,8 +32,9 @@ import java.util.Map;
  * <li>closed loop: wrk at 64 and 256 connections, per server the columns of {@link HttpRun}
  *     (req/s, p50/p99, server CPU per request and kernel share, system calls, server context
  *     switches and IPIs per request);
- * <li>open loop: {@link OpenLoopClient} at 50% and 80% of the JDK server's peak req/s in the
- *     closed-loop runs of the same placement, latency from each request's due time (coordinated
+ * <li>open loop: each server warmed up by wrk, then {@link OpenLoopClient} at 50% and 80% of
+ *     the JDK server's peak req/s in the closed-loop runs of the same placement, latency from
+ *     each request's due time (coordinated
  *     omission corrected), percentiles from HdrHistogram, with the server's CPU, context switches
  *     and IPIs per request over the window.
  * </ul>
@@ -135,7 +136,7 @@ public final class ProxyBench {
 
     /** The closed-loop table; returns the JDK server's peak req/s. */
     private static double closedLoop(Placement placement, Settings s, List<HttpRun.Server> servers) throws Exception {
-        System.out.printf(Locale.ROOT, "closed loop: wrk -d%ds after a %d s warm-up%n%n", s.seconds, HttpRun.WARMUP_SECONDS);
+        System.out.printf(Locale.ROOT, "closed loop: wrk -d%ds after a %d s warm-up%n%n", s.seconds, HttpRun.warmupSeconds(placement));
         System.out.println(HttpRun.header());
         Map<String, Double> peak = new HashMap<>();
         List<String> after = new ArrayList<>();
@@ -183,10 +184,12 @@ public final class ProxyBench {
 
     private static void openLoop(Placement placement, Settings s, List<HttpRun.Server> servers, double jdkPeak) throws Exception {
         System.out.printf(Locale.ROOT, "open loop: %d kept-alive connections, requests due at fixed intervals at %s of the JDK server's "
-                + "peak (%,.0f req/s), %.0f s after a %.0f s warm-up at the same rate; latency from each request's due time "
+                + "peak (%,.0f req/s), %.0f s after a %.0f s warm-up at the same rate (each server first warmed up by wrk for %d s); "
+                + "latency from each request's due time "
                 + "(coordinated omission corrected), HdrHistogram; unfinished: due in the window, unanswered %d s after it "
                 + "(counted in the percentiles with their wait so far); sender lateness: when the client sent a request minus when it was due%n%n",
-                s.openConnections, fractions(), jdkPeak, s.openSeconds, s.openWarmup, OpenLoopClient.DRAIN_SECONDS);
+                s.openConnections, fractions(), jdkPeak, s.openSeconds, s.openWarmup, HttpRun.warmupSeconds(placement),
+                OpenLoopClient.DRAIN_SECONDS);
         System.out.println("| server | target req/s | answered req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | unfinished "
                 + "| server CPU us/req | server context switches/req | IPIs/req | CPU " + Placement.LOAD_CPU + " busy | sender lateness p50/p99 us |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -194,6 +197,7 @@ public final class ProxyBench {
         for (HttpRun.Server server : servers) {
             try (ServerProcess p = ServerProcess.start(server.name(),
                     port -> new ProcessBuilder(placement.server(server.command().apply(port))))) {
+                Wrk.run(placement, s.openConnections, HttpRun.warmupSeconds(placement), "http://127.0.0.1:" + p.port + PATH, false);
                 for (double fraction : LOAD_FRACTIONS) {
                     OpenRun r = openRun(p, placement, s, fraction * jdkPeak);
                     runs.put(server.name() + fraction, r);
