@@ -51,7 +51,8 @@ import java.util.concurrent.locks.LockSupport;
  * unfinished=N errors=N failures=N rate=R p50us= p90us= p99us= p999us= maxus= lagp50us=
  * lagp99us= slack=1ns|default}: requests due in the window, answered, unanswered,
  * answered with a status other than 200, connections lost, answers per second of the
- * window, latency percentiles and the sender's lateness, in microseconds.
+ * window, latency percentiles and the sender's lateness, in microseconds (NaN when the sender
+ * sent none itself: every request due in the window found its connection busy).
  */
 public final class OpenLoopClient {
     /** How long after the window requests due in it may still be answered. */
@@ -151,8 +152,9 @@ public final class OpenLoopClient {
                         + "p50us=%.1f p90us=%.1f p99us=%.1f p999us=%.1f maxus=%.1f lagp50us=%.1f lagp99us=%.1f slack=%s%n",
                 scheduled, client.completed.get(), unfinished, client.errors, client.failures, client.completed.get() / seconds,
                 us(l.getValueAtPercentile(50)), us(l.getValueAtPercentile(90)), us(l.getValueAtPercentile(99)),
-                us(l.getValueAtPercentile(99.9)), us(l.getMaxValue()), us(lag.getValueAtPercentile(50)),
-                us(lag.getValueAtPercentile(99)), slack ? "1ns" : "default");
+                us(l.getValueAtPercentile(99.9)), us(l.getMaxValue()),
+                lag.getTotalCount() == 0 ? Double.NaN : us(lag.getValueAtPercentile(50)),
+                lag.getTotalCount() == 0 ? Double.NaN : us(lag.getValueAtPercentile(99)), slack ? "1ns" : "default");
         System.out.flush();
         System.exit(0);
     }

@@ -204,12 +204,12 @@ public final class ProxyBench {
                     double n = r.completed();
                     String flags = r.get("errors") > 0 || r.get("failures") > 0
                             ? String.format(Locale.ROOT, " (%.0f non-200 answers, %.0f connections lost)", r.get("errors"), r.get("failures")) : "";
-                    System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.2f | %.3f | %.0f%% | %.0f / %.0f |%s%n",
+                    System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.2f | %.3f | %.0f%% | %s |%s%n",
                             server.name(), r.targetRate, r.get("rate"), r.millis("p50us"), r.millis("p90us"), r.millis("p99us"),
                             r.millis("p999us"), r.millis("maxus"), r.get("unfinished"),
                             n == 0 ? Double.NaN : r.counted.serverCpu().totalNanos() / 1e3 / n,
                             n == 0 ? Double.NaN : r.counted.serverContextSwitches() / n, n == 0 ? Double.NaN : r.counted.ipis() / n,
-                            100 * r.counted.loadCpuBusy(), r.get("lagp50us"), r.get("lagp99us"), flags);
+                            100 * r.counted.loadCpuBusy(), lateness(r), flags);
                 }
             }
         }
@@ -222,6 +222,12 @@ public final class ProxyBench {
         if (runs.values().stream().anyMatch(r -> !"1ns".equals(r.result.get("slack")))) {
             System.out.println("the open-loop client could not set its timer slack (prctl): its sleeps overshoot by the default 50 us");
         }
+    }
+
+    /** The sender's lateness p50 / p99 in us; "-" when it sent no request itself (all found their connection busy). */
+    private static String lateness(OpenRun r) {
+        double p50 = r.get("lagp50us"), p99 = r.get("lagp99us");
+        return Double.isNaN(p50) ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", p50, p99);
     }
 
     private static String fractions() {
