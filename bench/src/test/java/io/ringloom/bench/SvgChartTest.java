@@ -1,6 +1,7 @@
 package io.ringloom.bench;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -13,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -120,6 +119,7 @@ class SvgChartTest {
         assertEquals("674445", tmpfs.getAttribute("data-value"));
         assertEquals(y.at(674_445), d(tmpfs, "y"), PIXEL);
         assertEquals(y.at(0) - y.at(674_445), d(tmpfs, "height"), PIXEL);
+        assertEquals(y.at(0), d(one(bars, "line", e -> hasClass(e, "axis")), "y1"), PIXEL, "bars stand on the x axis");
         // heights are proportional to the values: 674,445 against 31,959
         Element cold = one(bars, "rect", e -> e.getAttribute("data-series").equals(JDK) && e.getAttribute("data-category").equals("cold"));
         assertEquals(674_445.0 / 31_959, d(tmpfs, "height") / d(cold, "height"), 0.01);
