@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * connections. Reports round trips/s, and IPIs (RES+CAL, all CPUs) and
  * context switches (/proc/stat) per round trip over the client's window.
  *
- * <p>Arguments: {@code [--seconds S] [--work-us W]}.
+ * <p>Arguments: {@code [--seconds S] [--work-us W] [--chart PATH]}; the chart of round
+ * trips/s and IPIs against connections goes to {@code bench/results/echo.svg} unless
+ * {@code --chart} says where.
  */
 public final class EchoBench {
     private EchoBench() {}
@@ -38,16 +40,25 @@ public final class EchoBench {
 
     public static void main(String[] args) throws Exception {
         double seconds = 5;
+        Path chartFile = Charts.defaultFile("echo");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--work-us" -> workMicros = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --seconds --work-us)");
+                case "--chart" -> chartFile = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --seconds --work-us --chart)");
             }
         }
-        System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "echo: 32-byte ping-pong, %d us of work per message, %.1f s per run, client in its own process%n%n",
+        String machine = Machine.describe();
+        System.out.println(machine);
+        String setup = String.format(Locale.ROOT, "echo: 32-byte ping-pong, %d us of work per message, %.1f s per run, client in its own process",
                 workMicros, seconds);
+        System.out.println(setup);
+        System.out.println();
+        SvgChart chart = Charts.forRun("echo: thread-per-connection echo servers against connections", setup, machine)
+                .xAxis("connections");
+        SvgChart.Panel rate = chart.panel("Round trips per second (higher is better)", "round trips/s", SvgChart.Kind.LINES);
+        SvgChart.Panel ipiPanel = chart.panel("IPIs per round trip, RES + CAL (lower is better)", "IPIs/round trip", SvgChart.Kind.LINES);
         System.out.println("| server | connections | round trips/s | IPIs/round trip | context switches/round trip |");
         System.out.println("|---|---:|---:|---:|---:|");
         for (int connections : new int[] {16, 64}) {
@@ -55,6 +66,8 @@ public final class EchoBench {
             for (String server : new String[] {"Ringloom COOP", "Ringloom NONE", "JDK virtual threads"}) {
                 double[] r = run(server, connections, seconds);
                 System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.3f | %.2f |%n", server, connections, r[0], r[1], r[2]);
+                rate.value(server, Integer.toString(connections), r[0]);
+                ipiPanel.value(server, Integer.toString(connections), r[1]);
                 switch (server) {
                     case "Ringloom COOP" -> { coop = r[0]; coopIpi = r[1]; }
                     case "Ringloom NONE" -> noneIpi = r[1];
@@ -63,7 +76,10 @@ public final class EchoBench {
             }
             System.out.printf(Locale.ROOT, "| %d connections: COOP / JDK round trips %.2fx (target >= 1.5x); COOP / NONE IPIs %.2fx (target <= 0.2x) | | | | |%n",
                     connections, coop / jdk, noneIpi > 0 ? coopIpi / noneIpi : Double.NaN);
+            rate.target("target: COOP >= 1.5x JDK", Integer.toString(connections), 1.5 * jdk);
+            ipiPanel.target("target: COOP <= 0.2x NONE", Integer.toString(connections), 0.2 * noneIpi);
         }
+        Charts.write(chart, chartFile);
     }
 
     /** @return round trips/s, IPIs per round trip, context switches per round trip */

@@ -31,9 +31,11 @@ import java.util.regex.Pattern;
  * under the same wrk runs; it adds each server JVM's own CPU time per request
  * and how many Ringloom carrier threads it had.
  *
- * <p>Arguments: {@code [--unmodified] [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]...};
+ * <p>Arguments: {@code [--unmodified] [--seconds S] [--connections a,b,c] [--server-jvm-option OPT]... [--chart PATH]};
  * each {@code --server-jvm-option} is given to every server's JVM (e.g. a JFR
- * recording, to measure what it costs).
+ * recording, to measure what it costs). The chart of the table, against
+ * connections, goes to {@code bench/results/http.svg} ({@code http-unmodified.svg}
+ * with {@code --unmodified}) unless {@code --chart} says where.
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -43,14 +45,16 @@ public final class HttpBench {
         int[] connections = {64, 256, 1024};
         List<String> serverOptions = new ArrayList<>();
         boolean unmodified = false;
+        Path chartFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--unmodified" -> unmodified = true;
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--server-jvm-option" -> serverOptions.add(args[++i]);
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --unmodified --seconds --connections --server-jvm-option)");
+                        + " (known: --unmodified --seconds --connections --server-jvm-option --chart)");
             }
         }
         if (!have("wrk")) {
@@ -58,12 +62,21 @@ public final class HttpBench {
             System.exit(3);
         }
         if (unmodified) {
-            runUnmodified(seconds, connections, serverOptions);
+            runUnmodified(seconds, connections, serverOptions,
+                    chartFile != null ? chartFile : Charts.defaultFile("http-unmodified"));
             return;
         }
-        System.out.println(Machine.describe());
+        String machine = Machine.describe();
+        System.out.println(machine);
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
-        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
+        String setup = String.format(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process", seconds);
+        System.out.println(setup);
+        System.out.println();
+        SvgChart chart = Charts.forRun("http: ringhttp on Ringloom and on the JDK, and Netty, against connections", setup, machine)
+                .xAxis("connections");
+        if (!serverOptions.isEmpty()) chart.setup("server JVM options: " + String.join(" ", serverOptions));
+        SvgChart.Panel rate = chart.panel("Requests per second (higher is better)", "req/s", SvgChart.Kind.LINES);
+        SvgChart.Panel p99 = chart.panel("p99 latency (lower is better)", "p99 ms", SvgChart.Kind.LINES);
         System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -95,11 +108,16 @@ public final class HttpBench {
                 System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", server[0], c,
                         r.reqPerSec, r.p50Millis, r.p99Millis, r.ipisPerRequest, r.contextSwitchesPerRequest,
                         r.wrkErrors ? " (wrk reported errors)" : "");
+                rate.value(server[0], Integer.toString(c), r.reqPerSec);
+                p99.value(server[0], Integer.toString(c), r.p99Millis);
             }
+            rate.target("target: Ringloom >= 1.3x JDK", Integer.toString(c), 1.3 * results[1].reqPerSec);
+            p99.target("target: Ringloom's no worse than JDK's", Integer.toString(c), results[1].p99Millis);
             System.out.printf(Locale.ROOT, "%n%d connections: Ringloom / JDK req/s %.2fx (target >= 1.3x), p99 %.2f vs %.2f ms; Ringloom / Netty %.2fx (target >= 1.0x)%n%n",
                     c, results[0].reqPerSec / results[1].reqPerSec, results[0].p99Millis, results[1].p99Millis,
                     results[0].reqPerSec / results[2].reqPerSec);
         }
+        Charts.write(chart, chartFile != null ? chartFile : Charts.defaultFile("http"));
     }
 
     // --------------------------------------------------------- unmodified
@@ -116,15 +134,26 @@ public final class HttpBench {
      * {@code JAVA_TOOL_OPTIONS} or {@code JDK_JAVA_OPTIONS}: the options there
      * (the README suggests putting the flags in the former) would blur the two.
      */
-    private static void runUnmodified(int seconds, int[] connections, List<String> serverOptions) throws Exception {
+    private static void runUnmodified(int seconds, int[] connections, List<String> serverOptions, Path chartFile)
+            throws Exception {
         List<String> flags = DropInOptions.fromLauncher();
         String appClassPath = Path.of(RingHttp.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        System.out.println(Machine.describe());
+        String machine = Machine.describe();
+        System.out.println(machine);
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
-        System.out.printf(Locale.ROOT, "http --unmodified: ringhttp's JDK backend, unchanged (RingHttp --backend jdk: java.net.ServerSocket, "
+        String setup = String.format(Locale.ROOT, "http --unmodified: ringhttp's JDK backend, unchanged (RingHttp --backend jdk: java.net.ServerSocket, "
                 + "a Thread.ofVirtual() thread per connection; class path %s only), in a JVM without options and in one with them; "
-                + "wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive%n", appClassPath, seconds);
-        System.out.println("with the options: " + String.join(" ", flags));
+                + "wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive", appClassPath, seconds);
+        System.out.println(setup);
+        String options = "with the options: " + String.join(" ", flags);
+        System.out.println(options);
+        SvgChart chart = Charts.forRun("http --unmodified: ringhttp's JDK backend without and with ./ringloom jvm-flags", setup,
+                machine).setup(options).xAxis("connections");
+        if (!serverOptions.isEmpty()) chart.setup("server JVM options: " + String.join(" ", serverOptions));
+        SvgChart.Panel rate = chart.panel("Requests per second (higher is better)", "req/s", SvgChart.Kind.LINES);
+        SvgChart.Panel p99 = chart.panel("p99 latency (lower is better)", "p99 ms", SvgChart.Kind.LINES);
+        SvgChart.Panel cpu = chart.panel("Server CPU time per request, user + system (lower is better)", "CPU us/req",
+                SvgChart.Kind.LINES);
         System.out.println("server CPU: the server JVM's utime+stime (/proc/PID/stat) over wrk's measured run, per request; "
                 + "carrier threads: the server's threads named " + DROP_IN_CARRIER_PREFIX + "N after it");
         System.out.println();
@@ -158,6 +187,12 @@ public final class HttpBench {
                     c, none.reqPerSec, ring.reqPerSec, ring.reqPerSec / none.reqPerSec, none.p50Millis, ring.p50Millis,
                     none.p99Millis, ring.p99Millis, none.cpuMicrosPerRequest, ring.cpuMicrosPerRequest,
                     ring.carrierThreads, erred.isEmpty() ? "" : " (wrk reported errors " + String.join(" and ", erred) + ")");
+            String category = Integer.toString(c), without = "no options", with = "with ./ringloom jvm-flags";
+            rate.value(without, category, none.reqPerSec).value(with, category, ring.reqPerSec)
+                    .target("target: 1.3x no options", category, 1.3 * none.reqPerSec);
+            p99.value(without, category, none.p99Millis).value(with, category, ring.p99Millis)
+                    .target("target: no worse than no options", category, none.p99Millis);
+            cpu.value(without, category, none.cpuMicrosPerRequest).value(with, category, ring.cpuMicrosPerRequest);
             after.add(String.format(Locale.ROOT, "%d connections: with the options / without: req/s %.2fx (target >= 1.3x), "
                     + "p99 %.2f vs %.2f ms (target: no worse), server CPU per request %.2fx", c, ring.reqPerSec / none.reqPerSec,
                     ring.p99Millis, none.p99Millis, ring.cpuMicrosPerRequest / none.cpuMicrosPerRequest));
@@ -172,6 +207,7 @@ public final class HttpBench {
         }
         System.out.println();
         after.forEach(System.out::println);
+        Charts.write(chart, chartFile);
     }
 
     /**
