@@ -23,30 +23,44 @@ import java.util.stream.Stream;
  * into a destination on the source's disk and into one on tmpfs (which takes
  * the disk's write speed out of the comparison).
  *
- * <p>Arguments: {@code [--dir DIR] [--files N] [--runs N] [--tmpfs DIR]}.
+ * <p>Arguments: {@code [--dir DIR] [--files N] [--runs N] [--tmpfs DIR] [--chart PATH]}; the
+ * chart of wall times and their ratio to {@code cp -a} goes to
+ * {@code bench/results/copy.svg} unless {@code --chart} says where.
  */
 public final class CopyBench {
     private CopyBench() {}
+
+    /** The targets, as a share of {@code cp -a}'s wall time (issue 15). */
+    private static final double COLD_TARGET = 0.5, WARM_TARGET = 0.8;
 
     public static void main(String[] args) throws Exception {
         Path base = Path.of("target/bench-data/copy");
         int files = 20_000;
         int runs = 2;
         Path tmpfs = Path.of("/dev/shm/ringloom-copy-bench");
+        Path chartFile = Charts.defaultFile("copy");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> base = Path.of(args[++i]);
                 case "--files" -> files = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--tmpfs" -> tmpfs = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --dir --files --runs --tmpfs)");
+                case "--chart" -> chartFile = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --dir --files --runs --tmpfs --chart)");
             }
         }
         Path src = base.resolve("src");
         long bytes = generate(src, files);
-        System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "copy: %,d files + 4 x 128 MiB, %,d bytes in %s (%s)%n%n", files, bytes, src,
+        String machine = Machine.describe();
+        System.out.println(machine);
+        String setup = String.format(Locale.ROOT, "copy: %,d files + 4 x 128 MiB, %,d bytes in %s (%s)", files, bytes, src,
                 Files.getFileStore(src).type());
+        System.out.println(setup);
+        System.out.println();
+        SvgChart chart = Charts.forRun("copy: a tree copied by cp -a, the JDK and ringcopy, each its own process", setup, machine)
+                .setup("best of " + runs + " interleaved rounds; cold: page cache dropped before each copy, warm: source read first");
+        SvgChart.Panel wall = chart.panel("Wall time, best of " + runs + " (lower is better)", "seconds", SvgChart.Kind.BARS);
+        SvgChart.Panel ratio = chart.panel("Time relative to cp -a (lower is better)", "ratio to cp -a's time", SvgChart.Kind.BARS);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
         List<String> jvm = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-opens",
@@ -86,15 +100,21 @@ public final class CopyBench {
                         check(src, dst);
                     }
                 }
+                String category = where + ", " + (cold ? "cold" : "warm");
                 for (int c = 0; c < contenders.size(); c++) {
                     System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f | %.0f | %.2fx |%n", where, cold ? "cold" : "warm",
                             contenders.get(c).name, best[c], bytes / 1e6 / best[c], best[c] / best[0]);
+                    wall.value(contenders.get(c).name, category, best[c]);
+                    ratio.value(contenders.get(c).name, category, best[c] / best[0]);
                 }
+                double target = cold ? COLD_TARGET : WARM_TARGET;
+                ratio.target("target " + target + "x", category, target);
             }
             delete(dst);
         }
         delete(tmpfs);
         delete(base.resolve("dst"));
+        Charts.write(chart, chartFile);
     }
 
     private static long generate(Path src, int files) throws IOException {

@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
  * their own), its own context switches, IPIs, how busy CPU 1 was, and its work threads.
  * {@code --pinned} runs only the pinned table, {@code --unpinned} only the other.
  *
- * <p>Arguments: {@code [--pinned | --unpinned] [--seconds S] [--work-us W] [--syscall-seconds S]}.
+ * <p>Arguments: {@code [--pinned | --unpinned] [--seconds S] [--work-us W] [--syscall-seconds S] [--chart PATH]};
+ * the chart of the tables against connections (unpinned: round trips/s and IPIs per round
+ * trip; pinned: server CPU per round trip, each a panel) goes to {@code bench/results/echo.svg}
+ * unless {@code --chart} says where.
  */
 public final class EchoBench {
     private EchoBench() {}
@@ -43,6 +46,7 @@ public final class EchoBench {
         int workMicros = 20;
         int syscallSeconds = 3;
         boolean pinned = true, unpinned = true;
+        Path chartFile = Charts.defaultFile("echo");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
@@ -50,19 +54,33 @@ public final class EchoBench {
                 case "--syscall-seconds" -> syscallSeconds = Integer.parseInt(args[++i]);
                 case "--pinned" -> unpinned = false;
                 case "--unpinned" -> pinned = false;
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --pinned --unpinned --seconds --work-us --syscall-seconds)");
+                        + " (known: --pinned --unpinned --seconds --work-us --syscall-seconds --chart)");
             }
         }
         if (!pinned && !unpinned) throw new IllegalArgumentException("--pinned and --unpinned exclude each other");
-        System.out.println(Machine.describe());
-        if (unpinned) runUnpinned(seconds, workMicros);
-        if (pinned) runPinned(seconds, workMicros, syscallSeconds);
+        String machine = Machine.describe();
+        System.out.println(machine);
+        SvgChart chart = Charts.forRun("echo: thread-per-connection echo servers against connections", machine)
+                .xAxis("connections");
+        boolean charted = false;
+        if (unpinned) charted = runUnpinned(seconds, workMicros, chart);
+        if (pinned) charted |= runPinned(seconds, workMicros, syscallSeconds, chart);
+        if (charted) Charts.write(chart, chartFile);
+        else System.out.println("chart: not written, no table ran");
     }
 
-    private static void runUnpinned(double seconds, int workMicros) throws Exception {
-        System.out.printf(Locale.ROOT, "echo: 32-byte ping-pong, %d us of work per message, %.1f s per run, client in its own process%n%n",
+    /** The unpinned table, and its round trips/s and IPIs per round trip as panels of {@code chart}; returns true (it always runs). */
+    private static boolean runUnpinned(double seconds, int workMicros, SvgChart chart) throws Exception {
+        String setup = String.format(Locale.ROOT, "echo: 32-byte ping-pong, %d us of work per message, %.1f s per run, client in its own process",
                 workMicros, seconds);
+        System.out.println(setup);
+        System.out.println();
+        chart.setup(setup);
+        SvgChart.Panel rate = chart.panel("Round trips per second, unpinned (higher is better)", "round trips/s", SvgChart.Kind.LINES);
+        SvgChart.Panel ipiPanel = chart.panel("IPIs per round trip, RES + CAL, unpinned (lower is better)", "IPIs/round trip",
+                SvgChart.Kind.LINES);
         System.out.println("| server | connections | round trips/s | IPIs/round trip | context switches/round trip |");
         System.out.println("|---|---:|---:|---:|---:|");
         for (int connections : CONNECTIONS) {
@@ -70,6 +88,8 @@ public final class EchoBench {
             for (EchoServer.Kind server : EchoServer.Kind.values()) {
                 double[] r = run(server, workMicros, connections, seconds);
                 System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.3f | %.2f |%n", server.label, connections, r[0], r[1], r[2]);
+                rate.value(server.label, Integer.toString(connections), r[0]);
+                ipiPanel.value(server.label, Integer.toString(connections), r[1]);
                 switch (server) {
                     case COOP -> { coop = r[0]; coopIpi = r[1]; }
                     case NONE -> noneIpi = r[1];
@@ -78,7 +98,10 @@ public final class EchoBench {
             }
             System.out.printf(Locale.ROOT, "| %d connections: COOP / JDK round trips %.2fx (target >= 1.5x); COOP / NONE IPIs %.2fx (target <= 0.2x) | | | | |%n",
                     connections, coop / jdk, noneIpi > 0 ? coopIpi / noneIpi : Double.NaN);
+            rate.target("target: COOP >= 1.5x JDK", Integer.toString(connections), 1.5 * jdk);
+            ipiPanel.target("target: COOP <= 0.2x NONE", Integer.toString(connections), 0.2 * noneIpi);
         }
+        return true;
     }
 
     /** @return round trips/s, IPIs per round trip, context switches per round trip */
@@ -133,16 +156,27 @@ public final class EchoBench {
 
     // --------------------------------------------------------- pinned
 
-    private static void runPinned(double seconds, int workMicros, int syscallSeconds) throws Exception {
+    /**
+     * The pinned table, and its server CPU per round trip as a panel of {@code chart} with issue 14's
+     * target for COOP (1.3x the JDK's round trips per server CPU-second: at most the JDK's CPU per
+     * round trip / 1.3); returns whether it ran.
+     */
+    private static boolean runPinned(double seconds, int workMicros, int syscallSeconds, SvgChart chart) throws Exception {
         String why = Placement.pinningUnavailable();
         if (why != null) {
             System.out.println("echo, pinned: not run: " + why);
-            return;
+            chart.setup("echo, pinned: not run: " + why);
+            return false;
         }
         String perf = SyscallCounter.unavailableReason();
-        System.out.printf(Locale.ROOT, "%necho, pinned: each server in its own process alone on CPU %d (taskset), the client on CPU %d; "
-                + "32-byte ping-pong, %d us of work per message, %.1f s after a %.0f s warm-up%n",
+        String setup = String.format(Locale.ROOT, "echo, pinned: each server in its own process alone on CPU %d (taskset), the client on CPU %d; "
+                + "32-byte ping-pong, %d us of work per message, %.1f s after a %.0f s warm-up",
                 Placement.SERVER_CPU, Placement.LOAD_CPU, workMicros, seconds, PINNED_WARMUP_SECONDS);
+        System.out.println();
+        System.out.println(setup);
+        chart.setup(setup);
+        SvgChart.Panel cpu = chart.panel("Server CPU time per round trip, pinned (lower is better)",
+                "server CPU us/round trip", SvgChart.Kind.LINES);
         System.out.println(HttpBench.pinnedLegend(syscallSeconds, perf).replace("wrk run", "client run"));
         System.out.println();
         System.out.println("| server | connections | round trips/s | p50 us | p99 us | server CPU us/round trip | kernel share "
@@ -161,12 +195,14 @@ public final class EchoBench {
                         r.syscalls == null ? "-" : String.format(Locale.ROOT, "%.2f", r.syscalls.total() / r.countedRoundTrips),
                         r.syscalls == null ? "not counted" : r.syscalls.top(HttpRun.TOP_SYSCALLS, r.countedRoundTrips),
                         r.counted.serverContextSwitches() / rt, r.counted.ipis() / rt, 100 * r.counted.loadCpuBusy(), r.workThreads);
+                cpu.value(server.label, Integer.toString(connections), r.cpuMicrosPerRoundTrip());
                 switch (server) {
                     case COOP -> coop = r;
                     case NONE -> none = r;
                     case JDK -> jdk = r;
                 }
             }
+            cpu.target("target: COOP <= JDK's / 1.3", Integer.toString(connections), jdk.cpuMicrosPerRoundTrip() / 1.3);
             double coopIpis = coop.counted.ipis() / (double) coop.client.roundTrips;
             double noneIpis = none.counted.ipis() / (double) none.client.roundTrips;
             after.add(String.format(Locale.ROOT, "%d connections: round trips per server CPU-second, COOP / JDK %.2fx (target >= 1.3x); "
@@ -175,6 +211,7 @@ public final class EchoBench {
         }
         System.out.println();
         after.forEach(System.out::println);
+        return true;
     }
 
     /** One pinned server: the client's timed run, the counters over its window, work threads, and system calls of a client run of their own. */

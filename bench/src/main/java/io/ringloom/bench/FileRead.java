@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * workload written only against JDK APIs, in child JVMs with and without the
  * options {@code ./ringloom jvm-flags} prints (cold and cached).
  *
- * <p>Arguments: {@code [--unmodified] [--seconds S] [--dir DIR] [--tmpfs DIR] [--size-mib N]}.
+ * <p>Arguments: {@code [--unmodified] [--seconds S] [--dir DIR] [--tmpfs DIR] [--size-mib N] [--chart PATH]};
+ * the chart of ops/s per case and contender goes to {@code bench/results/file-read.svg}
+ * ({@code file-read-unmodified.svg} with {@code --unmodified}) unless {@code --chart} says where.
  */
 public final class FileRead {
     private FileRead() {}
@@ -50,6 +52,7 @@ public final class FileRead {
         Path tmpfs = Path.of("/dev/shm/ringloom-bench");
         long sizeMiB = 1024;
         boolean unmodified = false;
+        Path chartFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--unmodified" -> unmodified = true;
@@ -57,34 +60,46 @@ public final class FileRead {
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--tmpfs" -> tmpfs = Path.of(args[++i]);
                 case "--size-mib" -> sizeMiB = Long.parseLong(args[++i]);
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --unmodified --seconds S --dir DIR --tmpfs DIR --size-mib N)");
+                        + " (known: --unmodified --seconds S --dir DIR --tmpfs DIR --size-mib N --chart PATH)");
             }
         }
         long size = sizeMiB << 20;
         Path disk = prepare(dir.resolve("file-read.bin"), size);
         if (unmodified) {
-            runUnmodified(disk, sizeMiB, seconds);
+            runUnmodified(disk, sizeMiB, seconds, chartFile != null ? chartFile : Charts.defaultFile("file-read-unmodified"));
             return;
         }
         Path shm = prepare(tmpfs.resolve("file-read.bin"), size);
         boolean fio = hasFio();
-        System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "file-read: 4 KiB random reads of a %d MiB file, %.1f s per run; disk file %s (%s), tmpfs file %s%n",
+        String machine = Machine.describe();
+        System.out.println(machine);
+        String setup = String.format(Locale.ROOT, "file-read: 4 KiB random reads of a %d MiB file, %.1f s per run; disk file %s (%s), tmpfs file %s",
                 sizeMiB, seconds, disk, fsType(disk), shm);
+        System.out.println(setup);
         if (!fio) System.out.println("fio not found: its rows are skipped (apt-get install fio)");
         System.out.println();
+        SvgChart chart = Charts.forRun("file-read: 4 KiB random reads, Ringloom against the JDK and fio", setup, machine)
+                .setup("fio io_uring at an iodepth of the readers, fio psync with a job per reader");
+        SvgChart.Panel ops = chart.panel("Reads per second (higher is better)", "ops/s", SvgChart.Kind.BARS);
         try {
-            runCase("cold (page cache dropped before each run)", disk, 256, true, seconds, fio);
-            runCase("cached", disk, 64, false, seconds, fio);
-            runCase("tmpfs", shm, 64, false, seconds, fio);
+            runCase("cold (page cache dropped before each run)", disk, 256, true, seconds, fio, ops, 3.0);
+            runCase("cached", disk, 64, false, seconds, fio, ops, 1.0);
+            runCase("tmpfs", shm, 64, false, seconds, fio, ops, 1.0);
         } finally {
             Files.deleteIfExists(shm);
         }
+        Charts.write(chart, chartFile != null ? chartFile : Charts.defaultFile("file-read"));
     }
 
-    private static void runCase(String title, Path file, int readers, boolean cold, double seconds, boolean fio)
-            throws Exception {
+    /**
+     * One case: every contender in turn, a table row each and their ops/s into
+     * {@code chart}, where the target is {@code target} times the JDK's on
+     * virtual threads.
+     */
+    private static void runCase(String title, Path file, int readers, boolean cold, double seconds, boolean fio,
+                                SvgChart.Panel chart, double target) throws Exception {
         System.out.printf(Locale.ROOT, "### %s, %d readers%n%n", title, readers);
         System.out.println("| contender | ops/s | p50 us | p99 us | IPIs/op | peak OS threads |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
@@ -105,8 +120,14 @@ public final class FileRead {
             System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %.1f | %.3f | %s |%n", r.who, r.opsPerSec, r.p50Micros,
                     r.p99Micros, r.ipisPerOp, r.peakThreads < 0 ? "n/a" : Integer.toString(r.peakThreads));
         }
+        // the chart's category: the title without its explanation; fio's rows by engine alone (the setup says their depth)
+        String category = title.replaceFirst(" \\(.*", "") + ", " + readers + " readers";
+        for (Result r : results) {
+            chart.value(r.who.startsWith("fio ") ? r.who.substring(0, r.who.indexOf(" (")) : r.who, category, r.opsPerSec);
+        }
         Result ring = results.get(0), vt = results.get(1);
-        System.out.printf(Locale.ROOT, "%nRingloom / JDK on virtual threads: %.2fx", ring.opsPerSec / vt.opsPerSec);
+        chart.target(String.format(Locale.ROOT, "target %.1fx JDK virtual threads", target), category, target * vt.opsPerSec);
+        System.out.printf(Locale.ROOT, "%nRingloom / JDK on virtual threads: %.2fx (target >= %.1fx)", ring.opsPerSec / vt.opsPerSec, target);
         if (fio) System.out.printf(Locale.ROOT, "; Ringloom / fio io_uring: %.2fx", ring.opsPerSec / results.get(3).opsPerSec);
         System.out.println();
         System.out.println();
@@ -175,14 +196,20 @@ public final class FileRead {
 
     // --------------------------------------------------------- unmodified
 
-    private static void runUnmodified(Path file, long sizeMiB, double seconds) throws Exception {
+    private static void runUnmodified(Path file, long sizeMiB, double seconds, Path chartFile) throws Exception {
         List<String> flags = DropInOptions.fromLauncher();
-        System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "file-read --unmodified: %s (only JDK APIs: newVirtualThreadPerTaskExecutor, "
-                + "FileChannel.open), 4 KiB random reads of a %d MiB file %s (%s), %.1f s per run, each in a child JVM%n",
+        String machine = Machine.describe();
+        System.out.println(machine);
+        String setup = String.format(Locale.ROOT, "file-read --unmodified: %s (only JDK APIs: newVirtualThreadPerTaskExecutor, "
+                + "FileChannel.open), 4 KiB random reads of a %d MiB file %s (%s), %.1f s per run, each in a child JVM",
                 FileReadApp.class.getSimpleName(), sizeMiB, file, fsType(file), seconds);
-        System.out.println("with the options: " + String.join(" ", flags));
+        System.out.println(setup);
+        String options = "with the options: " + String.join(" ", flags);
+        System.out.println(options);
         System.out.println();
+        SvgChart chart = Charts.forRun("file-read --unmodified: JDK-only code without and with ./ringloom jvm-flags", setup, machine)
+                .setup(options);
+        SvgChart.Panel ops = chart.panel("Reads per second (higher is better)", "ops/s", SvgChart.Kind.BARS);
         System.out.println("| case | JVM options | ops/s | p50 us | p99 us | a reader's carrier |");
         System.out.println("|---|---|---:|---:|---:|---|");
         String[][] cases = {{"cold", "256"}, {"cached", "64"}};
@@ -196,10 +223,14 @@ public final class FileRead {
                 if (withFlags) ring = v; else plain = v;
                 System.out.printf(Locale.ROOT, "| %s, %s readers | %s | %,.0f | %.1f | %.1f | %s |%n", c[0], c[1],
                         withFlags ? "`./ringloom jvm-flags`" : "none", v[0], v[1], v[2], r[3]);
+                ops.value(withFlags ? "with ./ringloom jvm-flags" : "no options", c[0] + ", " + c[1] + " readers", v[0]);
             }
-            System.out.printf(Locale.ROOT, "%s: with the options / without: %.2fx (target %s)%n", c[0], ring[0] / plain[0],
-                    cold ? ">= 3x" : ">= 0.95x");
+            String target = cold ? "3" : "0.95";
+            System.out.printf(Locale.ROOT, "%s: with the options / without: %.2fx (target >= %sx)%n", c[0], ring[0] / plain[0],
+                    target);
+            ops.target("target " + target + "x no options", c[0] + ", " + c[1] + " readers", Double.parseDouble(target) * plain[0]);
         }
+        Charts.write(chart, chartFile);
     }
 
     /** Runs {@link FileReadApp} in a child JVM; its result line's ops, p50, p99 and carrier. */

@@ -35,9 +35,12 @@ import java.util.function.IntFunction;
  * and how many Ringloom carrier threads it had.
  *
  * <p>Arguments: {@code [--unmodified | --pinned | --unpinned] [--seconds S] [--connections a,b,c]
- * [--pinned-connections a,b] [--syscall-seconds S] [--server-jvm-option OPT]...};
+ * [--pinned-connections a,b] [--syscall-seconds S] [--server-jvm-option OPT]... [--chart PATH]};
  * each {@code --server-jvm-option} is given to every server's JVM (e.g. a JFR
- * recording, to measure what it costs).
+ * recording, to measure what it costs). The chart of the tables, against
+ * connections, goes to {@code bench/results/http.svg} ({@code http-unmodified.svg}
+ * with {@code --unmodified}) unless {@code --chart} says where: the unpinned table's
+ * req/s and p99, and the pinned table's server CPU per request, each a panel.
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -53,6 +56,7 @@ public final class HttpBench {
         int[] pinnedConnections = {64, 256};
         List<String> serverOptions = new ArrayList<>();
         boolean unmodified = false, pinned = true, unpinned = true;
+        Path chartFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--unmodified" -> unmodified = true;
@@ -63,22 +67,31 @@ public final class HttpBench {
                 case "--connections" -> connections = counts(args[++i]);
                 case "--pinned-connections" -> pinnedConnections = counts(args[++i]);
                 case "--server-jvm-option" -> serverOptions.add(args[++i]);
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (known: --unmodified --pinned --unpinned --seconds --connections --pinned-connections"
-                        + " --syscall-seconds --server-jvm-option)");
+                        + " --syscall-seconds --server-jvm-option --chart)");
             }
         }
         if (!pinned && !unpinned) throw new IllegalArgumentException("--pinned and --unpinned exclude each other");
         Wrk.requireInstalled();
         if (unmodified) {
-            runUnmodified(seconds, connections, serverOptions);
+            runUnmodified(seconds, connections, serverOptions,
+                    chartFile != null ? chartFile : Charts.defaultFile("http-unmodified"));
             return;
         }
-        System.out.println(Machine.describe());
+        String machine = Machine.describe();
+        System.out.println(machine);
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
+        SvgChart chart = Charts.forRun("http: ringhttp on Ringloom and on the JDK, and Netty, against connections", machine)
+                .xAxis("connections");
+        if (!serverOptions.isEmpty()) chart.setup("server JVM options: " + String.join(" ", serverOptions));
         List<String> jvm = serverJvm(serverOptions);
-        if (unpinned) runUnpinned(jvm, seconds, connections);
-        if (pinned) runPinned(jvm, seconds, syscallSeconds, pinnedConnections);
+        boolean charted = false;
+        if (unpinned) charted = runUnpinned(jvm, seconds, connections, chart);
+        if (pinned) charted |= runPinned(jvm, seconds, syscallSeconds, pinnedConnections, chart);
+        if (charted) Charts.write(chart, chartFile != null ? chartFile : Charts.defaultFile("http"));
+        else System.out.println("chart: not written, no table ran");
     }
 
     static int[] counts(String list) {
@@ -95,8 +108,14 @@ public final class HttpBench {
         return jvm;
     }
 
-    private static void runUnpinned(List<String> jvm, int seconds, int[] connections) throws Exception {
-        System.out.printf(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process%n%n", seconds);
+    /** The unpinned table, and its req/s and p99 as panels of {@code chart}; returns true (it always runs). */
+    private static boolean runUnpinned(List<String> jvm, int seconds, int[] connections, SvgChart chart) throws Exception {
+        String setup = String.format(Locale.ROOT, "http: wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive, every server in its own process", seconds);
+        System.out.println(setup);
+        System.out.println();
+        chart.setup(setup);
+        SvgChart.Panel rate = chart.panel("Requests per second, unpinned (higher is better)", "req/s", SvgChart.Kind.LINES);
+        SvgChart.Panel p99 = chart.panel("p99 latency, unpinned (lower is better)", "p99 ms", SvgChart.Kind.LINES);
         System.out.println("| server | connections | req/s | p50 ms | p99 ms | IPIs/req | context switches/req |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         String[][] servers = {
@@ -122,11 +141,16 @@ public final class HttpBench {
                 System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.3f | %.2f |%s%n", server[0], c,
                         r.reqPerSec, r.p50Millis, r.p99Millis, r.ipisPerRequest, r.contextSwitchesPerRequest,
                         r.wrkErrors ? " (wrk reported errors)" : "");
+                rate.value(server[0], Integer.toString(c), r.reqPerSec);
+                p99.value(server[0], Integer.toString(c), r.p99Millis);
             }
+            rate.target("target: Ringloom >= 1.3x JDK", Integer.toString(c), 1.3 * results[1].reqPerSec);
+            p99.target("target: Ringloom's no worse than JDK's", Integer.toString(c), results[1].p99Millis);
             System.out.printf(Locale.ROOT, "%n%d connections: Ringloom / JDK req/s %.2fx (target >= 1.3x), p99 %.2f vs %.2f ms; Ringloom / Netty %.2fx (target >= 1.0x)%n%n",
                     c, results[0].reqPerSec / results[1].reqPerSec, results[0].p99Millis, results[1].p99Millis,
                     results[0].reqPerSec / results[2].reqPerSec);
         }
+        return true;
     }
 
     // --------------------------------------------------------- pinned
@@ -148,15 +172,26 @@ public final class HttpBench {
         return cmd;
     }
 
-    private static void runPinned(List<String> jvm, int seconds, int syscallSeconds, int[] connections) throws Exception {
+    /**
+     * The pinned table, and its server CPU per request as a panel of {@code chart} with issue 14's
+     * targets for Ringloom (at most 0.75x the JDK's and at most Netty's, drawn as the lower of the
+     * two); returns whether it ran.
+     */
+    private static boolean runPinned(List<String> jvm, int seconds, int syscallSeconds, int[] connections, SvgChart chart)
+            throws Exception {
         String why = Placement.pinningUnavailable();
         if (why != null) {
             System.out.println("http, pinned: not run: " + why);
-            return;
+            chart.setup("http, pinned: not run: " + why);
+            return false;
         }
         String perf = SyscallCounter.unavailableReason();
-        System.out.printf(Locale.ROOT, "http, pinned: each server alone on CPU %d (taskset), wrk -t1 on CPU %d; -d%ds after a %d s warm-up, "
-                + "GET / (13-byte body), keep-alive%n", Placement.SERVER_CPU, Placement.LOAD_CPU, seconds, HttpRun.warmupSeconds(Placement.PINNED));
+        String setup = String.format(Locale.ROOT, "http, pinned: each server alone on CPU %d (taskset), wrk -t1 on CPU %d; -d%ds after a %d s warm-up, "
+                + "GET / (13-byte body), keep-alive", Placement.SERVER_CPU, Placement.LOAD_CPU, seconds, HttpRun.warmupSeconds(Placement.PINNED));
+        System.out.println(setup);
+        chart.setup(setup);
+        SvgChart.Panel cpu = chart.panel("Server CPU time per request, pinned (lower is better)", "server CPU us/req",
+                SvgChart.Kind.LINES);
         System.out.println(pinnedLegend(syscallSeconds, perf));
         System.out.println();
         System.out.println(HttpRun.header());
@@ -167,7 +202,11 @@ public final class HttpBench {
             for (int s = 0; s < r.length; s++) {
                 r[s] = HttpRun.measure(servers.get(s), Placement.PINNED, c, seconds, perf == null ? syscallSeconds : 0, "/");
                 System.out.println(HttpRun.row(servers.get(s).name(), c, r[s]));
+                cpu.value(servers.get(s).name(), Integer.toString(c), r[s].cpuMicrosPerRequest());
             }
+            // both targets at once, one line: the stricter (two dashed lines per category could not tell which is which)
+            cpu.target("target: Ringloom <= 0.75x JDK and <= 1.0x Netty", Integer.toString(c),
+                    Math.min(0.75 * r[1].cpuMicrosPerRequest(), r[2].cpuMicrosPerRequest()));
             after.add(String.format(Locale.ROOT, "%d connections: Ringloom / JDK: CPU per request %.2fx (target <= 0.75x), "
                     + "req/s %.2fx (target >= 1.3x); Ringloom / Netty: CPU per request %.2fx (target <= 1.0x), "
                     + "req/s %.2fx (target >= 1.0x); Ringloom syscalls/req %s (target <= 0.5)", c,
@@ -178,6 +217,7 @@ public final class HttpBench {
         System.out.println();
         after.forEach(System.out::println);
         System.out.println();
+        return true;
     }
 
     /** What the pinned tables' columns count, and whether perf could count system calls. */
@@ -207,15 +247,26 @@ public final class HttpBench {
      * {@code JAVA_TOOL_OPTIONS} or {@code JDK_JAVA_OPTIONS}: the options there
      * (the README suggests putting the flags in the former) would blur the two.
      */
-    private static void runUnmodified(int seconds, int[] connections, List<String> serverOptions) throws Exception {
+    private static void runUnmodified(int seconds, int[] connections, List<String> serverOptions, Path chartFile)
+            throws Exception {
         List<String> flags = DropInOptions.fromLauncher();
         String appClassPath = Path.of(RingHttp.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        System.out.println(Machine.describe());
+        String machine = Machine.describe();
+        System.out.println(machine);
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
-        System.out.printf(Locale.ROOT, "http --unmodified: ringhttp's JDK backend, unchanged (RingHttp --backend jdk: java.net.ServerSocket, "
+        String setup = String.format(Locale.ROOT, "http --unmodified: ringhttp's JDK backend, unchanged (RingHttp --backend jdk: java.net.ServerSocket, "
                 + "a Thread.ofVirtual() thread per connection; class path %s only), in a JVM without options and in one with them; "
-                + "wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive%n", appClassPath, seconds);
-        System.out.println("with the options: " + String.join(" ", flags));
+                + "wrk -t2 -d%ds after a 5 s warm-up, GET / (13-byte body), keep-alive", appClassPath, seconds);
+        System.out.println(setup);
+        String options = "with the options: " + String.join(" ", flags);
+        System.out.println(options);
+        SvgChart chart = Charts.forRun("http --unmodified: ringhttp's JDK backend without and with ./ringloom jvm-flags", setup,
+                machine).setup(options).xAxis("connections");
+        if (!serverOptions.isEmpty()) chart.setup("server JVM options: " + String.join(" ", serverOptions));
+        SvgChart.Panel rate = chart.panel("Requests per second (higher is better)", "req/s", SvgChart.Kind.LINES);
+        SvgChart.Panel p99 = chart.panel("p99 latency (lower is better)", "p99 ms", SvgChart.Kind.LINES);
+        SvgChart.Panel cpu = chart.panel("Server CPU time per request, user + system (lower is better)", "CPU us/req",
+                SvgChart.Kind.LINES);
         System.out.println("server CPU: the server JVM's utime+stime (/proc/PID/stat) over wrk's measured run, per request; "
                 + "carrier threads: the server's threads named " + DROP_IN_CARRIER_PREFIX + "N after it");
         System.out.println();
@@ -249,6 +300,12 @@ public final class HttpBench {
                     c, none.reqPerSec, ring.reqPerSec, ring.reqPerSec / none.reqPerSec, none.p50Millis, ring.p50Millis,
                     none.p99Millis, ring.p99Millis, none.cpuMicrosPerRequest, ring.cpuMicrosPerRequest,
                     ring.carrierThreads, erred.isEmpty() ? "" : " (wrk reported errors " + String.join(" and ", erred) + ")");
+            String category = Integer.toString(c), without = "no options", with = "with ./ringloom jvm-flags";
+            rate.value(without, category, none.reqPerSec).value(with, category, ring.reqPerSec)
+                    .target("target: 1.3x no options", category, 1.3 * none.reqPerSec);
+            p99.value(without, category, none.p99Millis).value(with, category, ring.p99Millis)
+                    .target("target: no worse than no options", category, none.p99Millis);
+            cpu.value(without, category, none.cpuMicrosPerRequest).value(with, category, ring.cpuMicrosPerRequest);
             after.add(String.format(Locale.ROOT, "%d connections: with the options / without: req/s %.2fx (target >= 1.3x), "
                     + "p99 %.2f vs %.2f ms (target: no worse), server CPU per request %.2fx", c, ring.reqPerSec / none.reqPerSec,
                     ring.p99Millis, none.p99Millis, ring.cpuMicrosPerRequest / none.cpuMicrosPerRequest));
@@ -263,6 +320,7 @@ public final class HttpBench {
         }
         System.out.println();
         after.forEach(System.out::println);
+        Charts.write(chart, chartFile);
     }
 
     /**

@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * reports round trips/s, IPIs (RES + CAL, all CPUs) and context switches per
  * round trip.
  *
- * <p>Arguments: {@code [--seconds S] [--pairs N] [--work-us W] [--think-us T]}.
+ * <p>Arguments: {@code [--seconds S] [--pairs N] [--work-us W] [--think-us T] [--chart PATH]};
+ * the chart of IPIs and round trips per mode goes to {@code bench/results/ipi-ping.svg}
+ * unless {@code --chart} says where.
  */
 public final class IpiPing {
     private IpiPing() {}
@@ -42,30 +44,44 @@ public final class IpiPing {
         int pairs = 64;
         int workMicros = 20;
         int thinkMicros = 1000;
+        Path chartFile = Charts.defaultFile("ipi-ping");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--pairs" -> pairs = Integer.parseInt(args[++i]);
                 case "--work-us" -> workMicros = Integer.parseInt(args[++i]);
                 case "--think-us" -> thinkMicros = Integer.parseInt(args[++i]);
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (known: --seconds S --pairs N --work-us W --think-us T)");
+                        + " (known: --seconds S --pairs N --work-us W --think-us T --chart PATH)");
             }
         }
-        System.out.println(Machine.describe());
-        System.out.printf(Locale.ROOT, "ipi-ping: %d pairs, %d us work per message, peers think %d us, %.1f s per mode, 1 carrier on CPU 0, peers on CPU 1%n%n",
+        String machine = Machine.describe();
+        System.out.println(machine);
+        String setup = String.format(Locale.ROOT, "ipi-ping: %d pairs, %d us work per message, peers think %d us, %.1f s per mode, 1 carrier on CPU 0, peers on CPU 1",
                 pairs, workMicros, thinkMicros, seconds);
+        System.out.println(setup);
+        System.out.println();
+        SvgChart chart = Charts.forRun("ipi-ping: IPIs and round trips of a busy carrier, per ring mode", setup, machine);
+        SvgChart.Panel ipiPanel = chart.panel("IPIs per round trip, RES + CAL (lower is better)", "IPIs/round trip", SvgChart.Kind.BARS);
+        SvgChart.Panel ratePanel = chart.panel("Round trips per second (higher is better)", "round trips/s", SvgChart.Kind.BARS);
+        String category = pairs + " pairs on 1 carrier";
         System.out.println("| ring mode | round trips/s | IPIs/round trip (RES+CAL) | context switches/round trip | enters/round trip |");
         System.out.println("|---|---:|---:|---:|---:|");
         double noneIpis = -1, noneRate = -1, coopIpis = -1, coopRate = -1;
         for (RingMode mode : new RingMode[] {RingMode.COOP, RingMode.DEFER, RingMode.NONE}) {
             double[] r = run(mode, pairs, workMicros, thinkMicros, seconds);
             System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.2f |%n", mode, r[0], r[1], r[2], r[3]);
+            ipiPanel.value(mode.name(), category, r[1]);
+            ratePanel.value(mode.name(), category, r[0]);
             if (mode == RingMode.NONE) { noneIpis = r[1]; noneRate = r[0]; }
             if (mode == RingMode.COOP) { coopIpis = r[1]; coopRate = r[0]; }
         }
         System.out.printf(Locale.ROOT, "%nCOOP/NONE: IPIs per round trip %.3fx (target <= 0.2x), round trips/s %.2fx (target >= 1.0x)%n",
                 noneIpis > 0 ? coopIpis / noneIpis : Double.NaN, coopRate / noneRate);
+        ipiPanel.target("target: COOP <= 0.2x NONE", category, 0.2 * noneIpis);
+        ratePanel.target("target: COOP >= 1.0x NONE", category, noneRate);
+        Charts.write(chart, chartFile);
     }
 
     /** @return round trips/s, IPIs per round trip, context switches per round trip, enters per round trip */

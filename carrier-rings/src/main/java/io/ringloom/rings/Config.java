@@ -29,6 +29,11 @@ public final class Config {
     public static final String SUBMIT_BATCH = "ringloom.submit.batch";
     /** {@code ringloom.files.nowait}: {@code false} turns off the {@code preadv2(RWF_NOWAIT)} try before the ring. */
     public static final String FILES_NOWAIT = "ringloom.files.nowait";
+    /**
+     * {@code ringloom.socket.trydirect}: {@code false} sends every socket receive
+     * and send to the ring, without the {@code MSG_DONTWAIT} try first.
+     */
+    public static final String SOCKET_TRY_DIRECT = "ringloom.socket.trydirect";
     /** {@code ringloom.copy.parallelism}: chunks of one large file in flight in a copy; default 8. */
     public static final String COPY_PARALLELISM = "ringloom.copy.parallelism";
     /** {@code ringloom.jmx}: {@code false} registers no MXBean for a pool; default true. */
@@ -61,6 +66,10 @@ public final class Config {
 
     public static int submitBatch() {
         return positiveInt(SUBMIT_BATCH, 4);
+    }
+
+    public static boolean socketTryDirect() {
+        return !"false".equalsIgnoreCase(System.getProperty(SOCKET_TRY_DIRECT, "true").trim());
     }
 
     public static boolean filesNowait() {

@@ -40,6 +40,7 @@ public final class IoDispatcher {
     private static final SysCalls SYS = SysCalls.get();
     private static final boolean FORCED_FALLBACK = Config.forcedFallback();
     private static final boolean NOWAIT_READS = Config.filesNowait();
+    private static final boolean SOCKET_TRY_DIRECT = Config.socketTryDirect();
     /** Linux caps one read or write at this many bytes ({@code MAX_RW_COUNT}, include/linux/fs.h). */
     public static final int MAX_RW = 0x7ffff000;
     /** lseek(2): SEEK_DATA or SEEK_HOLE past the last data. */
@@ -428,8 +429,10 @@ public final class IoDispatcher {
     public static long recv(FdHolder fd, CarrierScheduler home, MemorySegment seg, int timeoutMillis) throws IOException {
         CarrierScheduler s = scheduler(home);
         if (s != null) {
-            long r = SYS.recv(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
-            if (r != -Errno.EAGAIN) return r;
+            if (SOCKET_TRY_DIRECT) {
+                long r = SYS.recv(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
+                if (r != -Errno.EAGAIN) return r;
+            }
             if (timeoutMillis <= 0) return submit(fd, s, Request.recv(fd.fd(), seg, 0));
             try (Arena arena = Arena.ofConfined()) {
                 return submit(fd, s, Request.recv(fd.fd(), seg, 0), linkTimeout(arena, timeoutMillis));
@@ -461,8 +464,10 @@ public final class IoDispatcher {
     public static long send(FdHolder fd, CarrierScheduler home, MemorySegment seg) throws IOException {
         CarrierScheduler s = scheduler(home);
         if (s != null) {
-            long r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
-            if (r != -Errno.EAGAIN) return r;
+            if (SOCKET_TRY_DIRECT) {
+                long r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
+                if (r != -Errno.EAGAIN) return r;
+            }
             return submit(fd, s, Request.send(fd.fd(), seg, SysCalls.MSG_NOSIGNAL));
         }
         long r;
