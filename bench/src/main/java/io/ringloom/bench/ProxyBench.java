@@ -41,8 +41,13 @@ import java.util.Map;
  *
  * <p>Arguments: {@code [--pinned | --unpinned] [--seconds S] [--connections a,b] [--syscall-seconds S]
  * [--open-connections N] [--open-warmup S] [--open-seconds S] [--jdk-peak REQ_PER_S] [--delay-us US]
- * [--server-jvm-option OPT]...}; {@code --jdk-peak} sets the peak the open-loop rates are taken
- * from instead of the measured one (for a quick look at one rate; the closed loop still runs).
+ * [--server-jvm-option OPT]... [--chart PATH]}; {@code --jdk-peak} sets the peak the open-loop rates
+ * are taken from instead of the measured one (for a quick look at one rate; the closed loop still runs).
+ *
+ * <p>The chart of the run ({@code bench/results/proxy.svg} unless {@code --chart} says where), pinned
+ * and unpinned side by side: the closed loop's peak req/s per server (the highest of its connection
+ * counts, as the line under the table says; target 1.3x the JDK's), and the open loop's p99 at each
+ * rate (target: the JDK's), a panel each.
  */
 public final class ProxyBench {
     private ProxyBench() {}
@@ -58,6 +63,7 @@ public final class ProxyBench {
         int[] connections = {64, 256};
         boolean pinned = true, unpinned = true;
         List<String> serverOptions = new ArrayList<>();
+        Path chartFile = Charts.defaultFile("proxy");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--pinned" -> unpinned = false;
@@ -71,33 +77,71 @@ public final class ProxyBench {
                 case "--jdk-peak" -> jdkPeak = Double.parseDouble(args[++i]);
                 case "--delay-us" -> delayMicros = Integer.parseInt(args[++i]);
                 case "--server-jvm-option" -> serverOptions.add(args[++i]);
+                case "--chart" -> chartFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --pinned --unpinned --seconds "
                         + "--connections --syscall-seconds --open-connections --open-warmup --open-seconds --jdk-peak --delay-us "
-                        + "--server-jvm-option)");
+                        + "--server-jvm-option --chart)");
             }
         }
         if (!pinned && !unpinned) throw new IllegalArgumentException("--pinned and --unpinned exclude each other");
         Wrk.requireInstalled();
-        System.out.println(Machine.describe());
+        String machine = Machine.describe();
+        System.out.println(machine);
         if (!serverOptions.isEmpty()) System.out.println("server JVM options: " + String.join(" ", serverOptions));
         String perf = SyscallCounter.unavailableReason();
-        System.out.printf(Locale.ROOT, "proxy: GET %s, whose handler makes a blocking GET / to a mock backend in its own process "
+        String setup = String.format(Locale.ROOT, "proxy: GET %s, whose handler makes a blocking GET / to a mock backend in its own process "
                 + "(Netty io_uring, answering %d us after each request without blocking its loop), over a kept-alive backend "
-                + "connection per client connection; Netty's handler calls it through Netty's own HTTP client%n", PATH, delayMicros);
+                + "connection per client connection; Netty's handler calls it through Netty's own HTTP client", PATH, delayMicros);
+        System.out.println(setup);
         System.out.println(HttpBench.pinnedLegend(syscallSeconds, perf));
         List<String> jvm = HttpBench.serverJvm(serverOptions);
         Settings s = new Settings(jvm, seconds, perf == null ? syscallSeconds : 0, connections, openConnections, openWarmup,
-                openSeconds, jdkPeak, delayMicros);
+                openSeconds, jdkPeak, delayMicros, chart(setup, machine, serverOptions, connections));
+        boolean ran = false;
         if (pinned) {
             String why = Placement.pinningUnavailable();
-            if (why == null) run(Placement.PINNED, s);
-            else System.out.println("\nproxy, pinned: not run: " + why);
+            if (why == null) {
+                run(Placement.PINNED, s);
+                ran = true;
+            } else {
+                System.out.println("\nproxy, pinned: not run: " + why);
+                s.chart.chart.setup("proxy, pinned: not run: " + why);
+            }
         }
-        if (unpinned) run(Placement.SHARED, s);
+        if (unpinned) {
+            run(Placement.SHARED, s);
+            ran = true;
+        }
+        System.out.println();
+        if (ran) Charts.write(s.chart.chart, chartFile);
+        else System.out.println("chart: not written, no table ran");
     }
 
     private record Settings(List<String> jvm, int seconds, int syscallSeconds, int[] connections, int openConnections,
-                            double openWarmup, double openSeconds, double jdkPeak, int delayMicros) {}
+                            double openWarmup, double openSeconds, double jdkPeak, int delayMicros, Chart chart) {}
+
+    /** The run's chart, its categories the placements: the closed loop's peaks, and a panel per open-loop rate. */
+    private record Chart(SvgChart chart, SvgChart.Panel peak, Map<Double, SvgChart.Panel> openP99) {}
+
+    private static Chart chart(String setup, String machine, List<String> serverOptions, int[] connections) {
+        SvgChart chart = Charts.forRun("proxy: a blocking backend call per request, closed and open loop", setup, machine).xAxis("placement");
+        if (!serverOptions.isEmpty()) chart.setup("server JVM options: " + String.join(" ", serverOptions));
+        List<String> counts = new ArrayList<>();
+        for (int c : connections) counts.add(Integer.toString(c));
+        SvgChart.Panel peak = chart.panel("Closed loop (wrk): peak req/s over " + String.join(" and ", counts)
+                + " connections (higher is better)", "req/s", SvgChart.Kind.BARS);
+        Map<Double, SvgChart.Panel> openP99 = new HashMap<>();
+        for (double fraction : LOAD_FRACTIONS) {
+            openP99.put(fraction, chart.panel(String.format(Locale.ROOT, "Open loop at %.0f%% of the JDK's peak: p99 latency "
+                    + "(lower is better)", 100 * fraction), "p99 ms", SvgChart.Kind.BARS));
+        }
+        return new Chart(chart, peak, openP99);
+    }
+
+    /** The chart's category for a placement. */
+    private static String category(Placement placement) {
+        return placement == Placement.PINNED ? "pinned" : "unpinned";
+    }
 
     private static List<HttpRun.Server> servers(List<String> jvm, int backendPort) {
         String upstream = "127.0.0.1:" + backendPort;
@@ -113,10 +157,13 @@ public final class ProxyBench {
     }
 
     private static void run(Placement placement, Settings s) throws Exception {
-        System.out.println();
-        System.out.printf(Locale.ROOT, "## proxy, %s%n%n", placement == Placement.PINNED
+        String where = placement == Placement.PINNED
                 ? "pinned: each server alone on CPU " + Placement.SERVER_CPU + "; wrk -t1, the open-loop client and the backend on CPU " + Placement.LOAD_CPU
-                : "unpinned: every process on every CPU; wrk -t2");
+                : "unpinned: every process on every CPU; wrk -t2";
+        System.out.println();
+        System.out.printf(Locale.ROOT, "## proxy, %s%n%n", where);
+        s.chart.chart.setup(String.format(Locale.ROOT, "%s; closed loop: wrk -d%ds after a %d s warm-up", where, s.seconds,
+                HttpRun.warmupSeconds(placement)));
         List<String> backendCmd = new ArrayList<>(s.jvm);
         backendCmd.add(NettyHello.class.getName());
         try (ServerProcess backend = ServerProcess.start("mock backend", port -> {
@@ -163,6 +210,8 @@ public final class ProxyBench {
                 peak.get(COOP) / peak.get(JDK), peak.get(COOP) / peak.get(NETTY)));
         after.forEach(System.out::println);
         System.out.println();
+        for (HttpRun.Server server : servers) s.chart.peak.value(server.name(), category(placement), peak.get(server.name()));
+        s.chart.peak.target("target: COOP >= 1.3x JDK", category(placement), 1.3 * peak.get(JDK));
         return peak.get(JDK);
     }
 
@@ -214,6 +263,16 @@ public final class ProxyBench {
             }
         }
         System.out.println();
+        s.chart.chart.setup(String.format(Locale.ROOT, "open loop, %s: %d connections at %s of the JDK's peak (%,.0f req/s%s), "
+                + "%.0f s after a %.0f s warm-up; p99 from each request's due time", category(placement), s.openConnections,
+                fractions(), jdkPeak, s.jdkPeak > 0 ? ", from --jdk-peak" : "", s.openSeconds, s.openWarmup));
+        for (double fraction : LOAD_FRACTIONS) {
+            SvgChart.Panel p99 = s.chart.openP99.get(fraction);
+            for (HttpRun.Server server : servers) {
+                p99.value(server.name(), category(placement), runs.get(server.name() + fraction).millis("p99us"));
+            }
+            p99.target("target: COOP no worse than JDK", category(placement), runs.get(JDK + fraction).millis("p99us"));
+        }
         for (double fraction : LOAD_FRACTIONS) {
             OpenRun coop = runs.get(COOP + fraction), jdk = runs.get(JDK + fraction);
             System.out.printf(Locale.ROOT, "%.0f%% of the JDK's peak: COOP p50 %.2f vs JDK %.2f ms, p99 %.2f vs %.2f ms (target: no worse)%n",
