@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -76,6 +77,8 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     private volatile boolean connectionReset;
     /** {@link #socket()}'s adaptor, made on first use. */
     private volatile RingSocketAdaptor adaptor;
+    /** Set by {@link #closeAsSocketImpl} before the close: it shuts the output down first. */
+    private volatile boolean shutdownOutputOnClose;
 
     /** Over {@code jdk}, a channel of the JDK's provider: new, or one its server socket accepted. */
     RingSocketChannel(SelectorProvider provider, SocketChannel jdk, CarrierScheduler home) throws IOException {
@@ -496,6 +499,19 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     }
 
     /**
+     * {@code NioSocketImpl.close}, for {@link RingSocketImpl}: a connected
+     * socket whose SO_LINGER is not 0 shuts its output down before the close,
+     * so the peer reads end-of-stream even when unread bytes make the close a
+     * reset. It happens inside the close, once this channel is closed: a send
+     * blocked meanwhile that the shutdown fails (EPIPE) ends as a close, as in
+     * {@code NioSocketImpl}, whose writer is parked when the shutdown comes.
+     */
+    void closeAsSocketImpl() throws IOException {
+        shutdownOutputOnClose = true;
+        close();
+    }
+
+    /**
      * Cancels the ring requests of blocked calls (each then ends with
      * {@code AsynchronousCloseException}, or {@code ClosedByInterruptException}
      * for an interrupted caller) and closes the JDK channel once the last is
@@ -503,6 +519,13 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
      */
     @Override
     protected void implCloseSelectableChannel() throws IOException {
+        if (shutdownOutputOnClose && jdk.isConnected()) {
+            try {
+                if (jdk.getOption(StandardSocketOptions.SO_LINGER) != 0) jdk.shutdownOutput();
+            } catch (IOException ignored) {
+                // NioSocketImpl ignores it too: the close goes on, and is what the caller asked for
+            }
+        }
         fd.close();
     }
 

@@ -16,7 +16,6 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.SocketOptions;
 import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.util.HashSet;
@@ -183,24 +182,11 @@ final class RingSocketImpl extends SocketImpl {
         }
     }
 
-    /**
-     * As {@code NioSocketImpl.close}: a connected socket whose SO_LINGER is not
-     * 0 shuts its output down first, so the peer reads end-of-stream even when
-     * unread bytes make the close a reset.
-     */
+    /** As {@code NioSocketImpl.close}: a connected socket's output is shut down first ({@link RingSocketChannel#closeAsSocketImpl}). */
     @Override
     protected void close() throws IOException {
         RingSocketChannel c = ch;
-        if (c != null) {
-            if (c.isConnected()) {
-                try {
-                    if (c.getOption(StandardSocketOptions.SO_LINGER) != 0) c.shutdownOutput();
-                } catch (IOException ignored) {
-                    // NioSocketImpl ignores it too: the close goes on, and is what the caller asked for
-                }
-            }
-            c.close();
-        }
+        if (c != null) c.closeAsSocketImpl();
         RingServerSocketChannel s = ssc;
         if (s != null) s.close();
     }
