@@ -7,11 +7,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
@@ -30,6 +37,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 class DropInReliabilityIT {
     @TempDir
     Path dir;
+    /** What tests share: the plain JDK's fuzzing transcript. */
+    @TempDir
+    static Path classDir;
 
     @BeforeAll
     static void childJvmsChooseTheirOwnMode() {
@@ -47,5 +57,89 @@ class DropInReliabilityIT {
     @MethodSource("modes")
     void interruptStorm(Mode mode) throws Exception {
         ChildJvm.run(mode, "interrupt-storm", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
+    }
+
+    /** Scenario 1, closes: {@link io.ringloom.reliability.dropin.CloseStorm}. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void closeStorm(Mode mode) throws Exception {
+        ChildJvm.run(mode, "close-storm", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
+    }
+
+    /** The seed of this run's socket fuzzing; {@code -Dringloom.fuzz.seed=N} replays one. */
+    private static final long FUZZ_SEED = Long.getLong("ringloom.fuzz.seed", System.nanoTime() % 100_000_000_000L);
+    /** The plain JDK's transcript for {@link #FUZZ_SEED}, made once for both modes. */
+    private static Path jdkTranscript;
+    private static String jdkFigures;
+
+    /**
+     * Scenario 2: {@link io.ringloom.reliability.dropin.SocketFuzz} with one
+     * seed in a JVM without the options and in one with them; the transcripts
+     * must be equal line by line.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void socketFuzz(Mode mode) throws Exception {
+        int calls = Reliability.scaled(20_000, 400_000);
+        Duration timeout = Duration.ofMinutes(Reliability.LONG ? 20 : 3);
+        String[] args = {"--seed", Long.toString(FUZZ_SEED), "--calls", Integer.toString(calls)};
+        synchronized (DropInReliabilityIT.class) {
+            if (jdkTranscript == null) {
+                Path shared = Files.createDirectories(classDir.resolve("fuzz-jdk"));
+                Path t = shared.resolve("transcript");
+                ChildJvm.Result jdk = ChildJvm.run(Mode.JDK, "socket-fuzz", shared, timeout, concat(args, "--transcript", t.toString()));
+                jdk.assertRanClean();
+                jdkTranscript = t;
+                jdkFigures = figures(jdk.out());
+            }
+        }
+        if (mode == Mode.JDK) return;
+        Path ours = dir.resolve("transcript");
+        ChildJvm.Result r = ChildJvm.run(mode, "socket-fuzz", dir, timeout, concat(args, "--transcript", ours.toString()));
+        r.assertRanClean();
+        List<String> expected = Files.readAllLines(jdkTranscript), actual = Files.readAllLines(ours);
+        int first = -1;
+        for (int i = 0; i < Math.max(expected.size(), actual.size()) && first < 0; i++) {
+            String e = i < expected.size() ? expected.get(i) : "(none)", a = i < actual.size() ? actual.get(i) : "(none)";
+            if (!e.equals(a)) first = i;
+        }
+        Matcher m = FIGURES.matcher(figures(r.out()));
+        assertTrue(m.matches(), r.out());
+        System.out.printf("reliability/dropin-socket-fuzz%s%s: %,d calls (seed %d) on the JDK's socket types, %,d on virtual "
+                        + "threads, %,d on a platform thread, %,d threw, %,d repeated until the kernel's bytes had arrived; "
+                        + "compared call by call with the plain JDK: %d mismatches%s; guard bytes around every buffer, "
+                        + "%s changed guards%n",
+                Reliability.LONG ? " (long form)" : "", mode == Mode.REFUSED ? " (io_uring refused)" : "",
+                Long.parseLong(m.group(1)), FUZZ_SEED, Long.parseLong(m.group(3)), Long.parseLong(m.group(4)),
+                Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), first < 0 ? 0 : 1,
+                first < 0 ? "" : " (the first at line " + (first + 1) + "; the rest follow from it)", m.group(7));
+        if (first >= 0) {
+            fail("transcripts differ from line " + (first + 1) + " (seed " + FUZZ_SEED + ", -Dringloom.fuzz.seed="
+                    + FUZZ_SEED + " replays it):\n" + context(expected, actual, first));
+        }
+        assertEquals(jdkFigures.replaceAll(" repeated=\\d+", ""), figures(r.out()).replaceAll(" repeated=\\d+", ""),
+                "the runs' figures (the repeats follow the kernel's timing)");
+    }
+
+    private static final Pattern FIGURES = Pattern.compile(
+            "fuzz-figures: calls=(\\d+) seed=(\\d+) virtual=(\\d+) platform=(\\d+) threw=(\\d+) repeated=(\\d+) guards=(\\d+)");
+
+    private static String figures(String out) {
+        return out.lines().filter(l -> l.startsWith("fuzz-figures:")).findFirst().orElse("(no figures)");
+    }
+
+    private static String context(List<String> expected, List<String> actual, int first) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.max(0, first - 5); i <= first; i++) {
+            sb.append("  jdk:      ").append(i < expected.size() ? expected.get(i) : "(none)").append('\n');
+            sb.append("  ringloom: ").append(i < actual.size() ? actual.get(i) : "(none)").append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }

@@ -17,6 +17,8 @@ public final class DropInMain {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (scenario) {
             case "interrupt-storm", "many-carriers" -> InterruptStorm.main(scenario, rest);
+            case "close-storm" -> CloseStorm.main(scenario, rest);
+            case "socket-fuzz" -> SocketFuzz.main(scenario, rest);
             default -> throw new IllegalArgumentException("no scenario " + scenario);
         }
     }
