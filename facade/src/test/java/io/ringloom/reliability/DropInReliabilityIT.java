@@ -66,6 +66,13 @@ class DropInReliabilityIT {
         ChildJvm.run(mode, "close-storm", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
     }
 
+    /** Scenario 3: {@link io.ringloom.reliability.dropin.SelectorMix}. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void selectorMix(Mode mode) throws Exception {
+        ChildJvm.run(mode, "selector-mix", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
+    }
+
     /** The seed of this run's socket fuzzing; {@code -Dringloom.fuzz.seed=N} replays one. */
     private static final long FUZZ_SEED = Long.getLong("ringloom.fuzz.seed", System.nanoTime() % 100_000_000_000L);
     /** The plain JDK's transcript for {@link #FUZZ_SEED}, made once for both modes. */

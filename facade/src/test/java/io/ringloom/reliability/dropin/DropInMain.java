@@ -19,6 +19,7 @@ public final class DropInMain {
             case "interrupt-storm", "many-carriers" -> InterruptStorm.main(scenario, rest);
             case "close-storm" -> CloseStorm.main(scenario, rest);
             case "socket-fuzz" -> SocketFuzz.main(scenario, rest);
+            case "selector-mix" -> SelectorMix.main(scenario, rest);
             default -> throw new IllegalArgumentException("no scenario " + scenario);
         }
     }
