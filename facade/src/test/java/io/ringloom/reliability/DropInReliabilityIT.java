@@ -73,6 +73,26 @@ class DropInReliabilityIT {
         ChildJvm.run(mode, "selector-mix", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
     }
 
+    /**
+     * Scenario 4: {@link io.ringloom.reliability.dropin.Soak}, 60 s on the rings
+     * and 30 s with io_uring refused (where the drop-in is the JDK's own paths);
+     * the long form 10 minutes each. NMT on, for its native-memory figure.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void soak(Mode mode) throws Exception {
+        int seconds = mode == Mode.RINGS ? 60 : 30;
+        ChildJvm.run(mode, options(mode, "-XX:NativeMemoryTracking=summary"), "soak", dir,
+                Duration.ofMinutes(Reliability.LONG ? 15 : 4), "--seconds", Integer.toString(seconds)).assertClean();
+    }
+
+    /** The JVM options of {@code mode}, with {@code extra}. */
+    private static List<String> options(Mode mode, String... extra) {
+        List<String> options = new java.util.ArrayList<>(mode == Mode.JDK ? List.of() : ChildJvm.dropInFlags());
+        options.addAll(List.of(extra));
+        return options;
+    }
+
     /** The seed of this run's socket fuzzing; {@code -Dringloom.fuzz.seed=N} replays one. */
     private static final long FUZZ_SEED = Long.getLong("ringloom.fuzz.seed", System.nanoTime() % 100_000_000_000L);
     /** The plain JDK's transcript for {@link #FUZZ_SEED}, made once for both modes. */

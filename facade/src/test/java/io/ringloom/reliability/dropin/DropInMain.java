@@ -20,6 +20,7 @@ public final class DropInMain {
             case "close-storm" -> CloseStorm.main(scenario, rest);
             case "socket-fuzz" -> SocketFuzz.main(scenario, rest);
             case "selector-mix" -> SelectorMix.main(scenario, rest);
+            case "soak" -> Soak.main(scenario, rest);
             default -> throw new IllegalArgumentException("no scenario " + scenario);
         }
     }
