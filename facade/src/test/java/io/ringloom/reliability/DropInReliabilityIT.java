@@ -12,11 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -91,6 +95,97 @@ class DropInReliabilityIT {
         List<String> options = new java.util.ArrayList<>(mode == Mode.JDK ? List.of() : ChildJvm.dropInFlags());
         options.addAll(List.of(extra));
         return options;
+    }
+
+    /**
+     * Scenario 5, virtual threads that exist before Ringloom's agent: started by
+     * an agent listed before it ({@link io.ringloom.reliability.dropin.EarlyAgent}),
+     * and in an application that loads Ringloom's agent later, through the Attach
+     * API, having set its own {@code Socket} factory. The agent jar is on the class
+     * path too, as the providers named by the options must load before the agent.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void virtualThreadsBeforeTheAgent(Mode mode) throws Exception {
+        Path earlyJar = dir.resolve("early-agent.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Premain-Class", "io.ringloom.reliability.dropin.EarlyAgent");
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(earlyJar), manifest)) {
+            jar.flush();
+        }
+        String classPath = ChildJvm.testClasses() + java.io.File.pathSeparator + ChildJvm.agentJar();
+        List<String> early = new java.util.ArrayList<>();
+        early.add("-javaagent:" + earlyJar + "=" + dir);
+        early.addAll(options(mode));
+        early.addAll(List.of("-cp", classPath));
+        ChildJvm.run(mode, early, "vthreads-before-agent", dir, Duration.ofMinutes(2)).assertClean();
+
+        if (mode == Mode.JDK) return;   // no agent to attach
+        List<String> attached = new java.util.ArrayList<>(options(mode));
+        attached.removeIf(o -> o.startsWith("-javaagent:"));
+        attached.addAll(List.of("-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading", "-cp", classPath));
+        ChildJvm.Result r = ChildJvm.run(mode, attached, "agent-attached-later", dir, Duration.ofMinutes(2),
+                "--agent-jar", ChildJvm.agentJar().toString());
+        r.assertClean();
+        assertEquals(1, r.out().lines().filter(l -> l.contains("the application set its own Socket factory, which is kept")).count(),
+                "one log line says the application's factory is kept:\n" + ChildJvm.tail(r.out(), 60));
+    }
+
+    /** Scenario 5, an application's own socket factories replacing the agent's. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void theApplicationsOwnSocketFactories(Mode mode) throws Exception {
+        List<String> options = options(mode);
+        if (mode == Mode.JDK) options.addAll(List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED"));
+        ChildJvm.Result r = ChildJvm.run(mode, options, "own-socket-factory", dir, Duration.ofMinutes(2));
+        r.assertClean();
+        if (mode != Mode.JDK) {
+            for (String which : List.of("Socket", "ServerSocket")) {
+                assertEquals(1, r.out().lines().filter(l -> l.contains("the application set its own " + which
+                        + " factory, which replaces Ringloom's")).count(), which + ": one log line:\n" + ChildJvm.tail(r.out(), 60));
+            }
+        }
+    }
+
+    /**
+     * Scenario 5, {@code System.exit} under traffic: from the main thread, from a
+     * virtual thread, and from one with a shutdown hook doing I/O on a virtual
+     * thread. Each JVM must end within the time-out with the status asked, its
+     * hook run, and no crash.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void exitUnderTraffic(Mode mode) throws Exception {
+        int[] statuses = {3, 42, 77};
+        List<String> ended = new java.util.ArrayList<>();
+        long slowest = 0;
+        for (int variant = 0; variant < statuses.length; variant++) {
+            long start = System.nanoTime();
+            ChildJvm.Result r = ChildJvm.run(mode, "exit-under-traffic", Files.createDirectories(dir.resolve("exit" + variant)),
+                    Duration.ofSeconds(60), "--variant", Integer.toString(variant), "--status", Integer.toString(statuses[variant]));
+            slowest = Math.max(slowest, (System.nanoTime() - start) / 1_000_000);
+            String tail = ChildJvm.tail(r.out(), 80);
+            assertEquals(statuses[variant], r.exit(), "the exit status:\n" + tail);
+            assertTrue(r.out().contains("exiting with " + statuses[variant]), tail);
+            assertTrue(r.out().contains("hook ran\n"), "the shutdown hook ran:\n" + tail);
+            if (variant == 2) assertTrue(r.out().contains("hook I/O done: [1, 2, 3]"), "the hook's I/O:\n" + tail);
+            assertFalse(r.out().contains("fatal error") || r.out().contains("hs_err"), "a crash:\n" + tail);
+            ended.add(r.out().lines().filter(l -> l.startsWith("exiting with")).findFirst().orElse("?"));
+        }
+        System.out.printf("reliability/dropin-exit-under-traffic%s%s: System.exit from the main thread, from a virtual "
+                        + "thread, and from one with a shutdown hook doing file and socket I/O on a virtual thread, each "
+                        + "with 32 threads of traffic and 16 blocked reads: %s; statuses 3, 42, 77 kept, hooks ran, "
+                        + "0 hangs (slowest JVM %d ms), 0 crashes%n",
+                Reliability.LONG ? " (long form)" : "", mode == Mode.REFUSED ? " (io_uring refused)" : "", ended, slowest);
+    }
+
+    /** Scenario 5, the JVM-wide pool with more carriers than cores: the interrupt storm with -Dringloom.carriers=16. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void moreCarriersThanCores(Mode mode) throws Exception {
+        ChildJvm.run(mode, options(mode, "-Dringloom.carriers=16"), "many-carriers", dir, Duration.ofMinutes(3),
+                "--seconds", "6", "--carriers", "16").assertClean();
     }
 
     /** The seed of this run's socket fuzzing; {@code -Dringloom.fuzz.seed=N} replays one. */

@@ -21,6 +21,8 @@ public final class DropInMain {
             case "socket-fuzz" -> SocketFuzz.main(scenario, rest);
             case "selector-mix" -> SelectorMix.main(scenario, rest);
             case "soak" -> Soak.main(scenario, rest);
+            case "vthreads-before-agent", "agent-attached-later", "own-socket-factory", "exit-under-traffic" ->
+                    Startup.main(scenario, rest);
             default -> throw new IllegalArgumentException("no scenario " + scenario);
         }
     }

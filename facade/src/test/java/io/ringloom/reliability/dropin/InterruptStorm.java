@@ -86,6 +86,10 @@ final class InterruptStorm {
                 Duration.ofMinutes(2));
         Map<Integer, String> before = App.fds();
         new InterruptStorm(dir).run(scenario, workers, length, before);
+        int carriers = Integer.parseInt(App.arg(args, "--carriers", "0"));
+        if (carriers > 0 && App.MODE == App.Mode.RINGS && App.carriers() != carriers) {
+            App.fail("the JVM-wide pool has " + App.carriers() + " carriers, not the " + carriers + " asked");
+        }
         App.finish();
     }
 
