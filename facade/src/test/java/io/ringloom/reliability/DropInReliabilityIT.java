@@ -90,6 +90,15 @@ class DropInReliabilityIT {
                 Duration.ofMinutes(Reliability.LONG ? 15 : 4), "--seconds", Integer.toString(seconds)).assertClean();
     }
 
+    /** What a figure line adds to its name for {@code mode}, as the children's lines do. */
+    private static String label(Mode mode) {
+        return switch (mode) {
+            case RINGS -> "";
+            case REFUSED -> " (io_uring refused)";
+            case JDK -> " (plain JDK)";
+        };
+    }
+
     /** The JVM options of {@code mode}, with {@code extra}. */
     private static List<String> options(Mode mode, String... extra) {
         List<String> options = new java.util.ArrayList<>(mode == Mode.JDK ? List.of() : ChildJvm.dropInFlags());
@@ -177,7 +186,7 @@ class DropInReliabilityIT {
                         + "thread, and from one with a shutdown hook doing file and socket I/O on a virtual thread, each "
                         + "with 32 threads of traffic and 16 blocked reads: %s; statuses 3, 42, 77 kept, hooks ran, "
                         + "0 hangs (slowest JVM %d ms), 0 crashes%n",
-                Reliability.LONG ? " (long form)" : "", mode == Mode.REFUSED ? " (io_uring refused)" : "", ended, slowest);
+                Reliability.LONG ? " (long form)" : "", label(mode), ended, slowest);
     }
 
     /** Scenario 5, the JVM-wide pool with more carriers than cores: the interrupt storm with -Dringloom.carriers=16. */
@@ -231,7 +240,7 @@ class DropInReliabilityIT {
                         + "threads, %,d on a platform thread, %,d threw, %,d repeated until the kernel's bytes had arrived; "
                         + "compared call by call with the plain JDK: %d mismatches%s; guard bytes around every buffer, "
                         + "%s changed guards%n",
-                Reliability.LONG ? " (long form)" : "", mode == Mode.REFUSED ? " (io_uring refused)" : "",
+                Reliability.LONG ? " (long form)" : "", label(mode),
                 Long.parseLong(m.group(1)), FUZZ_SEED, Long.parseLong(m.group(3)), Long.parseLong(m.group(4)),
                 Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), first < 0 ? 0 : 1,
                 first < 0 ? "" : " (the first at line " + (first + 1) + "; the rest follow from it)", m.group(7));
