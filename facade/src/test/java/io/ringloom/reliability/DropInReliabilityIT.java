@@ -79,13 +79,13 @@ class DropInReliabilityIT {
 
     /**
      * Scenario 4: {@link io.ringloom.reliability.dropin.Soak}, 60 s on the rings
-     * and 30 s with io_uring refused (where the drop-in is the JDK's own paths);
+     * and 20 s with io_uring refused (where the drop-in is the JDK's own paths);
      * the long form 10 minutes each. NMT on, for its native-memory figure.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("modes")
     void soak(Mode mode) throws Exception {
-        int seconds = mode == Mode.RINGS ? 60 : 30;
+        int seconds = mode == Mode.RINGS ? 60 : 20;
         ChildJvm.run(mode, options(mode, "-XX:NativeMemoryTracking=summary"), "soak", dir,
                 Duration.ofMinutes(Reliability.LONG ? 15 : 4), "--seconds", Integer.toString(seconds)).assertClean();
     }
@@ -194,7 +194,7 @@ class DropInReliabilityIT {
     @MethodSource("modes")
     void moreCarriersThanCores(Mode mode) throws Exception {
         ChildJvm.run(mode, options(mode, "-Dringloom.carriers=16"), "many-carriers", dir, Duration.ofMinutes(3),
-                "--seconds", "6", "--carriers", "16").assertClean();
+                "--seconds", "4", "--carriers", "16").assertClean();
     }
 
     /** The seed of this run's socket fuzzing; {@code -Dringloom.fuzz.seed=N} replays one. */
@@ -211,7 +211,7 @@ class DropInReliabilityIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modes")
     void socketFuzz(Mode mode) throws Exception {
-        int calls = Reliability.scaled(20_000, 400_000);
+        int calls = Reliability.scaled(12_000, 200_000);
         Duration timeout = Duration.ofMinutes(Reliability.LONG ? 20 : 3);
         String[] args = {"--seed", Long.toString(FUZZ_SEED), "--calls", Integer.toString(calls)};
         synchronized (DropInReliabilityIT.class) {

@@ -89,7 +89,7 @@ final class SelectorMix {
     static void main(String scenario, String[] args) throws Exception {
         Path dir = App.dir(args);
         App.settle(dir);
-        Duration length = App.scaled(Duration.ofSeconds(Integer.parseInt(App.arg(args, "--seconds", "8"))),
+        Duration length = App.scaled(Duration.ofSeconds(Integer.parseInt(App.arg(args, "--seconds", "5"))),
                 Duration.ofMinutes(2));
         Map<Integer, String> before = App.fds();
         new SelectorMix().run(scenario, length);

@@ -83,7 +83,7 @@ final class Startup {
         if (App.MODE != App.Mode.JDK && !then.contains("not loaded")) App.fail("Ringloom's agent was loaded first: " + then);
         MiniTraffic late = new MiniTraffic(dir.resolve("late"));
         late.start("late", 8);
-        Thread.sleep(3000);
+        Thread.sleep(2000);
         List<String> problems = new ArrayList<>(early.stop());
         problems.addAll(late.stop());
         problems.forEach(App::fail);
@@ -162,7 +162,7 @@ final class Startup {
         MiniTraffic after = new MiniTraffic(dir.resolve("after"));
         after.start("after", 8);
         javaNetRoundTrip();
-        Thread.sleep(2000);
+        Thread.sleep(1000);
         List<String> problems = new ArrayList<>(before.stop());
         problems.addAll(after.stop());
         problems.forEach(App::fail);
@@ -210,7 +210,7 @@ final class Startup {
             oldClient.getOutputStream().write(data);
             if (!Arrays.equals(data, oldClient.getInputStream().readNBytes(data.length))) App.fail("an old socket's echo differs");
         }
-        Thread.sleep(2000);
+        Thread.sleep(1000);
         oldClient.close();
         oldEcho.join();
         oldServer.close();
