@@ -77,16 +77,26 @@ public final class Errors {
         return forFd((int) res, call, fd, path);
     }
 
-    /** errno to the exceptions the JDK's sockets throw, with the JDK's messages. */
+    /**
+     * errno to the exceptions the JDK's socket channels throw, with the JDK's
+     * messages. A read's reset is a {@link ConnectionResetException}, as the
+     * JDK's dispatcher reports it to {@code SocketChannelImpl} and
+     * {@code NioSocketImpl}, which remember it; a write's EPIPE and ECONNRESET
+     * are the plain {@code IOException} with the C library's text that
+     * {@code IOUtil.write} throws ({@code NioSocketImpl} makes a
+     * {@code SocketException} of it).
+     */
     public static IOException forSocket(int errno, String call) {
         int e = Math.abs(errno);
+        boolean write = call.equals("write");
         return switch (e) {
             case Errno.ECONNREFUSED -> new ConnectException("Connection refused");
             case Errno.ETIMEDOUT -> call.equals("connect") ? new ConnectException("Connection timed out")
                     : new SocketException("Connection timed out");
             case Errno.EHOSTUNREACH, ENETUNREACH -> new NoRouteToHostException("No route to host");
-            case Errno.ECONNRESET -> new SocketException("Connection reset");
-            case Errno.EPIPE -> new SocketException("Broken pipe");
+            case Errno.ECONNRESET -> call.equals("read") ? new ConnectionResetException()
+                    : write ? new IOException("Connection reset by peer") : new SocketException("Connection reset");
+            case Errno.EPIPE -> write ? new IOException("Broken pipe") : new SocketException("Broken pipe");
             case EADDRINUSE -> new BindException("Address already in use");
             case EADDRNOTAVAIL -> new BindException("Cannot assign requested address");
             case Errno.EACCES -> call.equals("bind") ? new BindException("Permission denied")

@@ -35,7 +35,9 @@ final class ChannelStreams {
      * {@code NioSocketImpl}'s: an interrupt is an {@link InterruptedIOException},
      * which {@code java.net.Socket} turns into "Closed by interrupt" (closing the
      * socket) for a virtual thread; a close, before or during the call, is
-     * "Socket closed".
+     * "Socket closed"; any other {@code IOException} that is not a
+     * {@code SocketException} (a write's "Broken pipe") becomes one with its
+     * message ({@code NioSocketImpl.asSocketException}).
      */
     static final Translation AS_SOCKET_IMPL = ChannelStreams::forSocketImpl;
 
@@ -45,15 +47,25 @@ final class ChannelStreams {
             t = new InterruptedIOException();
         } else if (e instanceof AsynchronousCloseException || e instanceof ClosedChannelException) {
             t = new SocketException("Socket closed");
-        } else {
+        } else if (e instanceof SocketException || e instanceof InterruptedIOException) {
             return e;
+        } else {
+            t = new SocketException(e.getMessage());
         }
         t.initCause(e);
         return t;
     }
 
+    /**
+     * The input stream. With {@link #AS_SOCKET_IMPL} it keeps
+     * {@code NioSocketImpl}'s legacy rule: once a read answered end-of-stream,
+     * every later read answers -1, even after the socket was closed.
+     */
     static InputStream in(RingSocketChannel ch, IntSupplier timeoutMillis, Translation translation) {
         return new InputStream() {
+            /** Set by a read that answered -1 (socket impl streams only). */
+            private volatile boolean eof;
+
             @Override
             public int read() throws IOException {
                 byte[] one = new byte[1];
@@ -65,8 +77,12 @@ final class ChannelStreams {
             public int read(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
                 if (len == 0) return 0;
+                boolean socketImpl = translation == AS_SOCKET_IMPL;   // NioSocketImpl's rules, not the adaptor's
+                if (socketImpl && eof) return -1;
                 try {
-                    return ch.read(ByteBuffer.wrap(b, off, len), timeoutMillis.getAsInt());
+                    int n = ch.read(ByteBuffer.wrap(b, off, len), timeoutMillis.getAsInt(), socketImpl);
+                    if (n < 0 && socketImpl) eof = true;
+                    return n;
                 } catch (IOException e) {
                     throw translation.apply(e);
                 }

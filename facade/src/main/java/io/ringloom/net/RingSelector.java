@@ -14,6 +14,7 @@ import java.util.AbstractSet;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -211,8 +212,12 @@ final class RingSelector extends AbstractSelector {
         }
     }
 
-    /** Cancels in the JDK's selector the keys cancelled here, and forgets them. */
-    private void dropCancelled() {
+    /**
+     * Cancels in the JDK's selector the keys cancelled here, and forgets them;
+     * a JDK channel closed meanwhile is finished here if this was its last key
+     * ({@link JdkChannels#killIfUnregistered}).
+     */
+    private void dropCancelled() throws IOException {
         assert Thread.holdsLock(this) && Thread.holdsLock(publicSelected);
         Set<SelectionKey> cancelled = cancelledKeys();
         synchronized (cancelled) {
@@ -222,9 +227,15 @@ final class RingSelector extends AbstractSelector {
                 keys.remove(k);
                 selected.remove(k);
                 deregister(k);
+                finishClose(k);
             }
             cancelled.clear();
         }
+    }
+
+    /** A JDK channel's own key here was its last: finish a close that waited for it. A drop-in channel's fd is its own business. */
+    private static void finishClose(Key k) throws IOException {
+        if (!(k.channel instanceof DelegatingChannel)) JdkChannels.killIfUnregistered(k.channel);
     }
 
     @Override
@@ -239,6 +250,7 @@ final class RingSelector extends AbstractSelector {
         synchronized (this) {
             synchronized (publicSelected) {
                 dropCancelled();
+                List<SelectionKey> closing = List.copyOf(keys);
                 for (SelectionKey sk : keys) {
                     Key k = (Key) sk;
                     if (k.jdkKey != null) k.jdkKey.cancel();
@@ -246,7 +258,8 @@ final class RingSelector extends AbstractSelector {
                 }
                 keys.clear();
                 selected.clear();
-                jdk.close();
+                jdk.close();   // deregisters the JDK keys, finishing closes that wait for none of ours
+                for (SelectionKey sk : closing) finishClose((Key) sk);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.ringloom.net;
 
 import io.ringloom.internal.Bracket;
+import io.ringloom.internal.ConnectionResetException;
 import io.ringloom.internal.FdHolder;
 import io.ringloom.internal.IoDispatcher;
 import io.ringloom.rings.carrier.CarrierScheduler;
@@ -13,7 +14,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.NoConnectionPendingException;
@@ -46,6 +49,8 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     private static final IoDispatcher.SegmentIo<RingSocketChannel> RECV =
             (ch, seg, timeout) -> IoDispatcher.recv(ch.fd, ch.home, seg, (int) timeout);
     private static final IoDispatcher.SegmentIo<RingSocketChannel> SEND = (ch, seg, unused) -> ch.send(seg);
+    /** A gathering write of at most this many bytes is copied into one buffer and sent as one. */
+    private static final int GATHER_COPY_MAX = 256 * 1024;
 
     /** Non-blocking for its whole life; closed only by {@link #fd}. */
     private final SocketChannel jdk;
@@ -66,10 +71,14 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     private final Bracket.Transfer writable = (unused, timeout) -> awaitReady(SysCalls.POLLOUT, timeout);
     /** Set once by shutdownInput: a read then answers end-of-stream, as the JDK's does. */
     private volatile boolean inputShut;
-    /** Set once by shutdownOutput: a write then throws ClosedChannelException. */
+    /** Set once by shutdownOutput: a write then throws AsynchronousCloseException, as SocketChannelImpl's does. */
     private volatile boolean outputShut;
+    /** Set once a read met a reset: every later read throws "Connection reset", as SocketChannelImpl's does. */
+    private volatile boolean connectionReset;
     /** {@link #socket()}'s adaptor, made on first use. */
     private volatile RingSocketAdaptor adaptor;
+    /** Set by {@link #closeAsSocketImpl} before the close: it shuts the output down first. */
+    private volatile boolean shutdownOutputOnClose;
 
     /** Over {@code jdk}, a channel of the JDK's provider: new, or one its server socket accepted. */
     RingSocketChannel(SelectorProvider provider, SocketChannel jdk, CarrierScheduler home) throws IOException {
@@ -192,7 +201,10 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         Objects.requireNonNull(dst);
         readLock.lock();
         try {
-            if (!isBlocking()) return jdkCall(() -> jdk.read(dst));
+            if (!isBlocking()) {
+                if (connectionReset) readable();   // what SocketChannelImpl checks first: closed, unconnected, reset
+                return jdkRead(() -> jdk.read(dst));
+            }
             return blockingRead(dst, 0);
         } finally {
             readLock.unlock();
@@ -202,12 +214,18 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     /**
      * A blocking read that waits at most {@code timeoutMillis} (0: no limit),
      * then throws {@code SocketTimeoutException} and leaves the channel open:
-     * for the adaptor's streams, which check the blocking mode first.
+     * for the streams of the adaptor ({@code SocketChannelImpl.blockingRead}:
+     * closed, unconnected, then the blocking mode) and of {@link RingSocketImpl}
+     * ({@code asSocketImpl}: {@code NioSocketImpl.implRead}, which checks a reset
+     * before a shut-down input, where the channel answers EOF over it).
      */
-    int read(ByteBuffer dst, int timeoutMillis) throws IOException {
+    int read(ByteBuffer dst, int timeoutMillis, boolean asSocketImpl) throws IOException {
         readLock.lock();
         try {
+            ensureOpen();
+            if (!jdk.isConnected()) throw new NotYetConnectedException();
             if (!isBlocking()) throw new IllegalBlockingModeException();
+            if (asSocketImpl && connectionReset) throw new SocketException("Connection reset");
             return blockingRead(dst, timeoutMillis);
         } finally {
             readLock.unlock();
@@ -223,13 +241,48 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
 
     private int blockingRead(ByteBuffer dst, int timeoutMillis) throws IOException {
         assert readLock.isHeldByCurrentThread();
+        if (!readable()) return -1;
         if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+        if (!dst.hasRemaining()) return 0;
+        long n;
+        try {
+            n = bracket.run("read", readTransfer, dst, timeoutMillis);
+        } catch (ConnectionResetException e) {
+            connectionReset = true;
+            throw new SocketException("Connection reset");
+        }
+        return n == 0 ? -1 : (int) n;   // 0: the peer shut down its side
+    }
+
+    /**
+     * A read of the JDK channel: a reset it met is remembered here too, since
+     * a read on the ring after a mode change would not see it again (the
+     * kernel reports ECONNRESET once); the JDK's channel throws its own
+     * "Connection reset", a plain {@code SocketException}, so it is told by
+     * that message.
+     */
+    private <T> T jdkRead(ChannelCall<T> call) throws IOException {
+        try {
+            return jdkCall(call);
+        } catch (SocketException e) {
+            if ("Connection reset".equals(e.getMessage())) connectionReset = true;
+            throw e;
+        }
+    }
+
+    /**
+     * The checks of {@code SocketChannelImpl.implRead} before it reads, with
+     * its outcome: closed, then not connected; false when input is shut down,
+     * and the read answers -1 (the JDK's {@code finally} returns EOF then, over
+     * a reset and over the read-only check that comes last, in {@code IOUtil.read});
+     * then a reset met before.
+     */
+    private boolean readable() throws IOException {
         ensureOpen();
         if (!jdk.isConnected()) throw new NotYetConnectedException();
-        if (inputShut) return -1;
-        if (!dst.hasRemaining()) return 0;
-        long n = bracket.run("read", readTransfer, dst, timeoutMillis);
-        return n == 0 ? -1 : (int) n;   // 0: the peer shut down its side
+        if (inputShut) return false;
+        if (connectionReset) throw new SocketException("Connection reset");
+        return true;
     }
 
     /**
@@ -240,12 +293,16 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, dsts.length);
-        for (int i = offset; i < offset + length; i++) {
-            if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
-        }
         readLock.lock();
         try {
-            if (!isBlocking()) return jdkCall(() -> jdk.read(dsts, offset, length));
+            if (!isBlocking()) {
+                if (connectionReset) readable();
+                return jdkRead(() -> jdk.read(dsts, offset, length));
+            }
+            if (!readable()) return -1;
+            for (int i = offset; i < offset + length; i++) {
+                if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+            }
             int first = offset;
             while (first < offset + length && !dsts[first].hasRemaining()) first++;
             if (first == offset + length) return blockingRead(ByteBuffer.allocate(0), 0);
@@ -253,7 +310,12 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
             int n = blockingRead(head, 0);
             if (n <= 0 || head.hasRemaining() || first + 1 == offset + length) return n;
             int from = first + 1;
-            long more = jdkCall(() -> jdk.read(dsts, from, offset + length - from));
+            long more;
+            try {
+                more = jdkRead(() -> jdk.read(dsts, from, offset + length - from));
+            } catch (IOException e) {
+                return n;   // the bytes read stand, as readv's would; the next read reports what this met
+            }
             return more > 0 ? n + more : n;   // an EOF here is reported by the next read
         } finally {
             readLock.unlock();
@@ -298,22 +360,36 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         assert writeLock.isHeldByCurrentThread();
         ensureOpen();
         if (!jdk.isConnected()) throw new NotYetConnectedException();
-        if (outputShut && !kernelAnswersShutdown) throw new ClosedChannelException();
+        // SocketChannelImpl.implWrite: a write that wrote nothing once output is shut down ends so
+        if (outputShut && !kernelAnswersShutdown) throw new AsynchronousCloseException();
         return bracket.run("write", writeTransfer, src, 0);
     }
 
-    /** In blocking mode writes every buffer whole, in order, as the JDK's blocking channel does. */
+    /**
+     * In blocking mode writes every buffer whole, in order. Up to
+     * {@link #GATHER_COPY_MAX} bytes go as one send, as the JDK's one
+     * {@code writev} does: a peer that resets the connection meanwhile then
+     * fails the next write, not the second buffer of this one.
+     */
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, srcs.length);
         writeLock.lock();
         try {
             if (!isBlocking()) return jdkCall(() -> jdk.write(srcs, offset, length));
+            long remaining = 0;
+            for (int i = offset; i < offset + length; i++) remaining += srcs[i].remaining();
+            if (remaining <= GATHER_COPY_MAX) {
+                ByteBuffer all = ByteBuffer.allocate((int) remaining);
+                for (int i = offset; i < offset + length; i++) all.put(srcs[i].duplicate());
+                long n = blockingWrite(all.flip());   // the state checks apply to an empty one too
+                for (int i = offset; i < offset + length; i++) srcs[i].position(srcs[i].limit());
+                return n;
+            }
             long total = 0;
             for (int i = offset; i < offset + length; i++) {
                 if (srcs[i].hasRemaining()) total += blockingWrite(srcs[i]);
             }
-            if (total == 0) blockingWrite(ByteBuffer.allocate(0));   // the state checks still apply
             return total;
         } finally {
             writeLock.unlock();
@@ -423,6 +499,19 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     }
 
     /**
+     * {@code NioSocketImpl.close}, for {@link RingSocketImpl}: a connected
+     * socket whose SO_LINGER is not 0 shuts its output down before the close,
+     * so the peer reads end-of-stream even when unread bytes make the close a
+     * reset. It happens inside the close, once this channel is closed: a send
+     * blocked meanwhile that the shutdown fails (EPIPE) ends as a close, as in
+     * {@code NioSocketImpl}, whose writer is parked when the shutdown comes.
+     */
+    void closeAsSocketImpl() throws IOException {
+        shutdownOutputOnClose = true;
+        close();
+    }
+
+    /**
      * Cancels the ring requests of blocked calls (each then ends with
      * {@code AsynchronousCloseException}, or {@code ClosedByInterruptException}
      * for an interrupted caller) and closes the JDK channel once the last is
@@ -430,6 +519,13 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
      */
     @Override
     protected void implCloseSelectableChannel() throws IOException {
+        if (shutdownOutputOnClose && jdk.isConnected()) {
+            try {
+                if (jdk.getOption(StandardSocketOptions.SO_LINGER) != 0) jdk.shutdownOutput();
+            } catch (IOException ignored) {
+                // NioSocketImpl ignores it too: the close goes on, and is what the caller asked for
+            }
+        }
         fd.close();
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketImpl;
@@ -42,6 +43,12 @@ public final class RingSocketFactories {
         JDK_IMPL = h;
     }
 
+    private static boolean clientFactoryIsOurs() {
+        VarHandle inForce = clientFactoryInForce;
+        SocketImplFactory ours = installedClient;
+        return ours != null && (inForce == null || inForce.getVolatile() == ours);
+    }
+
     /** The provider the impls' channels name as theirs: the JVM's when it is Ringloom's. */
     private static volatile RingSelectorProvider provider;
 
@@ -61,6 +68,15 @@ public final class RingSocketFactories {
     /** The factories in place after {@link #install}: Ringloom's, or null where it could not set one. */
     public record Installed(SocketImplFactory client, SocketImplFactory server) {}
 
+    /** The client factory {@link #install} set; null before, or when the application's was kept. */
+    private static volatile SocketImplFactory installedClient;
+    /**
+     * {@code java.net.Socket.factory}, the client factory in force (static), reached by
+     * {@link #install} once the agent opened {@code java.net} to Ringloom; null when it
+     * cannot be read.
+     */
+    private static volatile VarHandle clientFactoryInForce;
+
     /**
      * Installs both factories; where one cannot be set (the JDK's classes are
      * unreachable, or the application set its factory first, which is then
@@ -76,7 +92,14 @@ public final class RingSocketFactories {
         SocketImplFactory client = () -> create(false);
         SocketImplFactory server = () -> create(true);
         try {
+            clientFactoryInForce = MethodHandles.privateLookupIn(Socket.class, MethodHandles.lookup())
+                    .findStaticVarHandle(Socket.class, "factory", SocketImplFactory.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Ringloom: java.net.Socket's factory cannot be read", e);
+        }
+        try {
             Socket.setSocketImplFactory(client);
+            installedClient = client;
         } catch (IOException e) {
             client = null;
             LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own Socket factory, which is kept:"
@@ -92,11 +115,19 @@ public final class RingSocketFactories {
         return new Installed(client, server);
     }
 
-    /** A ring-served impl where a ring can serve it, else the JDK's. */
+    /**
+     * A ring-served impl where a ring can serve it, else the JDK's. A server
+     * impl is Ringloom's only while the client factory in force is Ringloom's:
+     * {@code ServerSocket.accept} takes the accepted socket's impl from the client
+     * factory when the server's impl is not the JDK's, and a ring server can
+     * accept only into its own kind. With the application's client factory (set
+     * before the agent, or after it), a server socket is the JDK's, whose accept
+     * makes the JDK's impl, as without any server factory.
+     */
     private static SocketImpl create(boolean server) {
         CarrierScheduler s = IoDispatcher.scheduler();
         if (s == null) s = DropIn.jvmWideScheduler();
-        if (s != null) return new RingSocketImpl(server, s);
+        if (s != null && (!server || clientFactoryIsOurs())) return new RingSocketImpl(server, s);
         try {
             return (SocketImpl) JDK_IMPL.invoke(server);
         } catch (Throwable e) {

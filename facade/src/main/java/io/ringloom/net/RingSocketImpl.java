@@ -18,6 +18,7 @@ import java.net.SocketOptions;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -45,6 +46,8 @@ final class RingSocketImpl extends SocketImpl {
     private volatile InetSocketAddress bindAddress;
     /** SO_TIMEOUT in milliseconds (0: none). */
     private volatile int timeoutMillis;
+    /** The input stream, made on first use: it keeps NioSocketImpl's end-of-stream rule across calls. */
+    private volatile InputStream in;
 
     RingSocketImpl(boolean server, CarrierScheduler home) {
         this.server = server;
@@ -154,7 +157,15 @@ final class RingSocketImpl extends SocketImpl {
 
     @Override
     protected InputStream getInputStream() throws IOException {
-        return ChannelStreams.in(client(), () -> timeoutMillis, ChannelStreams.AS_SOCKET_IMPL);
+        InputStream s = in;
+        if (s == null) {
+            RingSocketChannel c = client();
+            synchronized (this) {
+                s = in;
+                if (s == null) in = s = ChannelStreams.in(c, () -> timeoutMillis, ChannelStreams.AS_SOCKET_IMPL);
+            }
+        }
+        return s;
     }
 
     @Override
@@ -171,10 +182,11 @@ final class RingSocketImpl extends SocketImpl {
         }
     }
 
+    /** As {@code NioSocketImpl.close}: a connected socket's output is shut down first ({@link RingSocketChannel#closeAsSocketImpl}). */
     @Override
     protected void close() throws IOException {
         RingSocketChannel c = ch;
-        if (c != null) c.close();
+        if (c != null) c.closeAsSocketImpl();
         RingServerSocketChannel s = ssc;
         if (s != null) s.close();
     }
@@ -207,11 +219,19 @@ final class RingSocketImpl extends SocketImpl {
         clientView().sendUrgentData(data);
     }
 
-    /** A server's: its local address, as ServerSocket asks it; a client's: its peer's. */
+    /**
+     * A server's: the address it was bound to, as given (host name and all),
+     * which is what {@code NioSocketImpl.bind} keeps "to maintain long standing
+     * behavior" and {@code ServerSocket.getInetAddress} answers; a client's: its peer's.
+     */
     @Override
     protected InetAddress getInetAddress() {
+        if (server) {
+            InetSocketAddress bound = bindAddress;
+            return bound == null ? null : bound.getAddress();
+        }
         try {
-            return server ? serverView().getInetAddress() : clientView().getInetAddress();
+            return clientView().getInetAddress();
         } catch (SocketException e) {
             return null;
         }
@@ -321,13 +341,20 @@ final class RingSocketImpl extends SocketImpl {
         return server ? listener().getOption(name) : client().getOption(name);
     }
 
+    /**
+     * The channel's options; a client's without the JDK's extended
+     * SO_OOBINLINE, which {@code SocketChannelImpl} lists and
+     * {@code NioSocketImpl} does not ({@code Socket.setOOBInline} stays).
+     */
     @Override
     protected Set<SocketOption<?>> supportedOptions() {
         RingServerSocketChannel s = ssc;
         RingSocketChannel c = ch;
         if (s != null) return s.supportedOptions();
-        if (c != null) return c.supportedOptions();
-        return Set.of();
+        if (c == null) return Set.of();
+        Set<SocketOption<?>> options = new HashSet<>(c.supportedOptions());
+        options.removeIf(o -> o.name().equals("SO_OOBINLINE"));   // sun.nio.ch.ExtendedSocketOption is package-private
+        return Set.copyOf(options);
     }
 
     @Override

@@ -122,8 +122,12 @@ class ErrorsTest {
         is(SocketException.class, Errors.forSocket(-Errno.ETIMEDOUT, "read"), "Connection timed out");
         is(NoRouteToHostException.class, Errors.forSocket(-Errno.EHOSTUNREACH, "connect"), "No route to host");
         is(NoRouteToHostException.class, Errors.forSocket(-ENETUNREACH, "connect"), "No route to host");
-        is(SocketException.class, Errors.forSocket(-Errno.ECONNRESET, "read"), "Connection reset");
-        is(SocketException.class, Errors.forSocket(-Errno.EPIPE, "write"), "Broken pipe");
+        // a read's reset is remembered by the channel (its own class); a write's errors are IOUtil.write's
+        is(ConnectionResetException.class, Errors.forSocket(-Errno.ECONNRESET, "read"), "Connection reset");
+        is(IOException.class, Errors.forSocket(-Errno.ECONNRESET, "write"), "Connection reset by peer");
+        is(SocketException.class, Errors.forSocket(-Errno.ECONNRESET, "connect"), "Connection reset");
+        is(IOException.class, Errors.forSocket(-Errno.EPIPE, "write"), "Broken pipe");
+        is(SocketException.class, Errors.forSocket(-Errno.EPIPE, "connect"), "Broken pipe");
         is(BindException.class, Errors.forSocket(-EADDRINUSE, "bind"), "Address already in use");
         is(BindException.class, Errors.forSocket(-EADDRNOTAVAIL, "bind"), "Cannot assign requested address");
         is(BindException.class, Errors.forSocket(-Errno.EACCES, "bind"), "Permission denied");
@@ -177,7 +181,7 @@ class ErrorsTest {
 
     @Test
     void otherSocketResultsFollowTheSocketRules() {
-        is(SocketException.class, Errors.forSocketResult(-Errno.ECONNRESET, "read", true, true, false), "Connection reset");
+        is(ConnectionResetException.class, Errors.forSocketResult(-Errno.ECONNRESET, "read", true, true, false), "Connection reset");
         is(ConnectException.class, Errors.forSocketResult(-Errno.ECONNREFUSED, "connect", false, false, false), "Connection refused");
     }
 

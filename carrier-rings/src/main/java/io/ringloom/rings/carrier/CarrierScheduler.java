@@ -114,9 +114,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     public static CarrierScheduler start(int carrierCount, int ringEntries, RingMode mode, String name)
             throws IOException {
-        if (Loom.unavailableReason() != null) {
-            throw new IllegalStateException(Loom.unavailableReason());
-        }
+        String unavailable = Loom.unavailableReason();
+        if (unavailable != null) throw new IllegalStateException(unavailable);
         if (carrierCount <= 0) throw new IllegalArgumentException("carrier count must be positive: " + carrierCount);
         if (ringEntries <= 0) throw new IllegalArgumentException("ring entries must be positive: " + ringEntries);
         return new CarrierScheduler(carrierCount, ringEntries, mode, name);
@@ -191,8 +190,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
 
     /** The pool whose carrier the current thread runs on, or null. */
     public static CarrierScheduler current() {
-        return Loom.unavailableReason() == null && Loom.currentCarrierThread() instanceof CarrierThread ct
-                ? ct.scheduler : null;
+        return Loom.currentCarrierThread() instanceof CarrierThread ct ? ct.scheduler : null;
     }
 
     // ---------------------------------------------------------- primitive

@@ -19,55 +19,66 @@ import java.util.concurrent.Executor;
  * native frame and answers true everywhere (measured on 25.0.3). The pool
  * detects a pinned park by its effect instead ({@link CarrierScheduler}).
  * When any is missing, {@link #unavailableReason()} says which flag to add.
+ * They are reached when a pool first starts, not when this class loads.
  */
 final class Loom {
     private Loom() {}
 
-    private static final Constructor<?> BUILDER;
-    private static final VarHandle CARRIER_THREAD;
-    private static final String UNAVAILABLE;
+    /** Both hooks, reached. */
+    private record Hooks(Constructor<?> builder, VarHandle carrierThread) {}
 
-    static {
-        Constructor<?> builder = null;
-        VarHandle carrier = null;
-        String why = null;
+    /**
+     * The hooks once reached; null before. Written once, under the class's
+     * lock, by the first {@link #unavailableReason} that reaches them; read
+     * without it on every blocking call ({@link #currentCarrierThread}). Not
+     * decided in a static initializer: this class can be initialised before
+     * Ringloom's agent opens {@code java.lang} (a file or socket call through the
+     * drop-in's providers, made by an agent whose premain runs first, asks
+     * {@link CarrierScheduler#current}), and a failure kept from then would keep
+     * every later pool off its carriers.
+     */
+    private static volatile Hooks hooks;
+
+    /**
+     * Null when the hooks work, else why not (which flag to add). Until they
+     * work, each call tries again: it is asked when a pool starts, never on a
+     * blocking call.
+     */
+    static synchronized String unavailableReason() {
+        if (hooks != null) return null;
         try {
             Class<?> vt = Class.forName("java.lang.VirtualThread");
-            builder = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
+            Constructor<?> builder = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
                     .getDeclaredConstructor(Executor.class);
             builder.setAccessible(true);
-            carrier = MethodHandles.privateLookupIn(vt, MethodHandles.lookup())
+            VarHandle carrier = MethodHandles.privateLookupIn(vt, MethodHandles.lookup())
                     .findVarHandle(vt, "carrierThread", Thread.class);
+            hooks = new Hooks(builder, carrier);
+            return null;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            why = "the JVM flag --add-opens java.base/java.lang=ALL-UNNAMED is missing or this JDK differs ("
-                    + e + ")";
+            return "the JVM flag --add-opens java.base/java.lang=ALL-UNNAMED is missing or this JDK differs (" + e + ")";
         }
-        if (why != null) {
-            builder = null;
-            carrier = null;
-        }
-        BUILDER = builder;
-        CARRIER_THREAD = carrier;
-        UNAVAILABLE = why;
-    }
-
-    /** Null when the hooks work, else why not. */
-    static String unavailableReason() {
-        return UNAVAILABLE;
     }
 
     static Thread.Builder.OfVirtual newBuilder(Executor scheduler) {
+        Hooks h = hooks;
+        if (h == null) throw new IllegalStateException("the JDK hooks were not reached: " + unavailableReason());
         try {
-            return (Thread.Builder.OfVirtual) BUILDER.newInstance(scheduler);
+            return (Thread.Builder.OfVirtual) h.builder().newInstance(scheduler);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create a virtual-thread builder", e);
         }
     }
 
-    /** The platform thread the current thread runs on: itself, or a virtual thread's carrier. */
+    /**
+     * The platform thread the current thread runs on: itself, or a virtual
+     * thread's carrier. Without the hooks no pool has started, so no virtual
+     * thread runs on one of its carriers: the thread itself.
+     */
     static Thread currentCarrierThread() {
         Thread t = Thread.currentThread();
-        return t.isVirtual() && CARRIER_THREAD != null ? (Thread) CARRIER_THREAD.getVolatile(t) : t;
+        Hooks h = hooks;
+        return t.isVirtual() && h != null ? (Thread) h.carrierThread().getVolatile(t) : t;
     }
 
     /**
