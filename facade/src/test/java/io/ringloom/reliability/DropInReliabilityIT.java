@@ -193,7 +193,8 @@ class DropInReliabilityIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modes")
     void moreCarriersThanCores(Mode mode) throws Exception {
-        ChildJvm.run(mode, options(mode, "-Dringloom.carriers=16"), "many-carriers", dir, Duration.ofMinutes(3),
+        ChildJvm.run(mode, options(mode, "-Dringloom.carriers=16"), "many-carriers", dir,
+                Duration.ofMinutes(Reliability.LONG ? 10 : 3),
                 "--seconds", "4", "--carriers", "16").assertClean();
     }
 
