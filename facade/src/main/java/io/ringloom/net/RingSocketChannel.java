@@ -99,6 +99,18 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         if (!isOpen()) throw new ClosedChannelException();
     }
 
+    /**
+     * After {@link #ensureOpen}: NotYetConnectedException unless connected. A
+     * close racing the call closes the JDK channel too, which then says it is
+     * not connected: the open flag is asked again, so the call ends as a
+     * closed one (found by the drop-in close storm).
+     */
+    private void ensureConnected() throws ClosedChannelException {
+        if (jdk.isConnected()) return;
+        ensureOpen();
+        throw new NotYetConnectedException();
+    }
+
     /** The JDK's non-blocking call; if it closed the JDK channel (an interrupt, a failed connect), this one closes too. */
     private <T> T jdkCall(ChannelCall<T> call) throws IOException {
         try {
@@ -223,7 +235,7 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
         readLock.lock();
         try {
             ensureOpen();
-            if (!jdk.isConnected()) throw new NotYetConnectedException();
+            ensureConnected();
             if (!isBlocking()) throw new IllegalBlockingModeException();
             if (asSocketImpl && connectionReset) throw new SocketException("Connection reset");
             return blockingRead(dst, timeoutMillis);
@@ -279,7 +291,7 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
      */
     private boolean readable() throws IOException {
         ensureOpen();
-        if (!jdk.isConnected()) throw new NotYetConnectedException();
+        ensureConnected();
         if (inputShut) return false;
         if (connectionReset) throw new SocketException("Connection reset");
         return true;
@@ -359,7 +371,7 @@ public final class RingSocketChannel extends SocketChannel implements Delegating
     private long blockingWrite(ByteBuffer src, boolean kernelAnswersShutdown) throws IOException {
         assert writeLock.isHeldByCurrentThread();
         ensureOpen();
-        if (!jdk.isConnected()) throw new NotYetConnectedException();
+        ensureConnected();
         // SocketChannelImpl.implWrite: a write that wrote nothing once output is shut down ends so
         if (outputShut && !kernelAnswersShutdown) throw new AsynchronousCloseException();
         return bracket.run("write", writeTransfer, src, 0);
