@@ -60,11 +60,6 @@ class DropInReliabilityIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modes")
     void interruptStorm(Mode mode) throws Exception {
-        // Known open bug, not hidden: once in the second of two CI runs on 2026-11-30 the refused-mode
-        // storm (JDK channels and NioSocketImpl only) ended with 2 socket fds still open after 20 s.
-        // Not yet understood; the bounded run leaves this one case out, the long form (./ringloom stress) keeps it.
-        org.junit.jupiter.api.Assumptions.assumeFalse(mode == Mode.REFUSED && !Reliability.LONG,
-                "refused-mode interrupt storm: known intermittent fd leak, see docs/RELIABILITY.md");
         ChildJvm.run(mode, "interrupt-storm", dir, Duration.ofMinutes(Reliability.LONG ? 10 : 3)).assertClean();
     }
 
@@ -198,9 +193,6 @@ class DropInReliabilityIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modes")
     void moreCarriersThanCores(Mode mode) throws Exception {
-        // The same storm program as interruptStorm, with the same open refused-mode fd leak (seen here in CI too).
-        org.junit.jupiter.api.Assumptions.assumeFalse(mode == Mode.REFUSED && !Reliability.LONG,
-                "refused-mode storm: known intermittent fd leak, see docs/RELIABILITY.md");
         ChildJvm.run(mode, options(mode, "-Dringloom.carriers=16"), "many-carriers", dir,
                 Duration.ofMinutes(Reliability.LONG ? 10 : 3),
                 "--seconds", "4", "--carriers", "16").assertClean();
