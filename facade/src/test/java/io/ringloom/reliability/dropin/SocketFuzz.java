@@ -361,7 +361,10 @@ final class SocketFuzz {
         int target = rnd.nextInt(10);
         Listener l = target == 0 || listeners.stream().allMatch(x -> x.closed) ? null
                 : listeners.get(rnd.nextInt(listeners.size()));
-        InetSocketAddress to = l == null ? refused : l.address;
+        // A closed listener's port is free for any socket on the machine to take (found in CI: a
+        // run's connect to one reached another process's listener), so a connect to it goes to
+        // the port held for refusals instead: refused in every run, as intended.
+        InetSocketAddress to = l == null || l.closed ? refused : l.address;
         String where = l == null ? "refused" : l.toString();
         boolean toOpen = l != null && !l.closed;
         if (e.isChannel()) {
