@@ -15,52 +15,71 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * {@code ./ringloom bench copy}: a tree of about 1 GiB (20k files of 1 KiB to
- * 1 MiB, most of them small, plus four 128 MiB files) copied by {@code cp -a},
- * by a {@code Files.copy} copier on the JDK's default virtual threads, and by
- * {@code ringcopy -a}; each as its own process, cold (page cache dropped with
- * {@code sync; echo 3 > /proc/sys/vm/drop_caches}) and warm (source cached),
+ * {@code ./ringloom bench copy}: three trees, each copied by {@code cp -a},
+ * by {@code rsync -a} (when installed), by a {@code Files.copy} copier on the
+ * JDK's default virtual threads, and by {@code ringcopy -a}; each copier as
+ * its own process, timed as a user times the whole command (JVM start
+ * included); cold (page cache dropped with
+ * {@code sync; echo 3 > /proc/sys/vm/drop_caches}) and warm (source cached);
  * into a destination on the source's disk and into one on tmpfs (which takes
- * the disk's write speed out of the comparison).
+ * the disk's write speed out of the comparison). The trees (issue 15):
+ * <ul>
+ * <li>{@code mixed}: 20k files of 1 KiB to 1 MiB, most of them small, plus four 128 MiB files;</li>
+ * <li>{@code small}: 50k files of 1 to 16 KiB;</li>
+ * <li>{@code large}: four 512 MiB files.</li>
+ * </ul>
  *
- * <p>Arguments: {@code [--dir DIR] [--files N] [--runs N] [--tmpfs DIR] [--chart PATH]}; the
- * chart of wall times and their ratio to {@code cp -a} goes to
- * {@code bench/results/copy.svg} unless {@code --chart} says where.
+ * <p>Arguments: {@code [--dir DIR] [--trees mixed,small,large] [--runs N] [--tmpfs DIR] [--chart PATH]};
+ * the chart of wall times and their ratio to {@code cp -a}, a pair of panels
+ * per tree, goes to {@code bench/results/copy.svg} unless {@code --chart} says where.
  */
 public final class CopyBench {
     private CopyBench() {}
 
     /** The targets, as a share of {@code cp -a}'s wall time (issue 15). */
     private static final double COLD_TARGET = 0.5, WARM_TARGET = 0.8;
+    private static final long MIB = 1 << 20;
+
+    /** A source tree: its name, what it holds, and how to make it (fixed seed, so every run copies the same bytes). */
+    private record Tree(String name, String holds, Generator generator) {}
+
+    @FunctionalInterface
+    private interface Generator {
+        void generate(Path src, Random rnd, byte[] buf) throws IOException;
+    }
+
+    private static final List<Tree> TREES = List.of(
+            new Tree("mixed", "20,000 files of 1 KiB-1 MiB + 4 x 128 MiB", (src, rnd, buf) -> {
+                smallFiles(src, rnd, buf, 20_000, true);
+                largeFiles(src, rnd, buf, 4, 128);
+            }),
+            new Tree("small", "50,000 files of 1-16 KiB", (src, rnd, buf) -> smallFiles(src, rnd, buf, 50_000, false)),
+            new Tree("large", "4 x 512 MiB", (src, rnd, buf) -> largeFiles(src, rnd, buf, 4, 512)));
 
     public static void main(String[] args) throws Exception {
         Path base = Path.of("target/bench-data/copy");
-        int files = 20_000;
+        List<String> treeNames = TREES.stream().map(Tree::name).toList();
         int runs = 2;
         Path tmpfs = Path.of("/dev/shm/ringloom-copy-bench");
         Path chartFile = Charts.defaultFile("copy");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> base = Path.of(args[++i]);
-                case "--files" -> files = Integer.parseInt(args[++i]);
+                case "--trees" -> treeNames = List.of(args[++i].split(","));
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--tmpfs" -> tmpfs = Path.of(args[++i]);
                 case "--chart" -> chartFile = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (known: --dir --files --runs --tmpfs --chart)");
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (known: --dir --trees --runs --tmpfs --chart)");
             }
         }
-        Path src = base.resolve("src");
-        long bytes = generate(src, files);
+        List<Tree> trees = new ArrayList<>();
+        for (String name : treeNames) {
+            trees.add(TREES.stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("unknown tree " + name + " (known: mixed, small, large)")));
+        }
         String machine = Machine.describe();
         System.out.println(machine);
-        String setup = String.format(Locale.ROOT, "copy: %,d files + 4 x 128 MiB, %,d bytes in %s (%s)", files, bytes, src,
-                Files.getFileStore(src).type());
-        System.out.println(setup);
-        System.out.println();
-        SvgChart chart = Charts.forRun("copy: a tree copied by cp -a, the JDK and ringcopy, each its own process", setup, machine)
-                .setup("best of " + runs + " interleaved rounds; cold: page cache dropped before each copy, warm: source read first");
-        SvgChart.Panel wall = chart.panel("Wall time, best of " + runs + " (lower is better)", "seconds", SvgChart.Kind.BARS);
-        SvgChart.Panel ratio = chart.panel("Time relative to cp -a (lower is better)", "ratio to cp -a's time", SvgChart.Kind.BARS);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
         List<String> jvm = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-opens",
@@ -68,6 +87,11 @@ public final class CopyBench {
         record Contender(String name, List<String> command) {}
         List<Contender> contenders = new ArrayList<>();
         contenders.add(new Contender("cp -a", List.of("cp", "-a", "SRC", "DST")));
+        if (Tools.have("rsync")) {
+            contenders.add(new Contender("rsync -a", List.of("rsync", "-a", "SRC/", "DST/")));
+        } else {
+            System.out.println("rsync: not installed, left out (Debian: apt-get install rsync)");
+        }
         List<String> jdk = new ArrayList<>(jvm);
         jdk.addAll(List.of(JdkCopier.class.getName(), "SRC", "DST"));
         contenders.add(new Contender("Files.copy, JDK virtual threads", jdk));
@@ -76,74 +100,98 @@ public final class CopyBench {
         ring.addAll(List.of("-XX:TieredStopAtLevel=1", "io.ringloom.demos.RingCopy", "-a", "-q", "SRC", "DST"));
         contenders.add(new Contender("ringcopy -a", ring));
 
-        System.out.println("| destination | case | copier | wall s (best of " + runs + ") | MB/s | vs cp -a (time) |");
-        System.out.println("|---|---|---|---:|---:|---:|");
-        for (Path dstRoot : List.of(base, tmpfs)) {
-            Files.createDirectories(dstRoot);
-            Path dst = dstRoot.resolve("dst");
-            String where = dstRoot.equals(base) ? "disk (" + Files.getFileStore(base).type() + ")" : "tmpfs";
-            for (boolean cold : new boolean[] {true, false}) {
-                double[] best = new double[contenders.size()];
-                Arrays.fill(best, Double.MAX_VALUE);
-                // rounds interleave the copiers, so a slow spell of the disk hits all of them
-                for (int r = 0; r < runs; r++) {
-                    for (int c = 0; c < contenders.size(); c++) {
-                        delete(dst);
-                        run(List.of("sync"));
-                        if (cold) dropCaches();
-                        else warm(src);
-                        List<String> cmd = contenders.get(c).command.stream().map(x -> x.equals("SRC") ? src.toString()
-                                : x.equals("DST") ? dst.toString() : x).toList();
-                        long t0 = System.nanoTime();
-                        run(cmd);
-                        best[c] = Math.min(best[c], (System.nanoTime() - t0) / 1e9);
-                        check(src, dst);
+        SvgChart chart = Charts.forRun("copy: trees copied by cp -a, rsync, the JDK and ringcopy, each its own process",
+                        "trees: " + String.join("; ", trees.stream().map(t -> t.name + " (" + t.holds + ")").toList()), machine)
+                .setup("whole command, JVM start included; best of " + runs
+                        + " interleaved rounds; cold: page cache dropped before each copy, warm: source read first");
+        System.out.println("Whole command, JVM start included; best of " + runs + " interleaved rounds.");
+        System.out.println();
+        System.out.println("| tree | destination | case | copier | wall s | MB/s | vs cp -a (time) |");
+        System.out.println("|---|---|---|---|---:|---:|---:|");
+        for (Tree tree : trees) {
+            Path src = base.resolve("src-" + tree.name);
+            long bytes = generate(tree, src);
+            System.out.printf(Locale.ROOT, "| %s: %s, %,d bytes in %s (%s) | | | | | | |%n", tree.name, tree.holds, bytes,
+                    src, Files.getFileStore(src).type());
+            SvgChart.Panel wall = chart.panel(tree.name + " (" + tree.holds + "): wall time (lower is better)", "seconds",
+                    SvgChart.Kind.BARS);
+            SvgChart.Panel ratio = chart.panel(tree.name + ": time relative to cp -a (lower is better)",
+                    "ratio to cp -a's time", SvgChart.Kind.BARS);
+            for (Path dstRoot : List.of(base, tmpfs)) {
+                Files.createDirectories(dstRoot);
+                Path dst = dstRoot.resolve("dst");
+                String where = dstRoot.equals(base) ? "disk (" + Files.getFileStore(base).type() + ")" : "tmpfs";
+                for (boolean cold : new boolean[] {true, false}) {
+                    double[] best = new double[contenders.size()];
+                    Arrays.fill(best, Double.MAX_VALUE);
+                    // rounds interleave the copiers, so a slow spell of the disk hits all of them
+                    for (int r = 0; r < runs; r++) {
+                        for (int c = 0; c < contenders.size(); c++) {
+                            delete(dst);
+                            run(List.of("sync"));
+                            if (cold) dropCaches();
+                            else warm(src);
+                            List<String> cmd = contenders.get(c).command.stream().map(x -> x.replace("SRC", src.toString())
+                                    .replace("DST", dst.toString())).toList();
+                            long t0 = System.nanoTime();
+                            run(cmd);
+                            best[c] = Math.min(best[c], (System.nanoTime() - t0) / 1e9);
+                            check(src, dst);
+                        }
                     }
+                    String category = where + ", " + (cold ? "cold" : "warm");
+                    for (int c = 0; c < contenders.size(); c++) {
+                        System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %.0f | %.2fx |%n", tree.name, where,
+                                cold ? "cold" : "warm", contenders.get(c).name, best[c], bytes / 1e6 / best[c],
+                                best[c] / best[0]);
+                        wall.value(contenders.get(c).name, category, best[c]);
+                        ratio.value(contenders.get(c).name, category, best[c] / best[0]);
+                    }
+                    double target = cold ? COLD_TARGET : WARM_TARGET;
+                    ratio.target("target " + target + "x", category, target);
                 }
-                String category = where + ", " + (cold ? "cold" : "warm");
-                for (int c = 0; c < contenders.size(); c++) {
-                    System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f | %.0f | %.2fx |%n", where, cold ? "cold" : "warm",
-                            contenders.get(c).name, best[c], bytes / 1e6 / best[c], best[c] / best[0]);
-                    wall.value(contenders.get(c).name, category, best[c]);
-                    ratio.value(contenders.get(c).name, category, best[c] / best[0]);
-                }
-                double target = cold ? COLD_TARGET : WARM_TARGET;
-                ratio.target("target " + target + "x", category, target);
+                delete(dst);
             }
-            delete(dst);
         }
         delete(tmpfs);
         delete(base.resolve("dst"));
         Charts.write(chart, chartFile);
     }
 
-    private static long generate(Path src, int files) throws IOException {
-        Path marker = src.resolve(".complete-" + files);
+    private static long generate(Tree tree, Path src) throws IOException {
+        Path marker = src.resolve(".complete");
         if (Files.exists(marker)) return sizeOf(src);
         delete(src);
-        Random rnd = new Random(20261127);
-        byte[] buf = new byte[1 << 20];
-        for (int i = 0; i < files; i++) {
-            double u = rnd.nextDouble();
-            int size = u < 0.90 ? 1024 + rnd.nextInt(15 * 1024)          // 90%: 1-16 KiB
-                    : u < 0.99 ? 16 * 1024 + rnd.nextInt(240 * 1024)      // 9%: 16-256 KiB
-                    : 256 * 1024 + rnd.nextInt(768 * 1024);                // 1%: 256 KiB-1 MiB
+        Files.createDirectories(src);
+        tree.generator.generate(src, new Random(20261127), new byte[(int) MIB]);
+        Files.createFile(marker);
+        return sizeOf(src);
+    }
+
+    /** {@code count} files in 350 directories: 1-16 KiB each, or with {@code mixed} 90% so, 9% up to 256 KiB, 1% up to 1 MiB. */
+    private static void smallFiles(Path src, Random rnd, byte[] buf, int count, boolean mixed) throws IOException {
+        for (int i = 0; i < count; i++) {
+            double u = mixed ? rnd.nextDouble() : 0;
+            int size = u < 0.90 ? 1024 + rnd.nextInt(15 * 1024)          // 1-16 KiB
+                    : u < 0.99 ? 16 * 1024 + rnd.nextInt(240 * 1024)      // 16-256 KiB
+                    : 256 * 1024 + rnd.nextInt(768 * 1024);                // 256 KiB-1 MiB
             Path dir = src.resolve("d" + (i % 50)).resolve("e" + (i % 7));
             Files.createDirectories(dir);
             rnd.nextBytes(buf);
             Files.write(dir.resolve("f" + i + ".bin"), Arrays.copyOf(buf, size));
         }
-        for (int i = 0; i < 4; i++) {
+    }
+
+    private static void largeFiles(Path src, Random rnd, byte[] buf, int count, int mib) throws IOException {
+        for (int i = 0; i < count; i++) {
             try (FileChannel ch = FileChannel.open(src.resolve("large-" + i + ".bin"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (int m = 0; m < 128; m++) {
+                for (int m = 0; m < mib; m++) {
                     rnd.nextBytes(buf);
                     ch.write(ByteBuffer.wrap(buf));
                 }
             }
         }
-        Files.createFile(marker);
-        return sizeOf(src);
     }
 
     private static long sizeOf(Path root) throws IOException {
