@@ -155,16 +155,28 @@ public final class HttpBench {
 
     // --------------------------------------------------------- pinned
 
-    /** The three servers of the pinned table, started by {@code jvm} (see {@link #serverJvm}). */
+    /**
+     * The servers of the pinned table, started by {@code jvm} (see {@link #serverJvm}):
+     * the three compared by the targets, then ringhttp on Ringloom with every socket
+     * receive and send through the ring ({@code ringloom.socket.trydirect=false}: no
+     * {@code MSG_DONTWAIT} try first), the candidate default for issue 14's syscall target.
+     */
     static List<HttpRun.Server> pinnedServers(List<String> jvm) {
+        List<String> ringOnly = new ArrayList<>(jvm);
+        ringOnly.add(ringOnly.indexOf("-cp"), "-Dringloom.socket.trydirect=false");
         return List.of(
                 new HttpRun.Server("ringhttp, Ringloom", port -> command(jvm, RingHttp.class.getName(),
                         "--backend", "ringloom", "--port", Integer.toString(port)), RINGLOOM_CARRIERS),
                 new HttpRun.Server("ringhttp, JDK virtual threads", port -> command(jvm, RingHttp.class.getName(),
                         "--backend", "jdk", "--port", Integer.toString(port)), JDK_WORKERS),
                 new HttpRun.Server("Netty 4.2 io_uring", port -> command(jvm, NettyHello.class.getName(),
-                        Integer.toString(port)), NETTY_LOOPS));
+                        Integer.toString(port)), NETTY_LOOPS),
+                new HttpRun.Server(RING_ONLY, port -> command(ringOnly, RingHttp.class.getName(),
+                        "--backend", "ringloom", "--port", Integer.toString(port)), RINGLOOM_CARRIERS));
     }
+
+    /** The pinned table's fourth server. */
+    private static final String RING_ONLY = "ringhttp, Ringloom, all socket I/O on the ring";
 
     static List<String> command(List<String> jvm, String... rest) {
         List<String> cmd = new ArrayList<>(jvm);
@@ -213,6 +225,11 @@ public final class HttpBench {
                     r[0].cpuMicrosPerRequest() / r[1].cpuMicrosPerRequest(), r[0].wrk().reqPerSec() / r[1].wrk().reqPerSec(),
                     r[0].cpuMicrosPerRequest() / r[2].cpuMicrosPerRequest(), r[0].wrk().reqPerSec() / r[2].wrk().reqPerSec(),
                     r[0].syscalls() == null ? "not counted" : String.format(Locale.ROOT, "%.2f", r[0].syscallsPerRequest())));
+            after.add(String.format(Locale.ROOT, "%d connections, %s: CPU per request %.2fx the JDK's, %.2fx Netty's; "
+                    + "req/s %.2fx the JDK's, %.2fx Netty's; syscalls/req %s", c, RING_ONLY,
+                    r[3].cpuMicrosPerRequest() / r[1].cpuMicrosPerRequest(), r[3].cpuMicrosPerRequest() / r[2].cpuMicrosPerRequest(),
+                    r[3].wrk().reqPerSec() / r[1].wrk().reqPerSec(), r[3].wrk().reqPerSec() / r[2].wrk().reqPerSec(),
+                    r[3].syscalls() == null ? "not counted" : String.format(Locale.ROOT, "%.2f", r[3].syscallsPerRequest())));
         }
         System.out.println();
         after.forEach(System.out::println);
