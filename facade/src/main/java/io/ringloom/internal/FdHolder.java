@@ -31,6 +31,12 @@ public final class FdHolder {
     private final Closer owner;
     /** {@link #isClosing}, made once: every request on the fd hands it to the carrier. */
     private final java.util.function.BooleanSupplier closing = this::isClosing;
+    /**
+     * Whether an interrupt ends a call on the fd only when the caller is a
+     * virtual thread: {@code java.net}'s rule ({@code NioSocketImpl}), set once
+     * by a socket made for a {@code java.net.Socket} or {@code ServerSocket}.
+     */
+    private volatile boolean onlyVirtualThreadsInterrupt;
 
     /** How an fd owned by another object is closed. */
     @FunctionalInterface
@@ -61,6 +67,24 @@ public final class FdHolder {
 
     public int fd() {
         return fdVal;
+    }
+
+    /**
+     * From now on an interrupt of a platform thread leaves its calls on the fd
+     * alone, as {@code java.net.Socket} and {@code ServerSocket} do: their
+     * class comments promise "Closed by interrupt" to virtual threads only, and
+     * {@code NioSocketImpl} on a platform thread keeps waiting in {@code poll(2)}.
+     */
+    public void interruptOnlyVirtualThreads() {
+        onlyVirtualThreadsInterrupt = true;
+    }
+
+    /**
+     * Whether an interrupt of the current thread ends its calls on the fd
+     * (closes the channel, cancels its ring request); see {@link #interruptOnlyVirtualThreads}.
+     */
+    public boolean interruptibleByCurrentThread() {
+        return !onlyVirtualThreadsInterrupt || Thread.currentThread().isVirtual();
     }
 
     /** Takes a use for one call; false once closing. */

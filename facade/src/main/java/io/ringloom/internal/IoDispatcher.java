@@ -88,13 +88,13 @@ public final class IoDispatcher {
         return s.submitAndAwait(request, linkedTimeout, fd.closingCheck(), interruptible);
     }
 
-    /** An interruptible request (a socket's). */
+    /** A socket's request: interruptible unless the socket is {@code java.net}'s and the caller a platform thread. */
     static int submit(FdHolder fd, CarrierScheduler s, Request request, Request linkedTimeout) throws IOException {
-        return submit(fd, s, request, linkedTimeout, true);
+        return submit(fd, s, request, linkedTimeout, fd.interruptibleByCurrentThread());
     }
 
     private static int submit(FdHolder fd, CarrierScheduler s, Request request) throws IOException {
-        return submit(fd, s, request, null, true);
+        return submit(fd, s, request, null);
     }
 
     /** A request on a file, interruptible until its channel is made uninterruptible ({@link FileFd#interruptible()}). */

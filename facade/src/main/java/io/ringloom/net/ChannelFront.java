@@ -1,6 +1,7 @@
 package io.ringloom.net;
 
 import io.ringloom.internal.Bracket;
+import io.ringloom.internal.FdHolder;
 
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
@@ -25,6 +26,8 @@ final class ChannelFront implements Bracket.Ends {
     private final AbstractInterruptibleChannel channel;
     private final Runnable begin;
     private final End end;
+    /** Set once the channel serves {@code java.net}: its fd then says whom an interrupt concerns. */
+    private volatile FdHolder javaNetFd;
 
     ChannelFront(AbstractInterruptibleChannel channel, Runnable begin, End end) {
         this.channel = channel;
@@ -39,6 +42,23 @@ final class ChannelFront implements Bracket.Ends {
 
     void close() throws IOException {
         channel.close();
+    }
+
+    /**
+     * Makes the channel follow {@code java.net}'s interrupt rule from now on:
+     * an interrupt of a virtual thread ends its call and closes the socket, one
+     * of a platform thread changes nothing ({@link FdHolder#interruptOnlyVirtualThreads}).
+     */
+    void interruptOnlyVirtualThreads(FdHolder fd) {
+        fd.interruptOnlyVirtualThreads();
+        javaNetFd = fd;
+    }
+
+    /** Whether {@link Bracket} frames the current thread's calls with begin and end. */
+    @Override
+    public boolean interruptible() {
+        FdHolder fd = javaNetFd;
+        return fd == null || fd.interruptibleByCurrentThread();
     }
 
     /** Before a call that may block: an interrupt from now on closes the channel. */

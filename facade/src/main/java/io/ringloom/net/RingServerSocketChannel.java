@@ -53,6 +53,15 @@ public final class RingServerSocketChannel extends ServerSocketChannel implement
         this.bracket = Bracket.forSocket(front, fd);
     }
 
+    /**
+     * The channel serves a {@code java.net} socket ({@link RingSocketImpl}):
+     * from now on only a virtual thread's interrupt ends its calls, as
+     * {@code NioSocketImpl}'s; a platform thread's leaves them waiting.
+     */
+    void interruptOnlyVirtualThreads() {
+        front.interruptOnlyVirtualThreads(fd);
+    }
+
     @Override
     public SelectableChannel jdkChannel() {
         return jdk;

@@ -32,6 +32,9 @@ import java.util.Set;
  * {@code SocketTimeoutException} that leaves the socket usable, and an
  * interrupt an {@code InterruptedIOException}, which {@code Socket} and
  * {@code ServerSocket} turn into "Closed by interrupt" for a virtual thread.
+ * A platform thread's interrupt changes nothing, as with {@code NioSocketImpl},
+ * whose platform threads wait in {@code poll(2)}: its channels follow
+ * {@code java.net}'s rule ({@link RingSocketChannel#interruptOnlyVirtualThreads}).
  */
 final class RingSocketImpl extends SocketImpl {
     /** Made by ServerSocket's factory: a listener. */
@@ -82,8 +85,10 @@ final class RingSocketImpl extends SocketImpl {
         RingSelectorProvider p = RingSocketFactories.provider();
         if (server) {
             ssc = new RingServerSocketChannel(p, JdkChannels.provider().openServerSocketChannel(), home);
+            ssc.interruptOnlyVirtualThreads();
         } else {
             ch = new RingSocketChannel(p, JdkChannels.provider().openSocketChannel(), home);
+            ch.interruptOnlyVirtualThreads();
         }
     }
 
@@ -152,7 +157,9 @@ final class RingSocketImpl extends SocketImpl {
         } catch (IOException e) {
             throw ChannelStreams.forSocketImpl(e);
         }
-        target.ch = (RingSocketChannel) accepted;
+        RingSocketChannel c = (RingSocketChannel) accepted;
+        c.interruptOnlyVirtualThreads();
+        target.ch = c;
     }
 
     @Override

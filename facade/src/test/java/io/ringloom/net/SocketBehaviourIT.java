@@ -590,6 +590,63 @@ class SocketBehaviourIT {
         if (impl.dropIn()) assertBlockedInRingloom(frames);
     }
 
+    /**
+     * {@code java.net} on a platform thread: an interrupt ends nothing. The JDK's
+     * {@code NioSocketImpl} keeps waiting in {@code poll(2)}, so a read blocked
+     * when the interrupt comes still returns the bytes sent after it, an accept
+     * still returns the connection made after it, the socket stays open and the
+     * interrupt status stays set. (Only a virtual thread's interrupt closes a
+     * {@code java.net} socket, {@link #interruptWhileBlocked}.)
+     */
+    @ParameterizedTest
+    @MethodSource("io.ringloom.net.NetImpl#active")
+    void javaNetIgnoresAPlatformThreadsInterrupt(NetImpl impl) throws Exception {
+        assumeTrue(impl.api() == NetImpl.Api.SOCKET, "java.net's rule");
+        try (NetImpl.Listener l = impl.listen(4);
+             NetImpl.Conn client = impl.connect(l.address(), 0);
+             NetImpl.Conn accepted = l.accept()) {
+            AtomicReference<Object> read = new AtomicReference<>();
+            AtomicReference<Boolean> interruptKept = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    ByteBuffer b = ByteBuffer.allocate(8);
+                    int n = client.read(b);
+                    read.set(new String(b.array(), 0, n, java.nio.charset.StandardCharsets.US_ASCII));
+                } catch (Throwable e) {
+                    read.set(e);
+                }
+                interruptKept.set(Thread.currentThread().isInterrupted());
+            });
+            NetImpl.awaitBlocked(reader, Duration.ofSeconds(10));
+            reader.interrupt();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> reader.isAlive() && read.get() == null);
+            accepted.write(ByteBuffer.wrap("after".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            reader.join(10_000);
+            assertEquals("after", read.get(), "the read returns the bytes sent after the interrupt");
+            assertTrue(interruptKept.get(), "the interrupt status stays set");
+            assertTrue(client.isOpen(), "the socket stays open");
+
+            AtomicReference<Object> acceptedLater = new AtomicReference<>();
+            Thread acceptor = Thread.ofPlatform().start(() -> {
+                try (NetImpl.Conn c = l.accept()) {
+                    acceptedLater.set(c.isOpen());
+                } catch (Throwable e) {
+                    acceptedLater.set(e);
+                }
+            });
+            NetImpl.awaitBlocked(acceptor, Duration.ofSeconds(10));
+            acceptor.interrupt();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> acceptor.isAlive() && acceptedLater.get() == null);
+            try (NetImpl.Conn late = impl.connect(l.address(), 0)) {
+                acceptor.join(10_000);
+                assertEquals(Boolean.TRUE, acceptedLater.get(), "the accept returns the connection made after the interrupt");
+            }
+            assertTrue(l.isOpen(), "the server socket stays open");
+        }
+    }
+
     /** Checked last, after the JDK's behaviour: the drop-in's blocked calls were in Ringloom's code, not the JDK's. */
     private static void assertBlockedInRingloom(Map<Blocked, List<String>> frames) {
         assertAll(frames.entrySet().stream().map(e -> () -> assertTrue(NetImpl.inRingloom(e.getValue()),
