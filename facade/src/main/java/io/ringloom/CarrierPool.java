@@ -6,6 +6,7 @@ import io.ringloom.core.RingMode;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.jfr.FallbackEvent;
+import io.ringloom.rings.jfr.Recorder;
 
 import javax.management.ObjectName;
 
@@ -52,14 +53,14 @@ public final class CarrierPool implements AutoCloseable {
         }
         if (why == null) {
             try {
-                s = CarrierScheduler.start(b.carriers, b.ringEntries, b.mode, b.name);
+                s = CarrierScheduler.start(b.carriers, b.ringEntries, b.mode, b.name, b.jdkSocketPoller);
             } catch (IOException e) {
                 why = e.getMessage();
             }
         }
         if (s == null) {
             LOG.log(System.Logger.Level.WARNING, "Ringloom carrier pool in fallback mode (plain virtual threads): " + why);
-            FallbackEvent.commit(b.name, false, why);
+            if (Recorder.initialized()) FallbackEvent.commit(b.name, false, why);
         }
         this.scheduler = s;
         this.fallbackReason = why;
@@ -165,6 +166,7 @@ public final class CarrierPool implements AutoCloseable {
         private RingMode mode = Config.ringMode();
         private Duration closeGrace = Duration.ofSeconds(10);
         private String name = "ringloom";
+        private boolean jdkSocketPoller = true;
 
         private Builder() {}
 
@@ -194,6 +196,21 @@ public final class CarrierPool implements AutoCloseable {
 
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name);
+            return this;
+        }
+
+        /**
+         * Promises that the pool's threads make no blocking socket call through
+         * the JDK's own socket types ({@code java.net.Socket} without Ringloom's
+         * factories, the JDK's {@code SocketChannel}; Ringloom's sockets never need
+         * it), so the pool does not start the JDK's socket poller. A pool starts it
+         * by default, from its own platform thread, so that the poller's threads
+         * never land on its carriers; but the poller's thread waits in
+         * {@code epoll_wait}, and HotSpot waits about 300 ms at exit for a thread in
+         * native code. A short-lived command (ringcopy) saves those 300 ms.
+         */
+        public Builder withoutJdkSocketPoller() {
+            this.jdkSocketPoller = false;
             return this;
         }
 

@@ -51,7 +51,9 @@ public final class RingCopy {
             err.println("ringcopy: target '" + opt.destination() + "' is not a directory");
             return ExitStatus.USAGE;
         }
-        try (CarrierPool pool = CarrierPool.open()) {
+        // ringcopy makes no socket call: without the JDK's socket poller, the JVM does not wait
+        // ~300 ms at exit for the poller's thread (CarrierPool.Builder#withoutJdkSocketPoller).
+        try (CarrierPool pool = CarrierPool.builder().withoutJdkSocketPoller().build()) {
             CopySummary summary = new CopySummary();
             PathFailures failures = new PathFailures(err, opt.failFast());
             FileCopier copier = new FileCopier(opt, summary);

@@ -2,6 +2,7 @@ package io.ringloom.agent;
 
 import io.ringloom.CarrierPool;
 import io.ringloom.rings.jfr.FallbackEvent;
+import io.ringloom.rings.jfr.Recorder;
 
 import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
@@ -86,7 +87,7 @@ final class JvmWidePool implements Supplier<Executor> {
             why = "the JVM-wide pool could not be created: " + e;
             LOG.log(System.Logger.Level.WARNING, "Ringloom agent: virtual threads stay on the JDK's scheduler; " + why);
         }
-        if (executor == null) FallbackEvent.commit(POOL_NAME, true, why);
+        if (executor == null && Recorder.initialized()) FallbackEvent.commit(POOL_NAME, true, why);
         synchronized (this) {
             pool = executor != null ? built : null;
             failure = why;

@@ -5,6 +5,7 @@ import io.ringloom.internal.DropIn;
 import io.ringloom.net.RingSocketFactories;
 import io.ringloom.rings.carrier.CarrierScheduler;
 import io.ringloom.rings.jfr.FallbackEvent;
+import io.ringloom.rings.jfr.Recorder;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.VarHandle;
@@ -87,7 +88,7 @@ public final class RingloomAgent {
             installFailure = e instanceof VirtualThreadTransformer.Refusal ? e.getMessage() : e.toString();
             LOG.log(System.Logger.Level.WARNING,
                     "Ringloom agent not applied, virtual threads stay on the JDK's scheduler: " + installFailure);
-            FallbackEvent.commit(JvmWidePool.POOL_NAME, true, installFailure);
+            if (Recorder.initialized()) FallbackEvent.commit(JvmWidePool.POOL_NAME, true, installFailure);
         }
     }
 

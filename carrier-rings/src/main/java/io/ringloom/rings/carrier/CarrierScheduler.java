@@ -6,6 +6,7 @@ import io.ringloom.core.RingMode;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.jfr.CarrierSampleEvent;
 import io.ringloom.rings.jfr.PinnedWaitEvent;
+import io.ringloom.rings.jfr.Recorder;
 import io.ringloom.rings.jfr.SlowOperationEvent;
 
 import java.io.IOException;
@@ -47,14 +48,15 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     /** Round-robin cursor for work from off the pool. */
     private final AtomicInteger nextCarrier = new AtomicInteger();
 
-    private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name) throws IOException {
+    private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name, boolean startJdkPoller)
+            throws IOException {
         this.carriers = new Carrier[carrierCount];
         this.name = name;
         CarrierGroup group = new Group();
         for (int i = 0; i < carrierCount; i++) {
             carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, name);
         }
-        Loom.initializeJdkPoller();
+        if (startJdkPoller) Loom.initializeJdkPoller();
         for (Carrier c : carriers) c.start();
         for (Carrier c : carriers) {
             Throwable failure = c.awaitStarted();
@@ -114,11 +116,25 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     public static CarrierScheduler start(int carrierCount, int ringEntries, RingMode mode, String name)
             throws IOException {
+        return start(carrierCount, ringEntries, mode, name, true);
+    }
+
+    /**
+     * As {@link #start(int, int, RingMode, String)}; without {@code startJdkPoller}
+     * the JDK's socket poller is not started here (see {@link Loom#initializeJdkPoller}),
+     * for programs whose pool threads make no blocking socket call through the JDK's
+     * own types: its thread waits in {@code epoll_wait}, and a JVM whose thread is in
+     * native code at exit waits about 300 ms for it (HotSpot's
+     * {@code VM_Exit::wait_for_threads_in_native_to_block}; measured: a 20-file ringcopy
+     * took 0.3 s longer with it).
+     */
+    public static CarrierScheduler start(int carrierCount, int ringEntries, RingMode mode, String name,
+                                         boolean startJdkPoller) throws IOException {
         String unavailable = Loom.unavailableReason();
         if (unavailable != null) throw new IllegalStateException(unavailable);
         if (carrierCount <= 0) throw new IllegalArgumentException("carrier count must be positive: " + carrierCount);
         if (ringEntries <= 0) throw new IllegalArgumentException("ring entries must be positive: " + ringEntries);
-        return new CarrierScheduler(carrierCount, ringEntries, mode, name);
+        return new CarrierScheduler(carrierCount, ringEntries, mode, name, startJdkPoller);
     }
 
     // ------------------------------------------------------------ threads
@@ -253,7 +269,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     public int submitAndAwait(Request request, Request linkedTimeout, BooleanSupplier abandoned, boolean interruptible)
             throws IOException {
-        SlowOperationEvent slow = SlowOperationEvent.start();   // null unless a recording enables it
+        // null unless a recording enables it; no event class is touched before JFR is up (Recorder)
+        SlowOperationEvent slow = Recorder.initialized() ? SlowOperationEvent.start() : null;
         Op op = new Op(request, linkedTimeout, abandoned, interruptible, Thread.currentThread());
         Carrier here = currentCarrier();
         if (here != null) {
@@ -304,7 +321,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             }
             if (progress != null && !op.isDone() && progress.stalledSince(tasksRun, parkedAt) && here.isCurrent()) {
                 progress.waitingInPlace();
-                PinnedWaitEvent pinned = PinnedWaitEvent.start(parkedAt);   // null unless enabled
+                PinnedWaitEvent pinned = Recorder.initialized() ? PinnedWaitEvent.start(parkedAt) : null;   // null unless enabled
                 here.waitInPlace(op);
                 if (pinned != null) pinned.finish(op.request, op.res(), here.id());
             }

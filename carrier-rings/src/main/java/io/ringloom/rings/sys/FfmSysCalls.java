@@ -25,82 +25,190 @@ final class FfmSysCalls implements SysCalls {
             CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    // syscall(long number, ...) with six variadic longs
-    private static final MethodHandle SYSCALL6 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle EVENTFD = downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle READ = downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle WRITE = downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PIPE2 = downcall("pipe2",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    // Each downcall handle sits in a holder class of its own, made on the call's first use:
+    // making a handle spins method-handle classes, and making all of them at start-up cost
+    // about 0.4 s of a short command's time (ringcopy on a small tree, measured with
+    // -Xlog:class+load), most of it for calls the command never makes. A holder's
+    // static final is still a constant to the JIT, as the JDK's own holder idiom.
 
-    private static final MethodHandle OPENAT = downcall("openat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
-    private static final MethodHandle PREAD = downcall("pread64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = downcall("pwrite64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PREADV2 = downcall("preadv2",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITEV2 = downcall("pwritev2",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle LSEEK = downcall("lseek64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FSTAT = downcall("fstat64",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FTRUNCATE = downcall("ftruncate64",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FSTATFS = downcall("fstatfs64",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FSYNC = downcall("fsync",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FDATASYNC = downcall("fdatasync",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle UNLINKAT = downcall("unlinkat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle MKDIRAT = downcall("mkdirat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise64",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final class Syscall6 {
+        // syscall(long number, ...) with six variadic longs
+        static final MethodHandle HANDLE = downcall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
 
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle BIND = downcall("bind",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle LISTEN = downcall("listen",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle ACCEPT4 = downcall("accept4",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle CONNECT = downcall("connect",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle GETSOCKNAME = downcall("getsockname",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle GETPEERNAME = downcall("getpeername",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle SHUTDOWN = downcall("shutdown",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle RECV = downcall("recv",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle SEND = downcall("send",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle POLL = downcall("poll",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final class Mmap {
+        static final MethodHandle HANDLE = downcall("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Munmap {
+        static final MethodHandle HANDLE = downcall("munmap",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Close {
+        static final MethodHandle HANDLE = downcall("close",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Eventfd {
+        static final MethodHandle HANDLE = downcall("eventfd",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Read {
+        static final MethodHandle HANDLE = downcall("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Write {
+        static final MethodHandle HANDLE = downcall("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Pipe2 {
+        static final MethodHandle HANDLE = downcall("pipe2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Openat {
+        static final MethodHandle HANDLE = downcall("openat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
+    }
+
+    private static final class Pread {
+        static final MethodHandle HANDLE = downcall("pread64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = downcall("pwrite64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Preadv2 {
+        static final MethodHandle HANDLE = downcall("preadv2",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Pwritev2 {
+        static final MethodHandle HANDLE = downcall("pwritev2",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Lseek {
+        static final MethodHandle HANDLE = downcall("lseek64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Fstat {
+        static final MethodHandle HANDLE = downcall("fstat64",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = downcall("ftruncate64",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Fstatfs {
+        static final MethodHandle HANDLE = downcall("fstatfs64",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Fsync {
+        static final MethodHandle HANDLE = downcall("fsync",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Fdatasync {
+        static final MethodHandle HANDLE = downcall("fdatasync",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Unlinkat {
+        static final MethodHandle HANDLE = downcall("unlinkat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Mkdirat {
+        static final MethodHandle HANDLE = downcall("mkdirat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class PosixFadvise {
+        static final MethodHandle HANDLE = downcall("posix_fadvise64",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Socket {
+        static final MethodHandle HANDLE = downcall("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Bind {
+        static final MethodHandle HANDLE = downcall("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Listen {
+        static final MethodHandle HANDLE = downcall("listen",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Accept4 {
+        static final MethodHandle HANDLE = downcall("accept4",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Connect {
+        static final MethodHandle HANDLE = downcall("connect",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Setsockopt {
+        static final MethodHandle HANDLE = downcall("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Getsockopt {
+        static final MethodHandle HANDLE = downcall("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Getsockname {
+        static final MethodHandle HANDLE = downcall("getsockname",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Getpeername {
+        static final MethodHandle HANDLE = downcall("getpeername",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
+    private static final class Shutdown {
+        static final MethodHandle HANDLE = downcall("shutdown",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Recv {
+        static final MethodHandle HANDLE = downcall("recv",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Send {
+        static final MethodHandle HANDLE = downcall("send",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Poll {
+        static final MethodHandle HANDLE = downcall("poll",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
 
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
@@ -123,7 +231,7 @@ final class FfmSysCalls implements SysCalls {
     private static long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
         MemorySegment capture = CAPTURE.get();
         try {
-            long ret = (long) SYSCALL6.invokeExact(capture, number, a1, a2, a3, a4, a5, a6);
+            long ret = (long) Syscall6.HANDLE.invokeExact(capture, number, a1, a2, a3, a4, a5, a6);
             return check(ret, capture);
         } catch (Throwable t) {
             throw new AssertionError("syscall downcall failed", t);
@@ -152,7 +260,7 @@ final class FfmSysCalls implements SysCalls {
     public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
         MemorySegment capture = CAPTURE.get();
         try {
-            long ret = (long) MMAP.invokeExact(capture, address, length, prot, flags, fd, offset);
+            long ret = (long) Mmap.HANDLE.invokeExact(capture, address, length, prot, flags, fd, offset);
             return check(ret, capture);
         } catch (Throwable t) {
             throw new AssertionError("mmap downcall failed", t);
@@ -163,7 +271,7 @@ final class FfmSysCalls implements SysCalls {
     public int munmap(long address, long length) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return (int) check((int) MUNMAP.invokeExact(capture, address, length), capture);
+            return (int) check((int) Munmap.HANDLE.invokeExact(capture, address, length), capture);
         } catch (Throwable t) {
             throw new AssertionError("munmap downcall failed", t);
         }
@@ -173,7 +281,7 @@ final class FfmSysCalls implements SysCalls {
     public int close(int fd) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return (int) check((int) CLOSE.invokeExact(capture, fd), capture);
+            return (int) check((int) Close.HANDLE.invokeExact(capture, fd), capture);
         } catch (Throwable t) {
             throw new AssertionError("close downcall failed", t);
         }
@@ -183,7 +291,7 @@ final class FfmSysCalls implements SysCalls {
     public int eventfd(int initialValue, int flags) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return (int) check((int) EVENTFD.invokeExact(capture, initialValue, flags), capture);
+            return (int) check((int) Eventfd.HANDLE.invokeExact(capture, initialValue, flags), capture);
         } catch (Throwable t) {
             throw new AssertionError("eventfd downcall failed", t);
         }
@@ -193,7 +301,7 @@ final class FfmSysCalls implements SysCalls {
     public long read(int fd, long bufferAddress, long count) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return check((long) READ.invokeExact(capture, fd, bufferAddress, count), capture);
+            return check((long) Read.HANDLE.invokeExact(capture, fd, bufferAddress, count), capture);
         } catch (Throwable t) {
             throw new AssertionError("read downcall failed", t);
         }
@@ -203,7 +311,7 @@ final class FfmSysCalls implements SysCalls {
     public long write(int fd, long bufferAddress, long count) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return check((long) WRITE.invokeExact(capture, fd, bufferAddress, count), capture);
+            return check((long) Write.HANDLE.invokeExact(capture, fd, bufferAddress, count), capture);
         } catch (Throwable t) {
             throw new AssertionError("write downcall failed", t);
         }
@@ -213,7 +321,7 @@ final class FfmSysCalls implements SysCalls {
     public int pipe2(long fdsAddress, int flags) {
         MemorySegment capture = CAPTURE.get();
         try {
-            return (int) check((int) PIPE2.invokeExact(capture, fdsAddress, flags), capture);
+            return (int) check((int) Pipe2.HANDLE.invokeExact(capture, fdsAddress, flags), capture);
         } catch (Throwable t) {
             throw new AssertionError("pipe2 downcall failed", t);
         }
@@ -223,7 +331,7 @@ final class FfmSysCalls implements SysCalls {
     public int openat(int dirFd, long pathAddress, int flags, int mode) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) OPENAT.invokeExact(c, dirFd, pathAddress, flags, mode), c);
+            return (int) check((int) Openat.HANDLE.invokeExact(c, dirFd, pathAddress, flags, mode), c);
         } catch (Throwable t) {
             throw new AssertionError("openat downcall failed", t);
         }
@@ -233,7 +341,7 @@ final class FfmSysCalls implements SysCalls {
     public long pread(int fd, long bufferAddress, long count, long offset) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) PREAD.invokeExact(c, fd, bufferAddress, count, offset), c);
+            return check((long) Pread.HANDLE.invokeExact(c, fd, bufferAddress, count, offset), c);
         } catch (Throwable t) {
             throw new AssertionError("pread downcall failed", t);
         }
@@ -243,7 +351,7 @@ final class FfmSysCalls implements SysCalls {
     public long pwrite(int fd, long bufferAddress, long count, long offset) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) PWRITE.invokeExact(c, fd, bufferAddress, count, offset), c);
+            return check((long) Pwrite.HANDLE.invokeExact(c, fd, bufferAddress, count, offset), c);
         } catch (Throwable t) {
             throw new AssertionError("pwrite downcall failed", t);
         }
@@ -253,7 +361,7 @@ final class FfmSysCalls implements SysCalls {
     public long preadv2(int fd, long iovAddress, int iovCount, long offset, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) PREADV2.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
+            return check((long) Preadv2.HANDLE.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("preadv2 downcall failed", t);
         }
@@ -263,7 +371,7 @@ final class FfmSysCalls implements SysCalls {
     public long pwritev2(int fd, long iovAddress, int iovCount, long offset, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) PWRITEV2.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
+            return check((long) Pwritev2.HANDLE.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("pwritev2 downcall failed", t);
         }
@@ -273,7 +381,7 @@ final class FfmSysCalls implements SysCalls {
     public long lseek(int fd, long offset, int whence) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) LSEEK.invokeExact(c, fd, offset, whence), c);
+            return check((long) Lseek.HANDLE.invokeExact(c, fd, offset, whence), c);
         } catch (Throwable t) {
             throw new AssertionError("lseek downcall failed", t);
         }
@@ -283,7 +391,7 @@ final class FfmSysCalls implements SysCalls {
     public int fstat(int fd, long statAddress) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) FSTAT.invokeExact(c, fd, statAddress), c);
+            return (int) check((int) Fstat.HANDLE.invokeExact(c, fd, statAddress), c);
         } catch (Throwable t) {
             throw new AssertionError("fstat downcall failed", t);
         }
@@ -293,7 +401,7 @@ final class FfmSysCalls implements SysCalls {
     public int ftruncate(int fd, long length) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) FTRUNCATE.invokeExact(c, fd, length), c);
+            return (int) check((int) Ftruncate.HANDLE.invokeExact(c, fd, length), c);
         } catch (Throwable t) {
             throw new AssertionError("ftruncate downcall failed", t);
         }
@@ -303,7 +411,7 @@ final class FfmSysCalls implements SysCalls {
     public int fstatfs(int fd, long statfsAddress) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) FSTATFS.invokeExact(c, fd, statfsAddress), c);
+            return (int) check((int) Fstatfs.HANDLE.invokeExact(c, fd, statfsAddress), c);
         } catch (Throwable t) {
             throw new AssertionError("fstatfs downcall failed", t);
         }
@@ -313,7 +421,7 @@ final class FfmSysCalls implements SysCalls {
     public int fsync(int fd) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) FSYNC.invokeExact(c, fd), c);
+            return (int) check((int) Fsync.HANDLE.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw new AssertionError("fsync downcall failed", t);
         }
@@ -323,7 +431,7 @@ final class FfmSysCalls implements SysCalls {
     public int fdatasync(int fd) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) FDATASYNC.invokeExact(c, fd), c);
+            return (int) check((int) Fdatasync.HANDLE.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw new AssertionError("fdatasync downcall failed", t);
         }
@@ -333,7 +441,7 @@ final class FfmSysCalls implements SysCalls {
     public int unlinkat(int dirFd, long pathAddress, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) UNLINKAT.invokeExact(c, dirFd, pathAddress, flags), c);
+            return (int) check((int) Unlinkat.HANDLE.invokeExact(c, dirFd, pathAddress, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("unlinkat downcall failed", t);
         }
@@ -343,7 +451,7 @@ final class FfmSysCalls implements SysCalls {
     public int mkdirat(int dirFd, long pathAddress, int mode) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) MKDIRAT.invokeExact(c, dirFd, pathAddress, mode), c);
+            return (int) check((int) Mkdirat.HANDLE.invokeExact(c, dirFd, pathAddress, mode), c);
         } catch (Throwable t) {
             throw new AssertionError("mkdirat downcall failed", t);
         }
@@ -352,7 +460,7 @@ final class FfmSysCalls implements SysCalls {
     @Override
     public int posixFadvise(int fd, long offset, long length, int advice) {
         try {
-            return -(int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
+            return -(int) PosixFadvise.HANDLE.invokeExact(fd, offset, length, advice);
         } catch (Throwable t) {
             throw new AssertionError("posix_fadvise downcall failed", t);
         }
@@ -362,7 +470,7 @@ final class FfmSysCalls implements SysCalls {
     public int socket(int domain, int type, int protocol) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) SOCKET.invokeExact(c, domain, type, protocol), c);
+            return (int) check((int) Socket.HANDLE.invokeExact(c, domain, type, protocol), c);
         } catch (Throwable t) {
             throw new AssertionError("socket downcall failed", t);
         }
@@ -372,7 +480,7 @@ final class FfmSysCalls implements SysCalls {
     public int bind(int fd, long addrAddress, int addrLen) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) BIND.invokeExact(c, fd, addrAddress, addrLen), c);
+            return (int) check((int) Bind.HANDLE.invokeExact(c, fd, addrAddress, addrLen), c);
         } catch (Throwable t) {
             throw new AssertionError("bind downcall failed", t);
         }
@@ -382,7 +490,7 @@ final class FfmSysCalls implements SysCalls {
     public int listen(int fd, int backlog) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) LISTEN.invokeExact(c, fd, backlog), c);
+            return (int) check((int) Listen.HANDLE.invokeExact(c, fd, backlog), c);
         } catch (Throwable t) {
             throw new AssertionError("listen downcall failed", t);
         }
@@ -392,7 +500,7 @@ final class FfmSysCalls implements SysCalls {
     public int accept4(int fd, long addrAddress, long addrLenAddress, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) ACCEPT4.invokeExact(c, fd, addrAddress, addrLenAddress, flags), c);
+            return (int) check((int) Accept4.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("accept4 downcall failed", t);
         }
@@ -402,7 +510,7 @@ final class FfmSysCalls implements SysCalls {
     public int connect(int fd, long addrAddress, int addrLen) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) CONNECT.invokeExact(c, fd, addrAddress, addrLen), c);
+            return (int) check((int) Connect.HANDLE.invokeExact(c, fd, addrAddress, addrLen), c);
         } catch (Throwable t) {
             throw new AssertionError("connect downcall failed", t);
         }
@@ -412,7 +520,7 @@ final class FfmSysCalls implements SysCalls {
     public int setsockopt(int fd, int level, int name, long valueAddress, int valueLen) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) SETSOCKOPT.invokeExact(c, fd, level, name, valueAddress, valueLen), c);
+            return (int) check((int) Setsockopt.HANDLE.invokeExact(c, fd, level, name, valueAddress, valueLen), c);
         } catch (Throwable t) {
             throw new AssertionError("setsockopt downcall failed", t);
         }
@@ -422,7 +530,7 @@ final class FfmSysCalls implements SysCalls {
     public int getsockopt(int fd, int level, int name, long valueAddress, long valueLenAddress) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) GETSOCKOPT.invokeExact(c, fd, level, name, valueAddress, valueLenAddress), c);
+            return (int) check((int) Getsockopt.HANDLE.invokeExact(c, fd, level, name, valueAddress, valueLenAddress), c);
         } catch (Throwable t) {
             throw new AssertionError("getsockopt downcall failed", t);
         }
@@ -432,7 +540,7 @@ final class FfmSysCalls implements SysCalls {
     public int getsockname(int fd, long addrAddress, long addrLenAddress) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) GETSOCKNAME.invokeExact(c, fd, addrAddress, addrLenAddress), c);
+            return (int) check((int) Getsockname.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress), c);
         } catch (Throwable t) {
             throw new AssertionError("getsockname downcall failed", t);
         }
@@ -442,7 +550,7 @@ final class FfmSysCalls implements SysCalls {
     public int getpeername(int fd, long addrAddress, long addrLenAddress) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) GETPEERNAME.invokeExact(c, fd, addrAddress, addrLenAddress), c);
+            return (int) check((int) Getpeername.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress), c);
         } catch (Throwable t) {
             throw new AssertionError("getpeername downcall failed", t);
         }
@@ -452,7 +560,7 @@ final class FfmSysCalls implements SysCalls {
     public int shutdown(int fd, int how) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) SHUTDOWN.invokeExact(c, fd, how), c);
+            return (int) check((int) Shutdown.HANDLE.invokeExact(c, fd, how), c);
         } catch (Throwable t) {
             throw new AssertionError("shutdown downcall failed", t);
         }
@@ -462,7 +570,7 @@ final class FfmSysCalls implements SysCalls {
     public long recv(int fd, long bufferAddress, long length, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) RECV.invokeExact(c, fd, bufferAddress, length, flags), c);
+            return check((long) Recv.HANDLE.invokeExact(c, fd, bufferAddress, length, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("recv downcall failed", t);
         }
@@ -472,7 +580,7 @@ final class FfmSysCalls implements SysCalls {
     public long send(int fd, long bufferAddress, long length, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) SEND.invokeExact(c, fd, bufferAddress, length, flags), c);
+            return check((long) Send.HANDLE.invokeExact(c, fd, bufferAddress, length, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("send downcall failed", t);
         }
@@ -482,7 +590,7 @@ final class FfmSysCalls implements SysCalls {
     public int poll(long fdsAddress, int nfds, int timeoutMillis) {
         MemorySegment c = CAPTURE.get();
         try {
-            return (int) check((int) POLL.invokeExact(c, fdsAddress, (long) nfds, timeoutMillis), c);
+            return (int) check((int) Poll.HANDLE.invokeExact(c, fdsAddress, (long) nfds, timeoutMillis), c);
         } catch (Throwable t) {
             throw new AssertionError("poll downcall failed", t);
         }
