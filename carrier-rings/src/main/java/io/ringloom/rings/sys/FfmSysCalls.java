@@ -72,6 +72,10 @@ final class FfmSysCalls implements SysCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle MKDIRAT = downcall("mkdirat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle COPY_FILE_RANGE = downcall("copy_file_range",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SENDFILE = downcall("sendfile64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise64",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
 
@@ -356,6 +360,33 @@ final class FfmSysCalls implements SysCalls {
         } catch (Throwable t) {
             throw new AssertionError("posix_fadvise downcall failed", t);
         }
+    }
+
+    @Override
+    public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) COPY_FILE_RANGE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("copy_file_range downcall failed", t);
+        }
+    }
+
+    @Override
+    public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) SENDFILE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
+        } catch (Throwable t) {
+            throw new AssertionError("sendfile downcall failed", t);
+        }
+    }
+
+    /** Through the variadic {@code syscall(3)}, as the io_uring calls: glibc has no wrapper. */
+    @Override
+    public int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags) {
+        return (int) syscall(SYS_CACHESTAT, Integer.toUnsignedLong(fd), rangeAddress, cachestatAddress,
+                Integer.toUnsignedLong(flags), 0, 0);
     }
 
     @Override
