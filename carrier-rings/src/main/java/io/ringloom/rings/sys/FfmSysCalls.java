@@ -72,10 +72,6 @@ final class FfmSysCalls implements SysCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle MKDIRAT = downcall("mkdirat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle COPY_FILE_RANGE = downcall("copy_file_range",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle SENDFILE = downcall("sendfile64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise64",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
 
@@ -105,6 +101,20 @@ final class FfmSysCalls implements SysCalls {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle POLL = downcall("poll",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+
+    /**
+     * The in-kernel copy calls, linked on the first copy rather than when the class
+     * initialises: linking the downcall handles above takes about 0.2-0.3 s of every
+     * start-up with C1 alone (measured: {@code SysCalls.get()} 190-300 ms), and most
+     * programs never copy a file.
+     */
+    private static final class CopyCalls {
+        static final MethodHandle COPY_FILE_RANGE = downcall("copy_file_range",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT),
+                CAPTURE_ERRNO);
+        static final MethodHandle SENDFILE = downcall("sendfile64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
 
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
@@ -366,7 +376,7 @@ final class FfmSysCalls implements SysCalls {
     public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) COPY_FILE_RANGE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
+            return check((long) CopyCalls.COPY_FILE_RANGE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("copy_file_range downcall failed", t);
         }
@@ -376,7 +386,7 @@ final class FfmSysCalls implements SysCalls {
     public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) SENDFILE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
+            return check((long) CopyCalls.SENDFILE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
         } catch (Throwable t) {
             throw new AssertionError("sendfile downcall failed", t);
         }
