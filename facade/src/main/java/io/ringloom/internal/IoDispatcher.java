@@ -343,7 +343,9 @@ public final class IoDispatcher {
      *         ends); or {@code -errno} when the kernel failed before copying anything
      */
     public static long copyInKernel(FileFd in, FileFd out, Lock outPosition, long position, long length) {
-        if (!COPY_IN_KERNEL || length <= 0) return 0;
+        // Regular files only: the kernel refuses anything else (EINVAL), or for a pipe
+        // source with an offset fails outright (ESPIPE), where the caller's way works.
+        if (!COPY_IN_KERNEL || length <= 0 || !in.regular() || !out.regular()) return 0;
         if (scheduler() != null && !cached(in, position, length)) return 0;
         Devices devices = new Devices(in.dev(), out.dev());
         long done = 0;

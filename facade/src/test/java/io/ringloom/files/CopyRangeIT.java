@@ -268,6 +268,24 @@ class CopyRangeIT {
     }
 
     @Test
+    void aFifoIsLeftToTheCaller() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        for (boolean pooled : new boolean[] {true, false}) {
+            Body body = () -> {
+                // READ and WRITE: a FIFO opened both ways does not wait for a peer
+                try (var in = (RingFileChannelImpl) RingFiles.open(fifo, READ, WRITE);
+                     var out = (RingFileChannelImpl) RingFiles.open(dir.resolve("out-" + pooled), CREATE_NEW, READ, WRITE)) {
+                    assertEquals(0, in.copyInKernel(out, 0, 100), "not a regular file: the caller's read and write");
+                    assertEquals(0, out.copyInKernel(in, 0, 100), "nor as the target");
+                }
+            };
+            if (pooled) onPool(body); else offPool(body);
+        }
+    }
+
+    @Test
     void anAppendingTargetIsLeftToTheCaller() throws Exception {
         Path src = Files.write(dir.resolve("src"), random(MIB, 8));
         Path dst = Files.write(dir.resolve("dst"), new byte[0]);
