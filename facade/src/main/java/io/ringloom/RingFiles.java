@@ -237,9 +237,13 @@ public final class RingFiles {
 
     /**
      * Copies bytes {@code [from, to)} of {@code in} to the same offsets of
-     * {@code out}, both channels from {@link #open}, as chunks of up to 1 MiB
-     * with up to {@code parallelism} in flight: on a pool thread each chunk
-     * worker is a virtual thread of the same pool. {@code copied} hears each
+     * {@code out} as chunks of up to 1 MiB with up to {@code parallelism} in
+     * flight: on a pool thread each chunk worker is a virtual thread of the same
+     * pool. With both channels from {@link #open}, a chunk whose source pages
+     * are all in the page cache is copied inside the kernel
+     * ({@code copy_file_range}, else {@code sendfile}), and any other is read
+     * and written through the ring (docs/DESIGN.md, "Copies"); other channels
+     * get their own {@code read} and {@code write}. {@code copied} hears each
      * chunk's byte count once it is written, from the worker that wrote it.
      * Returns the bytes copied: fewer than {@code to - from} when the source
      * shrank meanwhile.
@@ -250,6 +254,9 @@ public final class RingFiles {
         long chunks = (to - from + COPY_CHUNK - 1) / COPY_CHUNK;
         int workers = (int) Math.min(chunks, Math.max(1, parallelism));
         int bufferSize = (int) Math.min(COPY_CHUNK, to - from);
+        RingFileChannelImpl ringIn = in instanceof RingFileChannelImpl r ? r : null;
+        RingFileChannelImpl ringOut = out instanceof RingFileChannelImpl r ? r : null;
+        boolean inKernel = ringIn != null && ringOut != null;
         AtomicLong next = new AtomicLong();
         AtomicLong total = new AtomicLong();
         IOException[] failure = new IOException[1];
@@ -257,18 +264,23 @@ public final class RingFiles {
             // Freed when this worker's last call has returned, so after its last CQE;
             // not left to the GC, as a direct buffer would be.
             try (Arena arena = Arena.ofConfined()) {
-                ByteBuffer buf = arena.allocate(bufferSize, 4096).asByteBuffer();
+                ByteBuffer buf = null;   // made on the first chunk that needs it: a cached copy needs none
                 long c;
                 while ((c = next.getAndIncrement()) < chunks) {
                     long pos = from + c * COPY_CHUNK;
-                    buf.clear().limit((int) Math.min(COPY_CHUNK, to - pos));
-                    while (buf.hasRemaining()) {
-                        if (in.read(buf, pos + buf.position()) < 0) break;   // shrank meanwhile
+                    int want = (int) Math.min(COPY_CHUNK, to - pos);
+                    int length = inKernel ? (int) ringIn.copyInKernel(ringOut, pos, want) : 0;
+                    if (length < want) {
+                        if (buf == null) buf = arena.allocate(bufferSize, 4096).asByteBuffer();
+                        long at = pos + length;
+                        buf.clear().limit(want - length);
+                        while (buf.hasRemaining()) {
+                            if (in.read(buf, at + buf.position()) < 0) break;   // shrank meanwhile
+                        }
+                        buf.flip();
+                        length += buf.remaining();
+                        while (buf.hasRemaining()) at += out.write(buf, at);
                     }
-                    buf.flip();
-                    int length = buf.remaining();
-                    long at = pos;
-                    while (buf.hasRemaining()) at += out.write(buf, at);
                     total.addAndGet(length);
                     copied.accept(length);
                 }

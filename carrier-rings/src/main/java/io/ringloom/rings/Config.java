@@ -36,6 +36,12 @@ public final class Config {
     public static final String SOCKET_TRY_DIRECT = "ringloom.socket.trydirect";
     /** {@code ringloom.copy.parallelism}: chunks of one large file in flight in a copy; default 8. */
     public static final String COPY_PARALLELISM = "ringloom.copy.parallelism";
+    /**
+     * {@code ringloom.copy.inkernel}: {@code false} turns off in-kernel copies of cached
+     * ranges ({@code copy_file_range}/{@code sendfile}): every chunk of a copy is read and
+     * written through the ring.
+     */
+    public static final String COPY_IN_KERNEL = "ringloom.copy.inkernel";
     /** {@code ringloom.jmx}: {@code false} registers no MXBean for a pool; default true. */
     public static final String JMX = "ringloom.jmx";
 
@@ -78,6 +84,10 @@ public final class Config {
 
     public static int copyParallelism() {
         return positiveInt(COPY_PARALLELISM, 8);
+    }
+
+    public static boolean copyInKernel() {
+        return !"false".equalsIgnoreCase(System.getProperty(COPY_IN_KERNEL, "true").trim());
     }
 
     public static boolean jmx() {

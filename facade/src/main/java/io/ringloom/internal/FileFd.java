@@ -13,19 +13,31 @@ public final class FileFd {
      */
     public static final int MEMORY_FS = 2;
 
+    /**
+     * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
+     * {@link #REGULAR} and {@link #MEMORY_FS} bits, and the file's device
+     * ({@code st_dev}), which tells in-kernel copies apart by file-system pair.
+     */
+    public record Kind(int bits, long dev) {}
+
     /** The fd, and the uses that keep it open; shared by every call on the file. */
     final FdHolder holder;
     /** {@link #REGULAR} and {@link #MEMORY_FS} bits; fixed at open. */
     private final int kind;
+    /** The file's {@code st_dev}; fixed at open (a mount does not change it under an open file). */
+    private final long dev;
     /** Whether reads try {@code preadv2(RWF_NOWAIT)} first; cleared once, by {@link #nowaitRefused}. */
     private volatile boolean nowait;
     /** Whether an interrupt cancels a ring request on the file; cleared once, by {@link #setUninterruptible}. */
     private volatile boolean interruptible = true;
+    /** Whether {@code cachestat(2)} may be asked about the file; cleared once, by {@link #cachestatRefused}. */
+    private volatile boolean cachestat = true;
 
-    public FileFd(int fdVal, int kind, boolean nowait, Runnable afterClose) {
+    public FileFd(int fdVal, Kind kind, boolean nowait, Runnable afterClose) {
         this.holder = new FdHolder(fdVal, afterClose);
-        this.kind = kind;
-        this.nowait = nowait && (kind & REGULAR) != 0;
+        this.kind = kind.bits();
+        this.dev = kind.dev();
+        this.nowait = nowait && (this.kind & REGULAR) != 0;
     }
 
     public FdHolder holder() {
@@ -38,6 +50,10 @@ public final class FileFd {
 
     public boolean regular() {
         return (kind & REGULAR) != 0;
+    }
+
+    long dev() {
+        return dev;
     }
 
     boolean memoryFs() {
@@ -56,6 +72,19 @@ public final class FileFd {
     /** From now on an interrupt neither cancels the file's ring requests nor closes its channel. */
     void setUninterruptible() {
         interruptible = false;
+    }
+
+    boolean cachestat() {
+        return cachestat;
+    }
+
+    /**
+     * The kernel refused {@code cachestat(2)} on this file (EPERM: opened read-only by
+     * someone who could not write it, Linux 6.14+; EOPNOTSUPP: hugetlbfs): its copies
+     * go through the ring from now on.
+     */
+    void cachestatRefused() {
+        cachestat = false;
     }
 
     /** The kernel refused {@code RWF_NOWAIT} on this file (EOPNOTSUPP or EINVAL): reads go to the ring from now on. */

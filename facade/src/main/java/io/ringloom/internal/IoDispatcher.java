@@ -3,6 +3,7 @@ package io.ringloom.internal;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
+import io.ringloom.rings.layout.Cachestat;
 import io.ringloom.rings.layout.KernelTimespec;
 import io.ringloom.rings.layout.Stat;
 import io.ringloom.rings.sys.Errno;
@@ -16,13 +17,15 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Makes the facade's syscalls: the one place that decides, for the calling
  * thread, whether a call goes through the ring of the carrier it runs on or
  * is a plain syscall (off the pool, in fallback mode, or on tmpfs), and that
  * owns the fast paths tried before the ring: {@code preadv2(RWF_NOWAIT)} for
- * files, {@code MSG_DONTWAIT} and a no-wait {@code poll} for sockets
+ * files, in-kernel copies of cached file ranges ({@link #copyInKernel}),
+ * {@code MSG_DONTWAIT} and a no-wait {@code poll} for sockets
  * (docs/DESIGN.md, "Dispatcher"). Heap buffers and arrays reach the kernel
  * through {@link Staging} chunks here, direct buffers as they are
  * (docs/DESIGN.md, "Buffers and staging").
@@ -141,19 +144,19 @@ public final class IoDispatcher {
     // ------------------------------------------------------------------ files
 
     /**
-     * The {@link FileFd} kind bits of a newly opened fd (not yet shared):
+     * The {@link FileFd} kind of a newly opened fd (not yet shared): its device,
      * whether it is a regular file, and whether on tmpfs or ramfs, which serve
      * I/O from memory: io_uring would punt it to io-wq workers (45k against
      * 548k IOPS, docs/DESIGN.md, "Decisions and measurements") and
      * RWF_NOWAIT buys nothing, so such files get plain syscalls.
      */
-    public static int fileKind(int fdVal) throws IOException {
+    public static FileFd.Kind fileKind(int fdVal) throws IOException {
         MemorySegment st = Scratch.acquire();
         try {
             int r = SYS.fstat(fdVal, st.address());
             if (r < 0) throw Errors.forFd(r, "fstat", fdVal, null);
-            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return 0;
             long dev = st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET);
+            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return new FileFd.Kind(0, dev);
             Boolean memory = MEMORY_FS_BY_DEV.get(dev);
             if (memory == null) {
                 r = SYS.fstatfs(fdVal, st.address());
@@ -162,7 +165,7 @@ public final class IoDispatcher {
                 memory = type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC;
                 MEMORY_FS_BY_DEV.put(dev, memory);
             }
-            return FileFd.REGULAR | (memory ? FileFd.MEMORY_FS : 0);
+            return new FileFd.Kind(FileFd.REGULAR | (memory ? FileFd.MEMORY_FS : 0), dev);
         } finally {
             Scratch.release(st);
         }
@@ -270,6 +273,181 @@ public final class IoDispatcher {
             return r < 0 ? r : st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET);
         } finally {
             Scratch.release(st);
+        }
+    }
+
+    // ---------------------------------------------------------- in-kernel copies
+
+    /** Whether copies of cached ranges may stay in the kernel ({@code ringloom.copy.inkernel}). */
+    private static final boolean COPY_IN_KERNEL = Config.copyInKernel();
+    /**
+     * log2 of the page size: 4 KiB on x86-64, the one architecture whose syscall
+     * numbers ({@link SysCalls#SYS_CACHESTAT}) and {@code struct stat} Ringloom binds.
+     */
+    private static final int PAGE_SHIFT = 12;
+    /** Where {@link #cached} puts {@code struct cachestat} in its scratch block, after the range. */
+    private static final long CACHESTAT_AT = Cachestat.RANGE_SIZE;
+    /** Where {@link #copyFileRange} puts its two {@code loff_t}s, and {@link #sendfileAt} its {@code off_t}. */
+    private static final long OFF_IN_AT = 0;
+    private static final long OFF_OUT_AT = 8;
+    /** False once the kernel answered {@code cachestat(2)} with ENOSYS (before 6.5): no copy stays in the kernel on a ring. */
+    private static volatile boolean cachestatAvailable = true;
+
+    /** How the kernel copies between two file systems, learnt from its refusals. */
+    private enum InKernel {
+        /** {@code copy_file_range(2)}: both offsets given, so parallel chunks never share a file position. */
+        COPY_FILE_RANGE,
+        /**
+         * {@code sendfile(2)}: copy_file_range refused the pair (across file systems it
+         * splices only for file systems with their own {@code ->copy_file_range} of
+         * the same type, fs/read_write.c {@code vfs_copy_file_range}: ext4 to tmpfs is EXDEV).
+         */
+        SENDFILE,
+        /** Both refused: every chunk goes the ring's way. */
+        NONE
+    }
+
+    /** A source and a target device, the key of what the kernel refused. */
+    private record Devices(long in, long out) {}
+
+    /** What the kernel refused per (source, target) device pair; a pair not here tries copy_file_range. */
+    private static final ConcurrentHashMap<Devices, InKernel> IN_KERNEL_BY_DEVICES = new ConcurrentHashMap<>();
+
+    /**
+     * Copies what it can of {@code [position, position + length)} of {@code in}
+     * to the same offsets of {@code out} inside the kernel, never through user
+     * memory: {@code copy_file_range(2)}, or {@code sendfile(2)} where the kernel
+     * refuses that for the pair of file systems (remembered per device pair, so
+     * each refusal is met once per process, not once per chunk).
+     *
+     * <p>On a pool thread only when {@code cachestat(2)} finds every page of the
+     * source range in the page cache. Then the copy is memory copying the carrier
+     * would make anyway, as the {@code preadv2(RWF_NOWAIT)} fast path of
+     * {@link #read(FileFd, MemorySegment, long)} does, only once instead of twice
+     * and without the round trip through a buffer. An uncached range would block
+     * the carrier on the disk, which is what the ring is for: 0 is answered and
+     * the caller reads and writes through it. (The write side is an ordinary
+     * buffered write, which a ring write would make as well; like every buffered
+     * write it may be throttled by dirty-page writeback.) Off the pools the
+     * caller's thread may block, and the kernel's copy beats {@code pread} and
+     * {@code pwrite} whether the pages are cached or not, so no question is asked.
+     *
+     * <p>Under uses of both fds ({@link RingFileChannelImpl#copyInKernel}).
+     * {@code out} must not be in append mode (copy_file_range answers EBADF).
+     * {@code outPosition} serialises {@code sendfile}, which writes at the target
+     * fd's own file position, with the target channel's relative calls; the
+     * position is put back after each call.
+     *
+     * @return the bytes copied, from 0 to {@code length}; the caller copies the
+     *         rest its own way (which also finds where a source that shrank now
+     *         ends); or {@code -errno} when the kernel failed before copying anything
+     */
+    public static long copyInKernel(FileFd in, FileFd out, Lock outPosition, long position, long length) {
+        // Regular files only: the kernel refuses anything else (EINVAL), or for a pipe
+        // source with an offset fails outright (ESPIPE), where the caller's way works.
+        if (!COPY_IN_KERNEL || length <= 0 || !in.regular() || !out.regular()) return 0;
+        if (scheduler() != null && !cached(in, position, length)) return 0;
+        Devices devices = new Devices(in.dev(), out.dev());
+        long done = 0;
+        while (done < length) {
+            InKernel how = IN_KERNEL_BY_DEVICES.getOrDefault(devices, InKernel.COPY_FILE_RANGE);
+            long n = switch (how) {
+                case COPY_FILE_RANGE -> copyFileRange(in.fdVal(), out.fdVal(), position + done, length - done);
+                case SENDFILE -> sendfileAt(in.fdVal(), out.fdVal(), outPosition, position + done, length - done);
+                case NONE -> 0;
+            };
+            if (n > 0) {
+                done += n;
+                continue;
+            }
+            if (n < 0 && refusal(n)) {
+                IN_KERNEL_BY_DEVICES.put(devices, how == InKernel.COPY_FILE_RANGE ? InKernel.SENDFILE : InKernel.NONE);
+                continue;
+            }
+            // 0: the source ends here; EINTR: a signal; anything else: a real failure,
+            // reported here unless some bytes were copied, in which case the caller's
+            // own way meets it again on the rest.
+            return done > 0 || n == 0 || n == -Errno.EINTR ? done : n;
+        }
+        return done;
+    }
+
+    /**
+     * The answers that mean the kernel does not copy this way between these
+     * file systems (man copy_file_range(2), sendfile(2)): EXDEV across super
+     * blocks, EINVAL for files it cannot splice, EOPNOTSUPP and ENOSYS.
+     */
+    private static boolean refusal(long res) {
+        return res == -Errno.EXDEV || res == -Errno.EINVAL || res == -Errno.EOPNOTSUPP || res == -Errno.ENOSYS;
+    }
+
+    /**
+     * Whether every page of {@code [position, position + length)} of {@code in} is in
+     * the page cache: {@code nr_cache} equals the range's page count (a folio across
+     * either end counts only its pages inside, mm/filemap.c {@code filemap_cachestat}).
+     * False when the kernel cannot say: ENOSYS (before 6.5, then never asked again),
+     * EPERM (6.14+, a file the caller could not write) or EOPNOTSUPP (hugetlbfs),
+     * then not asked again for that file.
+     */
+    private static boolean cached(FileFd in, long position, long length) {
+        if (!cachestatAvailable || !in.cachestat()) return false;
+        MemorySegment s = Scratch.acquire();
+        try {
+            s.set(ValueLayout.JAVA_LONG, Cachestat.RANGE_OFF_OFFSET, position);
+            s.set(ValueLayout.JAVA_LONG, Cachestat.RANGE_LEN_OFFSET, length);
+            int r = SYS.cachestat(in.fdVal(), s.address(), s.address() + CACHESTAT_AT, 0);
+            if (r == -Errno.ENOSYS) {
+                cachestatAvailable = false;
+                return false;
+            }
+            if (r == -Errno.EPERM || r == -Errno.EOPNOTSUPP) {
+                in.cachestatRefused();
+                return false;
+            }
+            if (r < 0) return false;
+            long pages = ((position + length - 1) >>> PAGE_SHIFT) - (position >>> PAGE_SHIFT) + 1;
+            return s.get(ValueLayout.JAVA_LONG, CACHESTAT_AT + Cachestat.NR_CACHE_OFFSET) == pages;
+        } finally {
+            Scratch.release(s);
+        }
+    }
+
+    /** One {@code copy_file_range(2)} between the same offsets of both files; the fds' positions stay as they are. */
+    private static long copyFileRange(int in, int out, long position, long length) {
+        MemorySegment offsets = Scratch.acquire();
+        try {
+            offsets.set(ValueLayout.JAVA_LONG, OFF_IN_AT, position);
+            offsets.set(ValueLayout.JAVA_LONG, OFF_OUT_AT, position);
+            return SYS.copyFileRange(in, offsets.address() + OFF_IN_AT, out, offsets.address() + OFF_OUT_AT,
+                    Math.min(length, MAX_RW), 0);
+        } finally {
+            Scratch.release(offsets);
+        }
+    }
+
+    /**
+     * One {@code sendfile(2)} from {@code position} of {@code in} to the same offset of
+     * {@code out}. It writes at the target fd's file position, shared by every
+     * thread copying into that file and by the channel's relative calls, so the
+     * position is set, used and put back under the channel's position lock.
+     */
+    private static long sendfileAt(int in, int out, Lock outPosition, long position, long length) {
+        MemorySegment offset = Scratch.acquire();
+        outPosition.lock();
+        try {
+            long saved = SYS.lseek(out, 0, SysCalls.SEEK_CUR);
+            if (saved < 0) return saved;
+            long r = SYS.lseek(out, position, SysCalls.SEEK_SET);
+            if (r < 0) return r;
+            try {
+                offset.set(ValueLayout.JAVA_LONG, OFF_IN_AT, position);
+                return SYS.sendfile(out, in, offset.address() + OFF_IN_AT, Math.min(length, MAX_RW));
+            } finally {
+                SYS.lseek(out, saved, SysCalls.SEEK_SET);
+            }
+        } finally {
+            outPosition.unlock();
+            Scratch.release(offset);
         }
     }
 

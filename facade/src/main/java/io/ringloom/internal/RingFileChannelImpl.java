@@ -60,7 +60,7 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
     private final Bracket.Transfer readTransfer = this::readInto;
     private final Bracket.Transfer writeTransfer = this::writeFrom;
 
-    private RingFileChannelImpl(int fdVal, int kind, Path path, boolean readable, boolean writable, boolean append) {
+    private RingFileChannelImpl(int fdVal, FileFd.Kind kind, Path path, boolean readable, boolean writable, boolean append) {
         this.path = path;
         this.readable = readable;
         this.writable = writable;
@@ -118,7 +118,7 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
                 IoDispatcher.unlinkat(cpath, 0);
             }
         }
-        int kind;
+        FileFd.Kind kind;
         try {
             kind = IoDispatcher.fileKind(fd);
         } catch (IOException e) {
@@ -490,6 +490,45 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
             Staging.release(chunk);
         }
         return done;
+    }
+
+    /**
+     * Copies what the kernel will of bytes {@code [position, position + count)} of
+     * this file to the same offsets of {@code target}, without the bytes passing
+     * through user memory; {@link IoDispatcher#copyInKernel} decides when (on a
+     * pool thread: only a range wholly in the page cache). The caller copies the
+     * rest through {@code read} and {@code write}. Neither channel's position moves.
+     *
+     * <p>A positional read of this channel and a positional write of
+     * {@code target} in one call: it runs in this channel's {@link Bracket} (an
+     * interrupt closes this channel, a close of it during the call is an
+     * {@code AsynchronousCloseException}) and holds a use of the target's fd as
+     * well, so neither fd is closed, nor its number reused, while the kernel
+     * copies; a target closed before its use is taken is an
+     * {@code AsynchronousCloseException} too.
+     *
+     * @return the bytes copied, from 0 to {@code count}
+     */
+    public long copyInKernel(RingFileChannelImpl target, long position, long count) throws IOException {
+        Objects.requireNonNull(target);
+        if (position < 0) throw new IllegalArgumentException("Negative position");
+        if (count < 0) throw new IllegalArgumentException("Negative count");
+        ensureOpen();
+        if (!readable) throw new NonReadableChannelException();
+        if (!target.isOpen()) throw new ClosedChannelException();
+        if (!target.writable) throw new NonWritableChannelException();
+        // copy_file_range refuses an O_APPEND target (EBADF), and an appending write
+        // lands at the end whatever offset the caller meant: the caller's way.
+        if (target.append || count == 0) return 0;
+        FdHolder targetFd = target.file.holder();
+        return Math.max(0, bracket.run("copy_file_range", () -> {
+            if (!targetFd.acquire()) throw new AsynchronousCloseException();
+            try {
+                return IoDispatcher.copyInKernel(file, target.file, target.positionLock, position, count);
+            } finally {
+                targetFd.release();
+            }
+        }));
     }
 
     // ------------------------------------------------ holes and exact sizes

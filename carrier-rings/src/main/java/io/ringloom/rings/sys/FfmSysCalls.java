@@ -210,6 +210,20 @@ final class FfmSysCalls implements SysCalls {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     }
 
+    /**
+     * The in-kernel copy calls, linked on the first copy rather than when the class
+     * initialises: linking the downcall handles above takes about 0.2-0.3 s of every
+     * start-up with C1 alone (measured: {@code SysCalls.get()} 190-300 ms), and most
+     * programs never copy a file.
+     */
+    private static final class CopyCalls {
+        static final MethodHandle COPY_FILE_RANGE = downcall("copy_file_range",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT),
+                CAPTURE_ERRNO);
+        static final MethodHandle SENDFILE = downcall("sendfile64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
@@ -464,6 +478,33 @@ final class FfmSysCalls implements SysCalls {
         } catch (Throwable t) {
             throw new AssertionError("posix_fadvise downcall failed", t);
         }
+    }
+
+    @Override
+    public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) CopyCalls.COPY_FILE_RANGE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("copy_file_range downcall failed", t);
+        }
+    }
+
+    @Override
+    public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check((long) CopyCalls.SENDFILE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
+        } catch (Throwable t) {
+            throw new AssertionError("sendfile downcall failed", t);
+        }
+    }
+
+    /** Through the variadic {@code syscall(3)}, as the io_uring calls: glibc has no wrapper. */
+    @Override
+    public int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags) {
+        return (int) syscall(SYS_CACHESTAT, Integer.toUnsignedLong(fd), rangeAddress, cachestatAddress,
+                Integer.toUnsignedLong(flags), 0, 0);
     }
 
     @Override

@@ -24,6 +24,9 @@ final class JnrSysCalls implements SysCalls {
 
         @SaveError
         long mmap(long address, long length, int prot, int flags, int fd, long offset);
+
+        @SaveError
+        long copy_file_range(int fdIn, long offIn, int fdOut, long offOut, long length, int flags);
     }
 
     /** Five-argument calls: within the stub's correct range. */
@@ -68,6 +71,9 @@ final class JnrSysCalls implements SysCalls {
         int mkdirat(int dirFd, long path, int mode);
 
         int posix_fadvise64(int fd, long offset, long length, int advice);
+
+        @SaveError
+        long sendfile64(int outFd, int inFd, long offset, long count);
 
         @SaveError
         int socket(int domain, int type, int protocol);
@@ -267,6 +273,23 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int posixFadvise(int fd, long offset, long length, int advice) {
         return -files.posix_fadvise64(fd, offset, length, advice);
+    }
+
+    @Override
+    public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
+        return check(libc6.copy_file_range(fdIn, offInAddress, fdOut, offOutAddress, length, flags));
+    }
+
+    @Override
+    public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
+        return check(files.sendfile64(outFd, inFd, offsetAddress, count));
+    }
+
+    /** Through {@code syscall(3)}, as the io_uring calls: glibc has no wrapper. */
+    @Override
+    public int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags) {
+        return (int) check(libc6.syscall(SYS_CACHESTAT, Integer.toUnsignedLong(fd), rangeAddress, cachestatAddress,
+                Integer.toUnsignedLong(flags), 0, 0));
     }
 
     @Override

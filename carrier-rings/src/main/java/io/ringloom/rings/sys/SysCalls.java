@@ -75,6 +75,30 @@ public interface SysCalls {
     /** {@code posix_fadvise(2)}: returns 0 or {@code -errno} (it does not use errno itself). */
     int posixFadvise(int fd, long offset, long length, int advice);
 
+    /**
+     * {@code copy_file_range(2)} (4.5; across file systems of one type since 5.19):
+     * copies in the kernel from {@code fdIn} to {@code fdOut}. Each offset address
+     * points at a {@code loff_t} used and advanced instead of the fd's position
+     * (0: the fd's position). Returns the bytes copied, possibly fewer than asked,
+     * 0 at the source's EOF.
+     */
+    long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags);
+
+    /**
+     * {@code sendfile(2)}: copies in the kernel from {@code inFd}, at the
+     * {@code off_t} at {@code offsetAddress} (advanced; the fd's position is left
+     * alone), to {@code outFd} at <em>its</em> file position, which advances.
+     */
+    long sendfile(int outFd, int inFd, long offsetAddress, long count);
+
+    /**
+     * {@code cachestat(2)} (6.5, no libc wrapper): the page-cache counts of a
+     * range of {@code fd}'s file ({@link io.ringloom.rings.layout.Cachestat}).
+     * {@code -ENOSYS} before 6.5; {@code -EPERM} since 6.14 for a file the caller
+     * could not open for writing and does not own (mm/filemap.c, {@code can_do_cachestat}).
+     */
+    int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags);
+
     int socket(int domain, int type, int protocol);
 
     int bind(int fd, long addrAddress, int addrLen);
@@ -158,6 +182,8 @@ public interface SysCalls {
     /** preadv2/pwritev2: fail with EAGAIN instead of blocking (4.14). */
     int RWF_NOWAIT = 0x8;
     int POSIX_FADV_DONTNEED = 4;
+    /** The x86-64 syscall number of cachestat (arch/x86/entry/syscalls/syscall_64.tbl). */
+    long SYS_CACHESTAT = 451;
     // sockets (bits/socket.h, netinet/in.h, netinet/tcp.h)
     int AF_INET = 2;
     int AF_INET6 = 10;

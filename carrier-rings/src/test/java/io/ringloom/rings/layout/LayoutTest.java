@@ -26,7 +26,9 @@ class LayoutTest {
                 Arguments.of("io_uring_probe", ProbeLayout.HEADER_FIELDS, ProbeLayout.HEADER_SIZE),
                 Arguments.of("io_uring_probe_op", ProbeLayout.OP_FIELDS, ProbeLayout.OP_SIZE),
                 Arguments.of("__kernel_timespec", KernelTimespec.FIELDS, KernelTimespec.SIZE),
-                Arguments.of("iovec", Iovec.FIELDS, Iovec.SIZE));
+                Arguments.of("iovec", Iovec.FIELDS, Iovec.SIZE),
+                Arguments.of("cachestat_range", Cachestat.RANGE_FIELDS, Cachestat.RANGE_SIZE),
+                Arguments.of("cachestat", Cachestat.FIELDS, Cachestat.SIZE));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -66,6 +66,30 @@ class SixthArgumentIT {
         }
     }
 
+    @Test
+    void copyFileRangeFlagsArrive(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("src");
+        java.nio.file.Files.write(src, new byte[4096]);
+        SysCalls sys = SysCalls.get();
+        try (Arena a = Arena.ofConfined()) {
+            int in = sys.openat(SysCalls.AT_FDCWD, a.allocateFrom(src.toString()).address(),
+                    SysCalls.O_RDONLY | SysCalls.O_CLOEXEC, 0);
+            int out = sys.openat(SysCalls.AT_FDCWD, a.allocateFrom(dir.resolve("dst").toString()).address(),
+                    SysCalls.O_WRONLY | SysCalls.O_CREAT | SysCalls.O_CLOEXEC, 0600);
+            assertTrue(in >= 0 && out >= 0, "openat");
+            try {
+                MemorySegment offs = a.allocate(16, 8);
+                // flags is the sixth argument: the kernel refuses anything but 0 (fs/read_write.c)
+                assertEquals(-Errno.EINVAL, sys.copyFileRange(in, offs.address(), out, offs.address() + 8, 4096, 1));
+                assertEquals(-Errno.EINVAL, sys.copyFileRange(in, offs.address(), out, offs.address() + 8, 4096, 0x100));
+                assertEquals(4096, sys.copyFileRange(in, offs.address(), out, offs.address() + 8, 4096, 0));
+            } finally {
+                sys.close(in);
+                sys.close(out);
+            }
+        }
+    }
+
     private static int openReadOnly(MemorySegment path) throws Exception {
         try (Ring ring = Ring.open(2, RingMode.COOP)) {
             ring.push(io.ringloom.rings.Request.openat(io.ringloom.rings.Request.AT_FDCWD, path, 02000000, 0), 1);
