@@ -210,17 +210,14 @@ final class FfmSysCalls implements SysCalls {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     }
 
-    /**
-     * The in-kernel copy calls, linked on the first copy rather than when the class
-     * initialises: linking the downcall handles above takes about 0.2-0.3 s of every
-     * start-up with C1 alone (measured: {@code SysCalls.get()} 190-300 ms), and most
-     * programs never copy a file.
-     */
-    private static final class CopyCalls {
-        static final MethodHandle COPY_FILE_RANGE = downcall("copy_file_range",
+    private static final class CopyFileRange {
+        static final MethodHandle HANDLE = downcall("copy_file_range",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT),
                 CAPTURE_ERRNO);
-        static final MethodHandle SENDFILE = downcall("sendfile64",
+    }
+
+    private static final class Sendfile {
+        static final MethodHandle HANDLE = downcall("sendfile64",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     }
 
@@ -484,7 +481,7 @@ final class FfmSysCalls implements SysCalls {
     public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) CopyCalls.COPY_FILE_RANGE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
+            return check((long) CopyFileRange.HANDLE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
         } catch (Throwable t) {
             throw new AssertionError("copy_file_range downcall failed", t);
         }
@@ -494,7 +491,7 @@ final class FfmSysCalls implements SysCalls {
     public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
         MemorySegment c = CAPTURE.get();
         try {
-            return check((long) CopyCalls.SENDFILE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
+            return check((long) Sendfile.HANDLE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
         } catch (Throwable t) {
             throw new AssertionError("sendfile downcall failed", t);
         }
