@@ -96,8 +96,16 @@ public final class CopyBench {
         jdk.addAll(List.of(JdkCopier.class.getName(), "SRC", "DST"));
         contenders.add(new Contender("Files.copy, JDK virtual threads", jdk));
         List<String> ring = new ArrayList<>(jvm);
-        // the flags ./ringloom copy runs with (CLI_JAVA_OPTS in the launcher)
-        ring.addAll(List.of("-XX:TieredStopAtLevel=1", "io.ringloom.demos.RingCopy", "-a", "-q", "SRC", "DST"));
+        // the options ./ringloom copy runs with (cli_java_opts in the launcher): C1 alone, and
+        // the AOT cache the launcher made for this class path, when there is one
+        ring.add("-XX:TieredStopAtLevel=1");
+        Path aot = Path.of("target", "ringcopy.aot").toAbsolutePath();
+        if (Files.isRegularFile(aot)) {
+            ring.addAll(List.of("-XX:AOTCache=" + aot, "-Xlog:aot=off,cds=off"));
+        } else {
+            System.out.println("ringcopy: no AOT cache (" + aot + "), run as the launcher runs it without one");
+        }
+        ring.addAll(List.of("io.ringloom.demos.RingCopy", "-a", "-q", "SRC", "DST"));
         contenders.add(new Contender("ringcopy -a", ring));
 
         SvgChart chart = Charts.forRun("copy: trees copied by cp -a, rsync, the JDK and ringcopy, each its own process",
