@@ -186,19 +186,37 @@ public final class IoDispatcher {
      * tmpfs/ramfs: a plain syscall. A regular file: {@code preadv2(RWF_NOWAIT)}
      * first, so a cached read costs one syscall and no park. Then the ring,
      * or off the pool a plain syscall.
+     *
+     * <p>A read of a regular file fills the memory unless it meets the end of
+     * the file, as the JDK's does and as applications expect (a short count
+     * within the file reads as a truncated file to many). RWF_NOWAIT breaks
+     * that: the kernel answers with what it copied before the first page it
+     * would wait for (mm/filemap.c {@code filemap_read}: {@code -EAGAIN} from
+     * {@code filemap_get_pages} after some bytes ends the loop with the
+     * count). The rest is then read the slow way and the counts added.
      */
     public static long read(FileFd f, MemorySegment seg, long position) throws IOException {
         int fdVal = f.fdVal();
         if (f.memoryFs()) return plainRead(fdVal, seg, position);
         if (f.nowait()) {
             long r = nowaitRead(fdVal, seg, position);
+            if (r > 0 && r < seg.byteSize()) {
+                long rest = blockingRead(f, seg.asSlice(r), position < 0 ? -1 : position + r);
+                // An error after some bytes is the next call's to report, as read(2) does.
+                return rest > 0 ? r + rest : r;
+            }
             if (r != -Errno.EAGAIN) {
                 if (r != -Errno.EOPNOTSUPP && r != -Errno.EINVAL) return r;
                 f.nowaitRefused();
             }
         }
+        return blockingRead(f, seg, position);
+    }
+
+    /** A read that may wait for the disk: through the ring, or off the pool a plain syscall. */
+    private static long blockingRead(FileFd f, MemorySegment seg, long position) throws IOException {
         CarrierScheduler s = scheduler();
-        return s != null ? submit(f, s, Request.read(fdVal, seg, position)) : plainRead(fdVal, seg, position);
+        return s != null ? submit(f, s, Request.read(f.fdVal(), seg, position)) : plainRead(f.fdVal(), seg, position);
     }
 
     private static long plainRead(int fdVal, MemorySegment seg, long position) {

@@ -318,6 +318,52 @@ class FileChannelBehaviourIT {
         });
     }
 
+    /**
+     * A read of a regular file fills the buffer up to the end of the file, even
+     * when only the front of the range is in the page cache: found by the drop-in
+     * interrupt storm (docs/RELIABILITY.md), where {@code preadv2(RWF_NOWAIT)}
+     * gave back the cached front and the channel passed that short count on.
+     */
+    @ParameterizedTest
+    @MethodSource("io.ringloom.files.Impl#active")
+    void aReadPartlyInThePageCacheFillsTheBuffer(Impl impl) throws Exception {
+        int size = 256 << 10, cachedFront = 96 << 10;
+        Path f = dir.resolve("half-cached");
+        byte[] data = new byte[size];
+        new Random(11).nextBytes(data);
+        try (FileChannel ch = FileChannel.open(f, CREATE_NEW, WRITE)) {
+            ch.write(ByteBuffer.wrap(data));
+            ch.force(true);   // clean pages, which DONTNEED evicts
+        }
+        PageCache.cacheOnlyFront(f, cachedFront);
+        long front = PageCache.nowaitRead(f, 0, size);
+        assumeTrue(front > 0 && front < size, () -> "this file system serves a part-cached range whole (RWF_NOWAIT read " + front + ")");
+        impl.run(() -> {
+            try (FileChannel ch = impl.open(f, READ)) {
+                ByteBuffer direct = ByteBuffer.allocateDirect(size);
+                PageCache.cacheOnlyFront(f, cachedFront);
+                assertEquals(size, ch.read(direct, 0), "positional read into a direct buffer");
+                assertArrayEquals(data, bytes(direct));
+                ByteBuffer heap = ByteBuffer.allocate(size + 100);
+                PageCache.cacheOnlyFront(f, cachedFront);
+                assertEquals(size, ch.read(heap), "relative read into a heap buffer");
+                assertEquals(size, ch.position());
+                assertArrayEquals(data, java.util.Arrays.copyOf(heap.array(), heap.position()));
+                PageCache.cacheOnlyFront(f, cachedFront + 4096);
+                ByteBuffer from = ByteBuffer.allocate(size);
+                assertEquals(size - 1000, ch.read(from, 1000), "positional read up to the end of the file");
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, 1000, size), java.util.Arrays.copyOf(from.array(), from.position()));
+            }
+        });
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        b.flip();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
     @ParameterizedTest
     @MethodSource("io.ringloom.files.Impl#active")
     void forceTransfersAndDeleteOnClose(Impl impl) throws Exception {

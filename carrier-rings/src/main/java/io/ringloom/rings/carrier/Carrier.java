@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.ringloom.rings.carrier.CarrierCounters.*;
 import static io.ringloom.rings.sys.IoUring.IORING_SQ_CQ_OVERFLOW;
@@ -34,8 +35,8 @@ final class Carrier implements Runnable {
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
     private static final long RELEASE_WAKE_NANOS = 1_000_000_000L;
     private static final long RELEASE_WAIT_NANOS = 10_000_000L;
-    /** Woken threads run in a row at most before the shared queue gets a turn. */
-    private static final int WOKEN_STREAK = 8;
+    /** Woken threads waiting on this carrier beyond which another, idle, carrier may take the next ones. */
+    private static final int SPILL_BACKLOG = 16;
 
     private final int id;
     private final int ringEntries;
@@ -45,11 +46,12 @@ final class Carrier implements Runnable {
     private final CarrierThread thread;
     /** Runnable virtual threads; any thread adds, this carrier and thieves take. */
     private final ConcurrentLinkedQueue<Runnable> runQueue = new ConcurrentLinkedQueue<>();
+    /** Threads in {@link #runQueue}: raised before an offer, lowered after a successful poll; any thread. */
+    private final AtomicInteger runQueueLength = new AtomicInteger();
     /**
-     * Threads this carrier's own reaping woke (their CQE arrived): run before
-     * the shared queue, at most {@link #WOKEN_STREAK} in a row, and never
-     * stolen, so a completion resumes its thread on the carrier that reaped it,
-     * soon. Carrier only.
+     * Threads this carrier's own reaping woke (their CQE arrived): never
+     * stolen, so a completion resumes its thread on the carrier that reaped it.
+     * Taken in turns with the shared queue, see {@link #nextTask}. Carrier only.
      */
     private final ArrayDeque<Runnable> woken = new ArrayDeque<>();
     private final OpTable ops;                      // carrier only but for its in-flight count
@@ -65,7 +67,7 @@ final class Carrier implements Runnable {
     private Ring ring;                       // carrier only
     private Probe probe;                     // written before started, then read-only
     private boolean reaping;                 // unparks now come from completions; carrier only
-    private int wokenStreak;                 // woken threads run in a row; carrier only
+    private final QueueTurns turns = new QueueTurns();   // carrier only
     private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
 
     Carrier(CarrierScheduler scheduler, CarrierGroup group, Lifecycle lifecycle, int id, int ringEntries,
@@ -186,19 +188,32 @@ final class Carrier implements Runnable {
         }
     }
 
-    /** Woken threads first, but every WOKEN_STREAK-th pick goes to the shared queue (fairness). */
+    /**
+     * The woken and the shared queue in turns ({@link QueueTurns}). A fixed
+     * ratio starved the shared queue: with 8 woken threads per shared one, the
+     * threads a server starts for new connections waited up to 0.5 s behind the
+     * woken ones (docs/DESIGN.md, "Decisions and measurements").
+     */
     private Runnable nextTask() {
-        Runnable task = null;
-        if (wokenStreak < WOKEN_STREAK) {
-            task = woken.poll();
-        }
-        if (task != null) {
-            wokenStreak++;
+        Runnable task;
+        if (turns.wokenNext() && (task = woken.poll()) != null) {
+            turns.tookWoken();
             return task;
         }
-        wokenStreak = 0;
-        task = runQueue.poll();
+        task = pollRunQueue();
+        turns.sharedTurn(woken.size(), runQueueLength.get());
         return task != null ? task : woken.poll();
+    }
+
+    private Runnable pollRunQueue() {
+        Runnable task = runQueue.poll();
+        if (task != null) runQueueLength.decrementAndGet();
+        return task;
+    }
+
+    private void offerRunQueue(Runnable continuation) {
+        runQueueLength.incrementAndGet();
+        runQueue.offer(continuation);
     }
 
     private void runTask(Runnable task) {
@@ -210,29 +225,36 @@ final class Carrier implements Runnable {
     /**
      * Queues {@code continuation}, made runnable by the current thread, which
      * runs on this carrier. A thread woken by a CQE this carrier is reaping
-     * goes to the woken-first queue, any other to the run queue.
+     * goes to the woken queue, any other to the run queue. So does a woken one
+     * when {@link #SPILL_BACKLOG} woken threads already wait here and another
+     * carrier sleeps: woken threads are never stolen, and without this one
+     * carrier could keep a backlog of them while the other idles.
      *
-     * @return whether the run queue already held work: an idle carrier could steal it
+     * @return whether an idle carrier should be woken to steal from the run queue
      */
     boolean enqueueLocal(Runnable continuation) {
         if (reaping && Thread.currentThread() == thread) {
-            woken.offer(continuation);
-            return false;
+            if (woken.size() < SPILL_BACKLOG || !group.anyAsleep()) {
+                woken.offer(continuation);
+                return false;
+            }
+            offerRunQueue(continuation);
+            return true;
         }
         Runnable previous = runQueue.peek();
-        runQueue.offer(continuation);
+        offerRunQueue(continuation);
         return previous != null;
     }
 
     /** Queues {@code continuation} from a thread off this carrier, and wakes the carrier. */
     void enqueueForeign(Runnable continuation) {
-        runQueue.offer(continuation);
+        offerRunQueue(continuation);
         mailbox.wake();
     }
 
     /** A thread from this carrier's run queue for another carrier, or null; any thread. */
     Runnable stealTask() {
-        return runQueue.peek() == null ? null : runQueue.poll();
+        return runQueue.peek() == null ? null : pollRunQueue();
     }
 
     /**
@@ -515,7 +537,7 @@ final class Carrier implements Runnable {
 
     /** Runnable threads in the shared queue (not the woken-first one, which is carrier only); any thread. */
     int runQueueLength() {
-        return runQueue.size();
+        return runQueueLength.get();
     }
 
     /** The probe is read once at ring creation and never changes: safe from any thread after start. */

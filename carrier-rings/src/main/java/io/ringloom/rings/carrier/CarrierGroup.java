@@ -13,6 +13,9 @@ interface CarrierGroup {
     /** {@code carrier} left its kernel sleep. */
     void awake(Carrier carrier);
 
+    /** Whether some carrier sleeps in the kernel now (a hint: it may wake any moment). */
+    boolean anyAsleep();
+
     /** {@code busy} has runnable threads it cannot run now: wake a sleeping carrier, if any, to steal them. */
     void shareWork(Carrier busy);
 

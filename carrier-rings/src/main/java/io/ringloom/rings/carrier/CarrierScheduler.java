@@ -88,6 +88,11 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         }
 
         @Override
+        public boolean anyAsleep() {
+            return sleepers.get() > 0;
+        }
+
+        @Override
         public void shareWork(Carrier busy) {
             CarrierScheduler.this.shareWork(busy);
         }

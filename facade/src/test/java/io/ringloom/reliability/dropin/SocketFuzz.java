@@ -71,6 +71,8 @@ final class SocketFuzz {
     private final List<Listener> listeners = new ArrayList<>();
     private SocketChannel portHolder;
     private InetSocketAddress refused;
+    /** The end whose state is being written, if any: see {@link #address}. */
+    private End describing;
     private int nextId;
     private long calls, threw, guardChanges, onVirtual, onPlatform, spins;
     private boolean settle;
@@ -141,6 +143,11 @@ final class SocketFuzz {
         End peer;
         /** The listener whose queue holds this client, until accepted. */
         Listener queuedAt;
+        /**
+         * The listener this end connected to or was accepted from: the one its addresses name when
+         * a later listener took the same port after this one closed (a port number alone is ambiguous).
+         */
+        Listener listener;
         /** Bytes written to this end's peer while it waits in an accept queue. */
         long queuedBytes;
         boolean connected, closed, inShut, outShut, blocking = true;
@@ -306,10 +313,18 @@ final class SocketFuzz {
         return normalise(String.valueOf(o));
     }
 
-    /** An address as the transcript names it: a listener's by its name, any other loopback port as "ephemeral". */
+    /**
+     * An address as the transcript names it: a listener's by its name, any other loopback port as
+     * "ephemeral". A port can belong to more than one listener of an episode: one closed, a later
+     * one bound to the same number (in one run and not in another). The end being described names
+     * its own listener; otherwise the newest listener on the port is meant.
+     */
     private String address(SocketAddress a) {
         if (!(a instanceof InetSocketAddress isa)) return String.valueOf(a);
-        for (Listener l : listeners) {
+        Listener own = describing == null ? null : describing.listener;
+        if (own != null && own.address != null && own.address.getPort() == isa.getPort()) return isa.getAddress() + ":" + own;
+        for (int i = listeners.size() - 1; i >= 0; i--) {
+            Listener l = listeners.get(i);
             if (l.address != null && l.address.getPort() == isa.getPort()) return isa.getAddress() + ":" + l;
         }
         if (refused != null && refused.getPort() == isa.getPort()) return isa.getAddress() + ":refused";
@@ -367,6 +382,7 @@ final class SocketFuzz {
         InetSocketAddress to = l == null || l.closed ? refused : l.address;
         String where = l == null ? "refused" : l.toString();
         boolean toOpen = l != null && !l.closed;
+        if (toOpen && !e.connected) e.listener = l;
         if (e.isChannel()) {
             if (!e.blocking) {
                 call(e + ".connect(" + where + ") non-blocking, then finishConnect until done", () -> {
@@ -454,6 +470,7 @@ final class SocketFuzz {
         e.ch = ch;
         e.s = s;
         e.connected = true;
+        e.listener = l;
         ends.add(e);
         if (client == null) {
             App.fail("call " + calls + ": " + l + " accepted a connection the model did not make");
@@ -917,6 +934,7 @@ final class SocketFuzz {
 
     /** What the JDK's types say of the socket; with {@code quiet} only what a call may change. */
     private String state(End e, boolean quiet) {
+        describing = e;
         try {
             if (e.isChannel()) {
                 SocketChannel c = e.ch;
@@ -929,6 +947,8 @@ final class SocketFuzz {
             return socketState(e.s);
         } catch (IOException | RuntimeException x) {
             return "state threw " + x.getClass().getName() + ": " + normalise(x.getMessage());
+        } finally {
+            describing = null;
         }
     }
 
