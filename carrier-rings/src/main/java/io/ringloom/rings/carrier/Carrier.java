@@ -535,7 +535,7 @@ final class Carrier implements Runnable {
         return counters.snapshot(id, ops.inFlightOpaque());
     }
 
-    /** Runnable threads in the shared queue (not the woken-first one, which is carrier only); any thread. */
+    /** Runnable threads in the shared queue (not the woken one, which is carrier only); any thread. */
     int runQueueLength() {
         return runQueueLength.get();
     }
