@@ -4,7 +4,7 @@ import io.ringloom.internal.Errors;
 import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.NativeStrings;
 import io.ringloom.internal.RingFileChannelImpl;
-import io.ringloom.internal.SparseChannel;
+import io.ringloom.internal.FileExtras;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
@@ -26,15 +26,19 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -120,22 +124,78 @@ public final class RingFiles {
      * from {@link #open} ({@code SEEK_DATA}), or -1 when only a hole follows.
      */
     public static long nextData(FileChannel channel, long from) throws IOException {
-        return sparse(channel).seek(from, true);
+        return extras(channel).seek(from, true);
     }
 
     /** The offset of the next hole at or after {@code from} ({@code SEEK_HOLE}); the size when none. */
     public static long nextHole(FileChannel channel, long from) throws IOException {
-        long r = sparse(channel).seek(from, false);
+        long r = extras(channel).seek(from, false);
         return r < 0 ? channel.size() : r;
     }
 
     /** Sets the size of a file opened for writing exactly; growing it leaves a hole. */
     public static void setSize(FileChannel channel, long size) throws IOException {
-        sparse(channel).setSize(size);
+        extras(channel).setSize(size);
     }
 
-    private static SparseChannel sparse(FileChannel channel) {
-        if (channel instanceof SparseChannel r) return r;
+    /**
+     * Sets the permission bits of the file open on {@code channel} (from
+     * {@link #open}) through its fd, {@code fchmod(2)}: what
+     * {@link Files#setPosixFilePermissions} does by path, without looking the
+     * path up again. A copier sets them on the copy it has just written.
+     */
+    public static void setPermissions(FileChannel channel, Set<PosixFilePermission> perms) throws IOException {
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= switch (p) {
+                case OWNER_READ -> 0400;
+                case OWNER_WRITE -> 0200;
+                case OWNER_EXECUTE -> 0100;
+                case GROUP_READ -> 040;
+                case GROUP_WRITE -> 020;
+                case GROUP_EXECUTE -> 010;
+                case OTHERS_READ -> 04;
+                case OTHERS_WRITE -> 02;
+                case OTHERS_EXECUTE -> 01;
+            };
+        }
+        extras(channel).setMode(mode);
+    }
+
+    /**
+     * Sets the last modification and access times of the file open on
+     * {@code channel} (from {@link #open}) through its fd, {@code futimens(3)};
+     * a null time stays as it is, as {@link BasicFileAttributeView#setTimes}
+     * has it.
+     */
+    public static void setTimes(FileChannel channel, FileTime lastModified, FileTime lastAccess) throws IOException {
+        extras(channel).setTimes(nanos(lastModified), nanos(lastAccess));
+    }
+
+    /** Nanoseconds since the epoch ({@code FileTime.to} saturates far out), or Long.MIN_VALUE for null: "leave it". */
+    private static long nanos(FileTime t) {
+        return t == null ? Long.MIN_VALUE : t.to(TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Renames {@code source} to {@code target} on one file system in one step,
+     * {@code renameat2(2)}, through the ring on a pool thread. With
+     * {@code replace} an existing target is replaced as {@code rename(2)} does;
+     * without it the call fails with {@link FileAlreadyExistsException} and the
+     * target stays as it was ({@code RENAME_NOREPLACE}): there is no moment in
+     * which a file another process has just made could be overwritten, as there
+     * is between an existence check and a rename.
+     */
+    public static void rename(Path source, Path target, boolean replace) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = IoDispatcher.renameat(NativeStrings.path(arena, source), NativeStrings.path(arena, target),
+                    replace ? 0 : SysCalls.RENAME_NOREPLACE);
+            if (r < 0) throw Errors.forPaths(r, "renameat2", source, target);
+        }
+    }
+
+    private static FileExtras extras(FileChannel channel) {
+        if (channel instanceof FileExtras r) return r;
         throw new IllegalArgumentException("not a channel from RingFiles.open: " + channel);
     }
 
@@ -180,10 +240,10 @@ public final class RingFiles {
     }
 
     @SuppressWarnings("unchecked")
-    private static Set<java.nio.file.attribute.PosixFilePermission> permissions(FileAttribute<?>[] attrs) {
+    private static Set<PosixFilePermission> permissions(FileAttribute<?>[] attrs) {
         for (FileAttribute<?> a : attrs) {
             if (a.name().equals("posix:permissions")) {
-                return (Set<java.nio.file.attribute.PosixFilePermission>) a.value();
+                return (Set<PosixFilePermission>) a.value();
             }
             throw new UnsupportedOperationException("'" + a.name() + "' not supported as initial attribute");
         }

@@ -5,13 +5,11 @@ import io.ringloom.RingFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -49,13 +47,16 @@ final class FileCopier {
         this.summary = summary;
     }
 
-    /** Copies {@code src}, whose attributes the walker read as {@code attrs}, to {@code target}. */
+    /**
+     * Copies {@code src}, whose attributes the walker read as {@code attrs}, to
+     * {@code target}. Without --force nothing is looked up first: the rename into
+     * place refuses an existing target by itself ({@code RENAME_NOREPLACE}), and
+     * only then is the source told apart from the target. With --force an
+     * existing target is replaced, unless it is the source.
+     */
     void copy(Path src, Path target, BasicFileAttributes attrs) throws IOException {
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.isSameFile(src, target)) {
-                throw new IOException("'" + src + "' and '" + target + "' are the same file");
-            }
-            if (!opt.force()) throw new FileAlreadyExistsException(target.toString(), null, "exists (use --force to replace)");
+        if (opt.force() && Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(src, target)) {
+            throw sameFile(src, target);
         }
         if (attrs.isSymbolicLink()) {
             if (opt.dereference()) {
@@ -65,6 +66,9 @@ final class FileCopier {
             copyLink(src, target);
             return;
         }
+        // read before the copy reads the file, which may move its access time on (relatime)
+        PosixFileAttributes pa = !opt.preserve() ? null
+                : attrs instanceof PosixFileAttributes p ? p : Files.readAttributes(src, PosixFileAttributes.class);
         Path temp = target.resolveSibling(TEMP_PREFIX + tempTag + "-" + tempCounter.incrementAndGet() + ".tmp");
         temps.add(temp);
         boolean renamed = false;
@@ -72,16 +76,14 @@ final class FileCopier {
             try (FileChannel in = RingFiles.open(src, StandardOpenOption.READ);
                  FileChannel out = RingFiles.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 copyData(in, out, in.size());
+                if (pa != null) {
+                    // through the copy's fd: no path to look up again (fchmod, futimens)
+                    RingFiles.setPermissions(out, pa.permissions());
+                    RingFiles.setTimes(out, pa.lastModifiedTime(), pa.lastAccessTime());
+                }
                 if (opt.sync()) out.force(true);
             }
-            if (opt.preserve()) {
-                PosixFileAttributes pa = attrs instanceof PosixFileAttributes p ? p
-                        : Files.readAttributes(src, PosixFileAttributes.class);
-                Files.setPosixFilePermissions(temp, pa.permissions());
-                Files.getFileAttributeView(temp, BasicFileAttributeView.class)
-                        .setTimes(pa.lastModifiedTime(), pa.lastAccessTime(), null);
-            }
-            moveInto(temp, target, opt.force());
+            moveInto(src, temp, target);
             renamed = true;
             temps.remove(temp);
             if (opt.verify()) verify(src, target);
@@ -104,21 +106,33 @@ final class FileCopier {
         }
     }
 
-    private static void moveInto(Path temp, Path target, boolean replace) throws IOException {
-        if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "appeared while copying (use --force to replace)");
-        }
+    /** rename(2) of the finished copy onto its name: all or nothing; without --force never over a file that is there. */
+    private void moveInto(Path src, Path temp, Path target) throws IOException {
         try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);   // rename(2): all or nothing
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename '" + temp + "' into place atomically", e);
+            RingFiles.rename(temp, target, opt.force());
+        } catch (FileAlreadyExistsException e) {
+            throw refused(src, target);
         }
+    }
+
+    /** Why an existing {@code target} was not replaced: it is the source, or --force was not given. */
+    private static IOException refused(Path src, Path target) throws IOException {
+        return Files.isSameFile(src, target) ? sameFile(src, target)
+                : new FileAlreadyExistsException(target.toString(), null, "exists (use --force to replace)");
+    }
+
+    private static IOException sameFile(Path src, Path target) {
+        return new IOException("'" + src + "' and '" + target + "' are the same file");
     }
 
     private void copyLink(Path src, Path target) throws IOException {
         Path link = Files.readSymbolicLink(src);
         if (opt.force()) Files.deleteIfExists(target);
-        Files.createSymbolicLink(target, link);
+        try {
+            Files.createSymbolicLink(target, link);
+        } catch (FileAlreadyExistsException e) {
+            throw refused(src, target);
+        }
         if (opt.preserve()) {
             BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

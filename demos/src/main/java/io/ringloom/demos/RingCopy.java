@@ -58,12 +58,13 @@ public final class RingCopy {
             PathFailures failures = new PathFailures(err, opt.failFast());
             FileCopier copier = new FileCopier(opt, summary);
             TreeWalker walker = new TreeWalker(opt, copier, new CopyJobs(pool, opt.jobs()), summary, failures, err);
-            walker.countSources();
+            boolean showProgress = opt.progress() || isTerminal();
+            if (showProgress) walker.countSources();   // the totals only the progress line's ETA uses
             Thread cleanup = new Thread(copier::removeTemps, "ringcopy-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             long[] irq0 = Interrupts.read();
             long t0 = System.nanoTime();
-            Progress progress = Progress.start(summary, opt.progress() || isTerminal(), err);
+            Progress progress = Progress.start(summary, showProgress, err);
             try {
                 pool.startVirtualThread(() -> walker.copyAll(intoDirectory)).join();
             } finally {

@@ -2,7 +2,6 @@ package io.ringloom.fs;
 
 import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.NativeStrings;
-import io.ringloom.rings.Request;
 import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
 
@@ -23,9 +22,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class FsCalls {
     private FsCalls() {}
-
-    /** A result meaning "not tried here": the caller goes to the JDK provider. */
-    static final int NOT_TRIED = IoDispatcher.NOT_ON_RING;
 
     /**
      * Loads and initialises what the provider's ring paths need (the native
@@ -60,9 +56,7 @@ final class FsCalls {
     }
 
     /**
-     * renameat2(2) through the ring where {@link IoDispatcher#renameat} takes it;
-     * {@link #NOT_TRIED} anywhere else, where the JDK provider's move makes the
-     * same rename(2) on the calling thread.
+     * renameat2(2), through the ring where {@link IoDispatcher#renameat} can.
      *
      * @param noReplace fail with EEXIST rather than replace an existing target
      */
@@ -71,7 +65,7 @@ final class FsCalls {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment from = NativeStrings.path(arena, source.forKernel());
                 MemorySegment to = NativeStrings.path(arena, target.forKernel());
-                return IoDispatcher.renameat(from, to, noReplace ? Request.RENAME_NOREPLACE : 0);
+                return IoDispatcher.renameat(from, to, noReplace ? SysCalls.RENAME_NOREPLACE : 0);
             }
         });
     }

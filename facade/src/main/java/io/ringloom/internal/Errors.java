@@ -57,6 +57,19 @@ public final class Errors {
         };
     }
 
+    /** An errno from a call on two paths (a rename), named as the JDK names both: the source, then the target. */
+    public static IOException forPaths(int errno, String call, Path source, Path target) {
+        int e = Math.abs(errno);
+        String file = source.toString(), other = target.toString();
+        return switch (e) {
+            case Errno.ENOENT -> new NoSuchFileException(file, other, null);
+            case Errno.EACCES, Errno.EPERM -> new AccessDeniedException(file, other, null);
+            case Errno.EEXIST -> new FileAlreadyExistsException(file, other, null);
+            case Errno.ENOTEMPTY -> new DirectoryNotEmptyException(other);
+            default -> new FileSystemException(file, other, describe(e) + " (" + call + ")");
+        };
+    }
+
     /** An errno from I/O on an open fd. */
     public static IOException forFd(int errno, String call, int fd, Path path) {
         int e = Math.abs(errno);

@@ -125,20 +125,17 @@ public final class IoDispatcher {
                 : SYS.mkdirat(SysCalls.AT_FDCWD, cpath.address(), mode);
     }
 
-    /** What {@link #renameat} answers where it did not try: the caller renames another way. */
-    public static final int NOT_ON_RING = Integer.MIN_VALUE;
-
     /**
-     * {@code renameat2(2)} through the ring ({@code IORING_OP_RENAMEAT}, 5.11) on a
-     * pool thread whose ring has it; {@link #NOT_ON_RING} anywhere else (there is no
-     * plain binding: off the ring the caller's JDK rename is the same syscall).
+     * {@code renameat2(2)}: through the ring ({@code IORING_OP_RENAMEAT}, 5.11) on a
+     * pool thread whose ring has it, else the plain syscall.
      *
-     * @param flags {@code Request.RENAME_NOREPLACE} or 0
+     * @param flags {@code SysCalls.RENAME_NOREPLACE} or 0
      */
     public static int renameat(MemorySegment from, MemorySegment to, int flags) throws IOException {
         CarrierScheduler s = scheduler();
-        if (s == null || !s.supports(IoUring.IORING_OP_RENAMEAT)) return NOT_ON_RING;
-        return s.submitAndAwait(Request.renameat(Request.AT_FDCWD, from, Request.AT_FDCWD, to, flags));
+        return s != null && s.supports(IoUring.IORING_OP_RENAMEAT)
+                ? s.submitAndAwait(Request.renameat(Request.AT_FDCWD, from, Request.AT_FDCWD, to, flags))
+                : SYS.renameat2(SysCalls.AT_FDCWD, from.address(), SysCalls.AT_FDCWD, to.address(), flags);
     }
 
     // ------------------------------------------------------------------ files
@@ -267,6 +264,35 @@ public final class IoDispatcher {
             return submit(f, s, Request.ftruncate(f.fdVal(), size));
         }
         return SYS.ftruncate(f.fdVal(), size);
+    }
+
+    /** {@code fchmod(2)}: there is no ring op for it, and on a local file it does not wait for the disk. */
+    public static int fchmod(FileFd f, int mode) {
+        return SYS.fchmod(f.fdVal(), mode);
+    }
+
+    /**
+     * {@code futimens(3)} with the two times in nanoseconds since the epoch,
+     * {@link Long#MIN_VALUE} for "leave it" ({@code UTIME_OMIT}); no ring op, as
+     * {@link #fchmod}.
+     */
+    public static int futimens(FileFd f, long modifiedNanos, long accessedNanos) {
+        MemorySegment times = Scratch.acquire();
+        try {
+            // struct timespec[2]: the access time first, then the modification time
+            putTimespec(times, 0, accessedNanos);
+            putTimespec(times, KernelTimespec.SIZE, modifiedNanos);
+            return SYS.futimens(f.fdVal(), times.address());
+        } finally {
+            Scratch.release(times);
+        }
+    }
+
+    private static void putTimespec(MemorySegment times, long offset, long nanos) {
+        boolean omit = nanos == Long.MIN_VALUE;
+        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET, omit ? 0 : Math.floorDiv(nanos, 1_000_000_000L));
+        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET,
+                omit ? SysCalls.UTIME_OMIT : Math.floorMod(nanos, 1_000_000_000L));
     }
 
     /** {@code lseek(2)}; it never blocks, so never the ring. */
@@ -455,8 +481,10 @@ public final class IoDispatcher {
         try {
             long saved = SYS.lseek(out, 0, SysCalls.SEEK_CUR);
             if (saved < 0) return saved;
-            long r = SYS.lseek(out, position, SysCalls.SEEK_SET);
-            if (r < 0) return r;
+            if (saved != position) {   // a new file's first chunk is already there
+                long r = SYS.lseek(out, position, SysCalls.SEEK_SET);
+                if (r < 0) return r;
+            }
             try {
                 offset.set(ValueLayout.JAVA_LONG, OFF_IN_AT, position);
                 return SYS.sendfile(out, in, offset.address() + OFF_IN_AT, Math.min(length, MAX_RW));

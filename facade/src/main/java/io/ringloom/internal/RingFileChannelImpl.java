@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * after the channel closed, so it is never closed, and its number never
  * reused, while a request on it is in flight (docs/DESIGN.md, "fd lifetime").
  */
-public final class RingFileChannelImpl extends FileChannel implements SparseChannel, Bracket.Ends {
+public final class RingFileChannelImpl extends FileChannel implements FileExtras, Bracket.Ends {
     private final Path path;                  // for messages and delegated map/lock
     private final boolean readable;
     private final boolean writable;
@@ -546,6 +546,21 @@ public final class RingFileChannelImpl extends FileChannel implements SparseChan
         if (size < 0) throw new IllegalArgumentException("Negative size");
         if (!writable) throw new NonWritableChannelException();
         bracket.run("ftruncate", () -> IoDispatcher.ftruncate(file, size));
+    }
+
+    // ------------------------------------------------ mode and times through the fd
+
+    @Override
+    public void setMode(int mode) throws IOException {
+        if ((mode & ~0777) != 0) throw new IllegalArgumentException("not permission bits: 0" + Integer.toOctalString(mode));
+        ensureOpen();
+        bracket.runNonBlocking("fchmod", () -> IoDispatcher.fchmod(file, mode));
+    }
+
+    @Override
+    public void setTimes(long modifiedNanos, long accessedNanos) throws IOException {
+        ensureOpen();
+        bracket.runNonBlocking("futimens", () -> IoDispatcher.futimens(file, modifiedNanos, accessedNanos));
     }
 
     // -------------------------------------------------- map and lock: the JDK's

@@ -194,6 +194,9 @@ class CopyRangeIT {
                     assertEquals(17, out.position(), "sendfile's use of the target's position is put back");
                     assertEquals(6 * MIB + 4097, RingFiles.copyRange(in, out, 0, 6 * MIB + 4097, 8, n -> { }));
                     assertEquals(17, out.position());
+                    out.position(3 * MIB);
+                    assertEquals(MIB, in.copyInKernel(out, 3 * MIB, MIB), "a chunk at the target's position");
+                    assertEquals(3 * MIB, out.position(), "put back there too");
                 }
             });
             assertSameBytes(src, dst);

@@ -140,6 +140,21 @@ final class FfmSysCalls implements SysCalls {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     }
 
+    private static final class Renameat2 {
+        static final MethodHandle HANDLE = downcall("renameat2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Fchmod {
+        static final MethodHandle HANDLE = downcall("fchmod",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Futimens {
+        static final MethodHandle HANDLE = downcall("futimens",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    }
+
     private static final class PosixFadvise {
         static final MethodHandle HANDLE = downcall("posix_fadvise64",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
@@ -465,6 +480,37 @@ final class FfmSysCalls implements SysCalls {
             return (int) check((int) Mkdirat.HANDLE.invokeExact(c, dirFd, pathAddress, mode), c);
         } catch (Throwable t) {
             throw new AssertionError("mkdirat downcall failed", t);
+        }
+    }
+
+    @Override
+    public int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) Renameat2.HANDLE.invokeExact(c, oldDirFd, oldPathAddress, newDirFd, newPathAddress,
+                    flags), c);
+        } catch (Throwable t) {
+            throw new AssertionError("renameat2 downcall failed", t);
+        }
+    }
+
+    @Override
+    public int fchmod(int fd, int mode) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) Fchmod.HANDLE.invokeExact(c, fd, mode), c);
+        } catch (Throwable t) {
+            throw new AssertionError("fchmod downcall failed", t);
+        }
+    }
+
+    @Override
+    public int futimens(int fd, long timesAddress) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check((int) Futimens.HANDLE.invokeExact(c, fd, timesAddress), c);
+        } catch (Throwable t) {
+            throw new AssertionError("futimens downcall failed", t);
         }
     }
 

@@ -70,6 +70,15 @@ final class JnrSysCalls implements SysCalls {
         @SaveError
         int mkdirat(int dirFd, long path, int mode);
 
+        @SaveError
+        int renameat2(int oldDirFd, long oldPath, int newDirFd, long newPath, int flags);
+
+        @SaveError
+        int fchmod(int fd, int mode);
+
+        @SaveError
+        int futimens(int fd, long times);
+
         int posix_fadvise64(int fd, long offset, long length, int advice);
 
         @SaveError
@@ -268,6 +277,21 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int mkdirat(int dirFd, long pathAddress, int mode) {
         return (int) check(files.mkdirat(dirFd, pathAddress, mode));
+    }
+
+    @Override
+    public int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
+        return (int) check(files.renameat2(oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags));
+    }
+
+    @Override
+    public int fchmod(int fd, int mode) {
+        return (int) check(files.fchmod(fd, mode));
+    }
+
+    @Override
+    public int futimens(int fd, long timesAddress) {
+        return (int) check(files.futimens(fd, timesAddress));
     }
 
     @Override

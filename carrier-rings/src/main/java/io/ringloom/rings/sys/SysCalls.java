@@ -72,6 +72,19 @@ public interface SysCalls {
 
     int mkdirat(int dirFd, long pathAddress, int mode);
 
+    /** {@code renameat2(2)}; {@code flags} 0 or {@link #RENAME_NOREPLACE}. */
+    int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags);
+
+    /** {@code fchmod(2)}: the mode bits of an open file. */
+    int fchmod(int fd, int mode);
+
+    /**
+     * {@code futimens(3)}, that is {@code utimensat(fd, NULL, times, 0)}: the access
+     * and modification times of an open file from {@code struct timespec[2]}
+     * (access first; a {@code tv_nsec} of {@link #UTIME_OMIT} leaves that time alone).
+     */
+    int futimens(int fd, long timesAddress);
+
     /** {@code posix_fadvise(2)}: returns 0 or {@code -errno} (it does not use errno itself). */
     int posixFadvise(int fd, long offset, long length, int advice);
 
@@ -174,6 +187,10 @@ public interface SysCalls {
     int O_SYNC = 04010000;
     int AT_FDCWD = -100;
     int AT_REMOVEDIR = 0x200;
+    /** renameat2(2): fail with EEXIST rather than replace the target (linux/fs.h, 3.15). */
+    int RENAME_NOREPLACE = 1;
+    /** utimensat(2): leave this time as it is (linux/stat.h). */
+    long UTIME_OMIT = (1L << 30) - 2;
     int SEEK_SET = 0;
     int SEEK_CUR = 1;
     int SEEK_END = 2;

@@ -1,0 +1,96 @@
+package io.ringloom.rings.sys;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * renameat2, fchmod and futimens through whichever backend -Dringloom.native
+ * selects (CI runs both): the arguments arrive in their places and the
+ * kernel's errors come back as -errno.
+ */
+class FileMetadataCallsIT {
+    private static final SysCalls SYS = SysCalls.get();
+
+    @TempDir
+    Path dir;
+    private Map<Integer, String> fdsBefore;
+
+    @BeforeEach
+    void snapshot() {
+        fdsBefore = ProcFds.snapshot();
+    }
+
+    @AfterEach
+    void nothingLeaked() {
+        assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked");
+    }
+
+    @Test
+    void renameat2MovesAndNoReplaceRefusesAnExistingTarget() throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "a");
+        Path b = Files.writeString(dir.resolve("b"), "b");
+        Path c = dir.resolve("c");
+        try (Arena arena = Arena.ofConfined()) {
+            long pa = arena.allocateFrom(a.toString()).address();
+            long pb = arena.allocateFrom(b.toString()).address();
+            long pc = arena.allocateFrom(c.toString()).address();
+            assertEquals(-Errno.EEXIST, SYS.renameat2(SysCalls.AT_FDCWD, pa, SysCalls.AT_FDCWD, pb, SysCalls.RENAME_NOREPLACE));
+            assertEquals("b", Files.readString(b), "the target stays");
+            assertEquals(0, SYS.renameat2(SysCalls.AT_FDCWD, pa, SysCalls.AT_FDCWD, pc, SysCalls.RENAME_NOREPLACE));
+            assertEquals("a", Files.readString(c));
+            assertFalse(Files.exists(a));
+            assertEquals(0, SYS.renameat2(SysCalls.AT_FDCWD, pc, SysCalls.AT_FDCWD, pb, 0), "0 replaces");
+            assertEquals("a", Files.readString(b));
+            assertEquals(-Errno.ENOENT, SYS.renameat2(SysCalls.AT_FDCWD, pa, SysCalls.AT_FDCWD, pc, 0));
+            assertEquals(-Errno.EINVAL, SYS.renameat2(SysCalls.AT_FDCWD, pb, SysCalls.AT_FDCWD, pc, 0x80), "unknown flag");
+        }
+    }
+
+    @Test
+    void fchmodAndFutimensSetTheOpenFilesModeAndTimes() throws Exception {
+        Path f = Files.writeString(dir.resolve("f"), "data");
+        FileTime atimeBefore = (FileTime) Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = SYS.openat(SysCalls.AT_FDCWD, arena.allocateFrom(f.toString()).address(),
+                    SysCalls.O_RDONLY | SysCalls.O_CLOEXEC, 0);
+            assertTrue(fd >= 0, () -> "openat: " + Errno.name(fd));
+            try {
+                assertEquals(0, SYS.fchmod(fd, 0640));
+                assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(f));
+
+                MemorySegment times = arena.allocate(32, 8);
+                times.set(ValueLayout.JAVA_LONG, 0, 0);                       // atime: left alone
+                times.set(ValueLayout.JAVA_LONG, 8, SysCalls.UTIME_OMIT);
+                times.set(ValueLayout.JAVA_LONG, 16, 1_000_000_000L);         // mtime: 2001-09-09T01:46:40.123456789Z
+                times.set(ValueLayout.JAVA_LONG, 24, 123_456_789L);
+                assertEquals(0, SYS.futimens(fd, times.address()));
+                assertEquals(Instant.ofEpochSecond(1_000_000_000L, 123_456_789L), Files.getLastModifiedTime(f).toInstant());
+                assertEquals(atimeBefore, Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS),
+                        "UTIME_OMIT leaves the access time");
+
+                times.set(ValueLayout.JAVA_LONG, 8, 1_000_000_000L);          // tv_nsec out of range
+                assertEquals(-Errno.EINVAL, SYS.futimens(fd, times.address()));
+            } finally {
+                SYS.close(fd);
+            }
+            // -1 rather than the closed fd, whose number another thread may have been given meanwhile
+            assertEquals(-Errno.EBADF, SYS.fchmod(-1, 0600));
+            assertEquals(-Errno.EBADF, SYS.futimens(-1, arena.allocate(32, 8).address()));
+        }
+    }
+}

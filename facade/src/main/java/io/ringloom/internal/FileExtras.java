@@ -1,0 +1,27 @@
+package io.ringloom.internal;
+
+import java.io.IOException;
+
+/**
+ * What {@code RingFiles} offers beyond {@code FileChannel} on a channel it
+ * opened: holes, exact sizes, and mode and times set through the open fd.
+ */
+public interface FileExtras {
+    /**
+     * {@code lseek(SEEK_DATA)} or {@code lseek(SEEK_HOLE)} from {@code from}:
+     * the next data or hole offset, or -1 past the last data (ENXIO).
+     */
+    long seek(long from, boolean data) throws IOException;
+
+    /** Sets the file's size exactly, growing (with a hole) or shrinking: {@code ftruncate(2)}. */
+    void setSize(long size) throws IOException;
+
+    /** {@code fchmod(2)} with the permission bits {@code mode} (0 to 0777). */
+    void setMode(int mode) throws IOException;
+
+    /**
+     * {@code futimens(3)}: the modification and access times, in nanoseconds
+     * since the epoch; {@link Long#MIN_VALUE} leaves that time as it is.
+     */
+    void setTimes(long modifiedNanos, long accessedNanos) throws IOException;
+}

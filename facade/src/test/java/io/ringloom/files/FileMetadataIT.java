@@ -1,0 +1,160 @@
+package io.ringloom.files;
+
+import io.ringloom.CarrierPool;
+import io.ringloom.RingFiles;
+import io.ringloom.rings.sys.ProcFds;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code RingFiles.setPermissions}, {@code setTimes} and {@code rename}, the
+ * calls a copier makes on each copy it writes: on a pool thread and off the
+ * pools, with the answers {@code Files} gives for the same calls by path.
+ */
+class FileMetadataIT {
+    private static CarrierPool pool;
+
+    @TempDir
+    Path dir;
+    private Map<Integer, String> fdsBefore;
+
+    @BeforeAll
+    static void startPool() {
+        pool = CarrierPool.builder().carriers(2).name("metadatatest").build();
+    }
+
+    @AfterAll
+    static void stopPool() {
+        assertEquals(List.of(), pool.carrierFailures(), "a carrier died");
+        pool.close();
+    }
+
+    @BeforeEach
+    void snapshot() {
+        fdsBefore = ProcFds.snapshot();
+    }
+
+    @AfterEach
+    void nothingLeaked() {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(
+                () -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
+        pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} on a pool thread or on a platform thread, waits, and rethrows what it threw. */
+    private static void on(boolean pooled, Body body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable r = () -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        };
+        Thread t = pooled ? pool.startVirtualThread(r) : Thread.ofPlatform().start(r);
+        t.join();
+        if (failure.get() instanceof Exception e) throw e;
+        if (failure.get() instanceof Error e) throw e;
+    }
+
+    @ParameterizedTest(name = "on the pool: {0}")
+    @ValueSource(booleans = {true, false})
+    void permissionsAndTimesAreSetThroughTheChannel(boolean pooled) throws Exception {
+        Path f = dir.resolve("f");
+        Instant modified = Instant.parse("2001-09-09T01:46:40.123456789Z");
+        Instant accessed = Instant.parse("2010-01-02T03:04:05.000000007Z");
+        on(pooled, () -> {
+            try (FileChannel ch = RingFiles.open(f, CREATE_NEW, WRITE)) {
+                ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                RingFiles.setPermissions(ch, PosixFilePermissions.fromString("r--r-x---"));
+                RingFiles.setTimes(ch, FileTime.from(modified), FileTime.from(accessed));
+                ch.write(ByteBuffer.wrap(new byte[] {4}), 3);   // the fd still writes: its access was checked at open
+            }
+        });
+        assertEquals(PosixFilePermissions.fromString("r--r-x---"), Files.getPosixFilePermissions(f));
+        // a write after setTimes moves the modification time on, as it would after a utimensat by path
+        assertTrue(Files.getLastModifiedTime(f).toInstant().isAfter(modified));
+        assertEquals(accessed, ((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant());
+        assertEquals(4, Files.size(f));
+
+        on(pooled, () -> {
+            try (FileChannel ch = RingFiles.open(f, READ)) {
+                RingFiles.setTimes(ch, FileTime.from(modified), null);
+            }
+        });
+        assertEquals(modified, Files.getLastModifiedTime(f).toInstant());
+        assertEquals(accessed, ((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant(),
+                "a null time stays as it is");
+    }
+
+    @ParameterizedTest(name = "on the pool: {0}")
+    @ValueSource(booleans = {true, false})
+    void aClosedChannelOrAnotherChannelIsRefused(boolean pooled) throws Exception {
+        Path f = Files.writeString(dir.resolve("f"), "x");
+        var before = Files.getPosixFilePermissions(f);
+        FileTime modifiedBefore = Files.getLastModifiedTime(f);
+        on(pooled, () -> {
+            FileChannel ch = RingFiles.open(f, READ);
+            ch.close();
+            assertThrows(ClosedChannelException.class,
+                    () -> RingFiles.setPermissions(ch, PosixFilePermissions.fromString("---------")));
+            assertThrows(ClosedChannelException.class, () -> RingFiles.setTimes(ch, FileTime.fromMillis(0), null));
+            try (FileChannel jdk = FileChannel.open(f, READ)) {
+                assertThrows(IllegalArgumentException.class, () -> RingFiles.setTimes(jdk, FileTime.fromMillis(0), null));
+            }
+        });
+        assertEquals(before, Files.getPosixFilePermissions(f), "nothing changed");
+        assertEquals(modifiedBefore, Files.getLastModifiedTime(f));
+    }
+
+    @ParameterizedTest(name = "on the pool: {0}")
+    @ValueSource(booleans = {true, false})
+    void renameReplacesOnlyWhenAsked(boolean pooled) throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "a");
+        Path b = Files.writeString(dir.resolve("b"), "b");
+        Path c = dir.resolve("c");
+        on(pooled, () -> {
+            FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class, () -> RingFiles.rename(a, b, false));
+            assertEquals(a.toString(), refused.getFile());
+            assertEquals(b.toString(), refused.getOtherFile());
+            assertEquals("b", Files.readString(b), "the target stays");
+            assertEquals("a", Files.readString(a), "so does the source");
+            RingFiles.rename(a, c, false);
+            RingFiles.rename(c, b, true);
+            assertThrows(NoSuchFileException.class, () -> RingFiles.rename(a, c, true));
+        });
+        assertEquals("a", Files.readString(b));
+        assertFalse(Files.exists(a));
+        assertFalse(Files.exists(c));
+    }
+}
