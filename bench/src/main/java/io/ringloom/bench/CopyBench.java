@@ -111,7 +111,7 @@ public final class CopyBench {
         SvgChart chart = Charts.forRun("copy: trees copied by cp -a, rsync, the JDK and ringcopy, each its own process",
                         "trees: " + String.join("; ", trees.stream().map(t -> t.name + " (" + t.holds + ")").toList()), machine)
                 .setup("whole command, JVM start included; best of " + runs
-                        + " interleaved rounds; cold: page cache dropped before each copy, warm: source read first");
+                        + " interleaved rounds; cold: page cache dropped before each copy, warm: dropped, then the source read back in");
         System.out.println("Whole command, JVM start included; best of " + runs + " interleaved rounds.");
         System.out.println();
         System.out.println("| tree | destination | case | copier | wall s | MB/s | vs cp -a (time) |");
