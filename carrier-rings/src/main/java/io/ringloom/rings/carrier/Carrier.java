@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import static io.ringloom.rings.carrier.CarrierCounters.*;
 import static io.ringloom.rings.sys.IoUring.IORING_SQ_CQ_OVERFLOW;
@@ -35,8 +36,6 @@ final class Carrier implements Runnable {
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
     private static final long RELEASE_WAKE_NANOS = 1_000_000_000L;
     private static final long RELEASE_WAIT_NANOS = 10_000_000L;
-    /** Woken threads waiting on this carrier beyond which another, idle, carrier may take the next ones. */
-    private static final int SPILL_BACKLOG = 16;
 
     private final int id;
     private final int ringEntries;
@@ -68,11 +67,26 @@ final class Carrier implements Runnable {
     private Probe probe;                     // written before started, then read-only
     private boolean reaping;                 // unparks now come from completions; carrier only
     private final QueueTurns turns = new QueueTurns();   // carrier only
+    /** Whether another carrier of the pool sleeps, for {@link QueueTurns#spills}. */
+    private final BooleanSupplier anotherAsleep;
+    /** {@link #runQueue} as {@link #turns} takes from it. */
+    private final QueueTurns.Shared<Runnable> shared = new QueueTurns.Shared<>() {
+        @Override
+        public Runnable poll() {
+            return pollRunQueue();
+        }
+
+        @Override
+        public int length() {
+            return runQueueLength.get();
+        }
+    };
     private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
 
     Carrier(CarrierScheduler scheduler, CarrierGroup group, Lifecycle lifecycle, int id, int ringEntries,
             RingMode mode, String name) {
         this.group = group;
+        this.anotherAsleep = group::anyAsleep;
         this.lifecycle = lifecycle;
         this.id = id;
         this.ringEntries = ringEntries;
@@ -195,14 +209,7 @@ final class Carrier implements Runnable {
      * woken ones (docs/DESIGN.md, "Decisions and measurements").
      */
     private Runnable nextTask() {
-        Runnable task;
-        if (turns.wokenNext() && (task = woken.poll()) != null) {
-            turns.tookWoken();
-            return task;
-        }
-        task = pollRunQueue();
-        turns.sharedTurn(woken.size(), runQueueLength.get());
-        return task != null ? task : woken.poll();
+        return turns.next(woken, shared);
     }
 
     private Runnable pollRunQueue() {
@@ -226,7 +233,7 @@ final class Carrier implements Runnable {
      * Queues {@code continuation}, made runnable by the current thread, which
      * runs on this carrier. A thread woken by a CQE this carrier is reaping
      * goes to the woken queue, any other to the run queue. So does a woken one
-     * when {@link #SPILL_BACKLOG} woken threads already wait here and another
+     * when {@link QueueTurns#SPILL_BACKLOG} woken threads already wait here and another
      * carrier sleeps: woken threads are never stolen, and without this one
      * carrier could keep a backlog of them while the other idles.
      *
@@ -234,7 +241,7 @@ final class Carrier implements Runnable {
      */
     boolean enqueueLocal(Runnable continuation) {
         if (reaping && Thread.currentThread() == thread) {
-            if (woken.size() < SPILL_BACKLOG || !group.anyAsleep()) {
+            if (!QueueTurns.spills(woken.size(), anotherAsleep)) {
                 woken.offer(continuation);
                 return false;
             }
