@@ -283,7 +283,8 @@ public final class Request {
     /**
      * {@code renameat2(oldDirFd, oldPath, newDirFd, newPath, flags)}: IORING_OP_RENAMEAT, kernel 5.11
      * (io_uring/fs.c io_renameat_prep: fd is the old dirfd, addr the old path, len the new dirfd,
-     * off (addr2) the new path, rename_flags the flags (0 or SysCalls.RENAME_NOREPLACE); buf_index and splice_fd_in must be 0).
+     * off (addr2) the new path, rename_flags the flags (0 or SysCalls.RENAME_NOREPLACE); buf_index and
+     * splice_fd_in must be 0).
      */
     public static Request renameat(int oldDirFd, MemorySegment oldPath, int newDirFd, MemorySegment newPath, int flags) {
         checkPath(oldDirFd, oldPath);

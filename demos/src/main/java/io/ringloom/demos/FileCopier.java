@@ -116,8 +116,14 @@ final class FileCopier {
     }
 
     /** Why an existing {@code target} was not replaced: it is the source, or --force was not given. */
-    private static IOException refused(Path src, Path target) throws IOException {
-        return Files.isSameFile(src, target) ? sameFile(src, target)
+    private static IOException refused(Path src, Path target) {
+        boolean same;
+        try {
+            same = Files.isSameFile(src, target);
+        } catch (IOException e) {
+            same = false;   // a dangling link, or gone again: not the source anyway
+        }
+        return same ? sameFile(src, target)
                 : new FileAlreadyExistsException(target.toString(), null, "exists (use --force to replace)");
     }
 

@@ -171,6 +171,25 @@ class RingCopyIT {
     }
 
     @Test
+    void aLinkInTheWayIsRefusedAndKeptEvenWhenItPointsNowhere() throws Exception {
+        Path a = Files.write(dir.resolve("a"), "new".getBytes());
+        Path dangling = Files.createSymbolicLink(dir.resolve("t"), dir.resolve("nowhere"));
+        Path toA = Files.createSymbolicLink(dir.resolve("u"), a);
+        Run refused = copy(a.toString(), dangling.toString());
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("exists"), refused.err());
+        assertEquals(dir.resolve("nowhere"), Files.readSymbolicLink(dangling), "the link stays as it was");
+        Run self = copy(a.toString(), toA.toString());
+        assertEquals(1, self.status());
+        assertTrue(self.err().contains("same file"), self.err());
+        assertEquals(a, Files.readSymbolicLink(toA));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".ringcopy-")).toList(),
+                    "no temporary file left behind");
+        }
+    }
+
+    @Test
     void aFailingPathIsReportedAndTheRestIsCopied() throws Exception {
         Path src = Files.createDirectories(dir.resolve("src"));
         for (int i = 0; i < 20; i++) Files.write(src.resolve("f" + i), random(10_000, i));
