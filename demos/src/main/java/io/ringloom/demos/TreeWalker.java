@@ -15,6 +15,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -115,28 +116,33 @@ final class TreeWalker {
                 failures.fail(root, "cannot copy a directory into itself ('" + targetRoot + "')");
                 return;
             }
+            // The target of the directory being visited, and of each one above it: a file's
+            // target is its directory's and its own name (relativizing every path against
+            // the root was a seventh of ringcopy's Java time on a tree of small files).
+            ArrayDeque<Path> targets = new ArrayDeque<>();
             Files.walkFileTree(root, visitOptions(), Integer.MAX_VALUE, new FileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     if (failures.stopped()) return FileVisitResult.TERMINATE;
-                    Path target = targetRoot.resolve(root.relativize(dir));
+                    Path target = targets.isEmpty() ? targetRoot : targets.peek().resolve(dir.getFileName());
                     try {
                         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                             throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
                         }
                         RingFiles.createDirectories(target);
                         directories.add(new Directory(dir, target));
+                        targets.push(target);
                         return FileVisitResult.CONTINUE;
                     } catch (IOException e) {
                         failures.fail(dir, e);
-                        return FileVisitResult.SKIP_SUBTREE;
+                        return FileVisitResult.SKIP_SUBTREE;   // no postVisitDirectory follows
                     }
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (failures.stopped()) return FileVisitResult.TERMINATE;
-                    submit(file, targetRoot.resolve(root.relativize(file)), attrs);
+                    submit(file, targets.peek().resolve(file.getFileName()), attrs);
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -148,6 +154,7 @@ final class TreeWalker {
 
                 @Override
                 public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                    targets.pop();
                     if (exc != null) failures.fail(dir, exc);
                     return FileVisitResult.CONTINUE;
                 }
