@@ -8,7 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
@@ -35,24 +34,23 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * {@code RingFiles.setPermissions}, {@code setTimes} and {@code rename}, the
  * calls a copier makes on each copy it writes: on a pool thread and off the
- * pools, with the answers {@code Files} gives for the same calls by path.
+ * pools ({@link Impl#RING_POOL}, {@link Impl#RING_PLATFORM}), checked with the
+ * answers {@code Files} gives for the same files by path.
  */
 class FileMetadataIT {
-    private static CarrierPool pool;
-
     @TempDir
     Path dir;
     private Map<Integer, String> fdsBefore;
 
     @BeforeAll
     static void startPool() {
-        pool = CarrierPool.builder().carriers(2).name("metadatatest").build();
+        Impl.pool = CarrierPool.builder().carriers(2).name("metadatatest").build();
     }
 
     @AfterAll
     static void stopPool() {
-        assertEquals(List.of(), pool.carrierFailures(), "a carrier died");
-        pool.close();
+        assertEquals(List.of(), Impl.pool.carrierFailures(), "a carrier died");
+        Impl.pool.close();
     }
 
     @BeforeEach
@@ -64,36 +62,16 @@ class FileMetadataIT {
     void nothingLeaked() {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(
                 () -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
-        pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
+        Impl.pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
     }
 
-    interface Body {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code body} on a pool thread or on a platform thread, waits, and rethrows what it threw. */
-    private static void on(boolean pooled, Body body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable r = () -> {
-            try {
-                body.run();
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        };
-        Thread t = pooled ? pool.startVirtualThread(r) : Thread.ofPlatform().start(r);
-        t.join();
-        if (failure.get() instanceof Exception e) throw e;
-        if (failure.get() instanceof Error e) throw e;
-    }
-
-    @ParameterizedTest(name = "on the pool: {0}")
-    @ValueSource(booleans = {true, false})
-    void permissionsAndTimesAreSetThroughTheChannel(boolean pooled) throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void permissionsAndTimesAreSetThroughTheChannel(Impl impl) throws Exception {
         Path f = dir.resolve("f");
         Instant modified = Instant.parse("2001-09-09T01:46:40.123456789Z");
         Instant accessed = Instant.parse("2010-01-02T03:04:05.000000007Z");
-        on(pooled, () -> {
+        impl.run(() -> {
             try (FileChannel ch = RingFiles.open(f, CREATE_NEW, WRITE)) {
                 ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 RingFiles.setPermissions(ch, PosixFilePermissions.fromString("r--r-x---"));
@@ -107,7 +85,7 @@ class FileMetadataIT {
         assertEquals(accessed, ((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant());
         assertEquals(4, Files.size(f));
 
-        on(pooled, () -> {
+        impl.run(() -> {
             try (FileChannel ch = RingFiles.open(f, READ)) {
                 RingFiles.setTimes(ch, FileTime.from(modified), null);
             }
@@ -117,13 +95,13 @@ class FileMetadataIT {
                 "a null time stays as it is");
     }
 
-    @ParameterizedTest(name = "on the pool: {0}")
-    @ValueSource(booleans = {true, false})
-    void aClosedChannelOrAnotherChannelIsRefused(boolean pooled) throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void aClosedChannelOrAnotherChannelIsRefused(Impl impl) throws Exception {
         Path f = Files.writeString(dir.resolve("f"), "x");
         var before = Files.getPosixFilePermissions(f);
         FileTime modifiedBefore = Files.getLastModifiedTime(f);
-        on(pooled, () -> {
+        impl.run(() -> {
             FileChannel ch = RingFiles.open(f, READ);
             ch.close();
             assertThrows(ClosedChannelException.class,
@@ -137,13 +115,13 @@ class FileMetadataIT {
         assertEquals(modifiedBefore, Files.getLastModifiedTime(f));
     }
 
-    @ParameterizedTest(name = "on the pool: {0}")
-    @ValueSource(booleans = {true, false})
-    void renameReplacesOnlyWhenAsked(boolean pooled) throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void renameReplacesOnlyWhenAsked(Impl impl) throws Exception {
         Path a = Files.writeString(dir.resolve("a"), "a");
         Path b = Files.writeString(dir.resolve("b"), "b");
         Path c = dir.resolve("c");
-        on(pooled, () -> {
+        impl.run(() -> {
             FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class, () -> RingFiles.rename(a, b, false));
             assertEquals(a.toString(), refused.getFile());
             assertEquals(b.toString(), refused.getOtherFile());
