@@ -275,6 +275,66 @@ class CarrierPoolIT {
         }
     }
 
+    /** Its initializer blocks in a ring read, as {@link PinnedReader}'s, on a pipe of its own. */
+    static final class PinnedHolder {
+        static final int RESULT;
+        static {
+            try (Arena a = Arena.ofConfined()) {
+                RESULT = PoolFixture.read(CURRENT_POOL.get(), HOLDER_PIPE.get()[0], a.allocate(3));
+            } catch (IOException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    private static final AtomicReference<int[]> HOLDER_PIPE = new AtomicReference<>();
+
+    /**
+     * A thread's request is on a carrier that a pinned thread then holds
+     * (waiting in place); the thread is interrupted, resumes on the other
+     * carrier and asks the held one to cancel its request. The held carrier
+     * takes the cancel from its mailbox while it waits: the interrupted
+     * thread ends while the pinned one still waits.
+     */
+    @Test
+    void aCarrierHeldByAPinnedWaitStillTakesCancelsFromOtherCarriers() throws Exception {
+        int[] held = PoolFixture.pipe();
+        int[] quiet = PoolFixture.pipe();
+        CURRENT_POOL.set(pool);
+        HOLDER_PIPE.set(held);
+        try {
+            AtomicInteger interruptedResult = new AtomicInteger(Integer.MIN_VALUE);
+            AtomicReference<Thread> pinned = new AtomicReference<>();
+            AtomicInteger pinnedResult = new AtomicInteger(Integer.MIN_VALUE);
+            Thread reader = pool.startVirtualThread(() -> {
+                // Started from here, the pinned thread queues on this carrier and runs
+                // on it once this thread parks in its read: the read's request is in
+                // the ring of the carrier the pinned thread then holds.
+                pinned.set(Thread.ofVirtual().start(() -> pinnedResult.set(PinnedHolder.RESULT)));
+                try (Arena a = Arena.ofConfined()) {
+                    interruptedResult.set(PoolFixture.read(pool, quiet[0], a.allocate(1)));
+                } catch (IOException e) {
+                    interruptedResult.set(Integer.MAX_VALUE);
+                }
+            });
+            // the pinned thread is found stalled after 10-20 ms and then waits in place
+            Thread.sleep(200);
+            reader.interrupt();
+            reader.join(5_000);
+            assertFalse(reader.isAlive(), "the interrupted read was not cancelled while its carrier was held");
+            assertEquals(-Errno.ECANCELED, interruptedResult.get(), "the read ends cancelled");
+            assertTrue(pinned.get().isAlive(), "the pinned thread still waits for its pipe");
+            try (Arena a = Arena.ofConfined()) {
+                PoolFixture.write(pool, held[1], a.allocate(3));
+            }
+            pinned.get().join(10_000);
+            assertEquals(3, pinnedResult.get());
+        } finally {
+            PoolFixture.close(held);
+            PoolFixture.close(quiet);
+        }
+    }
+
     @Test
     void pingPongProgressesBesideYieldingSpinners() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();

@@ -160,10 +160,12 @@ class RingIT {
         // completion's task work waits for our next kernel entry, and TASKRUN_FLAG
         // makes the kernel say so in the SQ flags. The JVM itself may enter the
         // kernel on this thread (a safepoint parks it in a futex), which runs the
-        // task work early; such an attempt proves nothing and is repeated.
+        // task work early; such an attempt proves nothing and is repeated. So does a
+        // preemption of this thread, which a busy machine makes common: 50 attempts all
+        // failed once in CI, so up to 500 (each a few milliseconds).
         int attempts = 0;
         boolean observed = false;
-        while (!observed && attempts++ < 50) {
+        while (!observed && attempts++ < 500) {
             int[] p = TestPipes.pipe();
             try (Ring ring = Ring.open(8, RingMode.COOP); Arena arena = Arena.ofConfined()) {
                 MemorySegment in = arena.allocate(1);

@@ -382,9 +382,14 @@ final class Carrier implements Runnable {
             throw e;
         }
         op.submitted();
-        if (!failOnClose(op) && op.isAbandoned() && op.requestCancel()) {
-            pushCancel(op);   // behind the SQE in this ring: the kernel sees the request first
-        }
+        if (failOnClose(op)) return;
+        if (op.isAbandoned()) op.requestCancel();
+        // Behind the SQE in this ring, so the kernel sees the request first. A cancel asked
+        // for by another thread while the op was not yet submitted found no ring to go to
+        // (CarrierScheduler.requestCancel): it goes from here. The asker stores the request,
+        // then loads the state; this carrier stores the state, then loads the request
+        // (both volatile): at least one of them sees the other's store.
+        if (op.isCancelRequested()) pushCancel(op);
     }
 
     /** The kernel takes no more SQEs until CQ room frees up: submit and reap, so the caller may retry. */
@@ -481,13 +486,19 @@ final class Carrier implements Runnable {
     /**
      * Waits for {@code op}'s CQE on this carrier's OS thread without
      * unmounting: for pinned virtual threads and the carrier itself. Other
-     * threads' completions are reaped and queued meanwhile. Waits in slices so
+     * threads' completions are reaped and queued meanwhile, and the mailbox's
+     * submissions and cancels are pushed. Waits in slices so
      * an interrupt is noticed: it cancels an interruptible op; either way the
      * wait goes on until the op's own CQE, and the interrupt status is put back.
      */
     void waitInPlace(Op op) throws IOException {
         boolean interrupted = false;
         while (!op.isDone()) {
+            // A held carrier still takes what other threads hand it. A cancel of another of
+            // its requests, asked for by that request's thread from another carrier, would
+            // otherwise wait in the mailbox for as long as this wait lasts, which may be for
+            // ever: an accept's poll ends only by its cancel.
+            drainMailbox();
             if (runQueue.peek() != null) {
                 group.shareWork(this);   // this carrier is held: let an idle one steal its threads
             }

@@ -343,10 +343,12 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
 
     private void requestCancel(Op op) throws IOException {
         if (!op.requestCancel()) return;
-        Carrier owner = op.carrier();
-        if (owner == null) {
-            return;   // a foreign op not pushed yet: the carrier sees the cancel request
+        if (!op.isSubmitted()) {
+            // Not in a ring yet (or done): the carrier that pushes it sees the request,
+            // from its mailbox or right after the push (Carrier.push).
+            return;
         }
+        Carrier owner = op.carrier();   // written before the state SUBMITTED that was just read
         if (currentCarrier() == owner) {
             owner.pushCancel(op);
         } else {
