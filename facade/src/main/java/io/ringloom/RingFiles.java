@@ -38,7 +38,6 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -169,12 +168,9 @@ public final class RingFiles {
      * has it.
      */
     public static void setTimes(FileChannel channel, FileTime lastModified, FileTime lastAccess) throws IOException {
-        extras(channel).setTimes(nanos(lastModified), nanos(lastAccess));
-    }
-
-    /** Nanoseconds since the epoch ({@code FileTime.to} saturates far out), or Long.MIN_VALUE for null: "leave it". */
-    private static long nanos(FileTime t) {
-        return t == null ? Long.MIN_VALUE : t.to(TimeUnit.NANOSECONDS);
+        // as instants, not nanoseconds: a long of nanoseconds ends in 1677 and 2262
+        extras(channel).setTimes(lastModified == null ? null : lastModified.toInstant(),
+                lastAccess == null ? null : lastAccess.toInstant());
     }
 
     /**

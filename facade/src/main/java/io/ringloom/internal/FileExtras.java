@@ -1,6 +1,7 @@
 package io.ringloom.internal;
 
 import java.io.IOException;
+import java.time.Instant;
 
 /**
  * What {@code RingFiles} offers beyond {@code FileChannel} on a channel it
@@ -19,9 +20,6 @@ public interface FileExtras {
     /** {@code fchmod(2)} with the permission bits {@code mode} (0 to 0777). */
     void setMode(int mode) throws IOException;
 
-    /**
-     * {@code futimens(3)}: the modification and access times, in nanoseconds
-     * since the epoch; {@link Long#MIN_VALUE} leaves that time as it is.
-     */
-    void setTimes(long modifiedNanos, long accessedNanos) throws IOException;
+    /** {@code futimens(3)}: the modification and access times; a null one stays as it is. */
+    void setTimes(Instant modified, Instant accessed) throws IOException;
 }

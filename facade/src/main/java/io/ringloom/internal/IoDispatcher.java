@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -272,27 +273,24 @@ public final class IoDispatcher {
     }
 
     /**
-     * {@code futimens(3)} with the two times in nanoseconds since the epoch,
-     * {@link Long#MIN_VALUE} for "leave it" ({@code UTIME_OMIT}); no ring op, as
-     * {@link #fchmod}.
+     * {@code futimens(3)} with the two times; null leaves that time as it is
+     * ({@code UTIME_OMIT}). No ring op, as {@link #fchmod}.
      */
-    public static int futimens(FileFd f, long modifiedNanos, long accessedNanos) {
+    public static int futimens(FileFd f, Instant modified, Instant accessed) {
         MemorySegment times = Scratch.acquire();
         try {
             // struct timespec[2]: the access time first, then the modification time
-            putTimespec(times, 0, accessedNanos);
-            putTimespec(times, KernelTimespec.SIZE, modifiedNanos);
+            putTimespec(times, 0, accessed);
+            putTimespec(times, KernelTimespec.SIZE, modified);
             return SYS.futimens(f.fdVal(), times.address());
         } finally {
             Scratch.release(times);
         }
     }
 
-    private static void putTimespec(MemorySegment times, long offset, long nanos) {
-        boolean omit = nanos == Long.MIN_VALUE;
-        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET, omit ? 0 : Math.floorDiv(nanos, 1_000_000_000L));
-        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET,
-                omit ? SysCalls.UTIME_OMIT : Math.floorMod(nanos, 1_000_000_000L));
+    private static void putTimespec(MemorySegment times, long offset, Instant t) {
+        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET, t == null ? 0 : t.getEpochSecond());
+        times.set(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET, t == null ? SysCalls.UTIME_OMIT : t.getNano());
     }
 
     /** {@code lseek(2)}; it never blocks, so never the ring. */

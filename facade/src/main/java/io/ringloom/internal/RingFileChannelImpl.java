@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -558,9 +559,9 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     }
 
     @Override
-    public void setTimes(long modifiedNanos, long accessedNanos) throws IOException {
+    public void setTimes(Instant modified, Instant accessed) throws IOException {
         ensureOpen();
-        bracket.runNonBlocking("futimens", () -> IoDispatcher.futimens(file, modifiedNanos, accessedNanos));
+        bracket.runNonBlocking("futimens", () -> IoDispatcher.futimens(file, modified, accessed));
     }
 
     // -------------------------------------------------- map and lock: the JDK's

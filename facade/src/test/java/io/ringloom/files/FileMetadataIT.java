@@ -93,6 +93,15 @@ class FileMetadataIT {
         assertEquals(modified, Files.getLastModifiedTime(f).toInstant());
         assertEquals(accessed, ((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant(),
                 "a null time stays as it is");
+
+        // past 2262, where a long of nanoseconds since the epoch ends
+        Instant far = Instant.parse("2300-06-01T00:00:00.5Z");
+        impl.run(() -> {
+            try (FileChannel ch = RingFiles.open(f, READ)) {
+                RingFiles.setTimes(ch, FileTime.from(far), null);
+            }
+        });
+        assertEquals(far, Files.getLastModifiedTime(f).toInstant());
     }
 
     @ParameterizedTest
