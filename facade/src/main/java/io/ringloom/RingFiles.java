@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
@@ -313,6 +314,10 @@ public final class RingFiles {
         RingFileChannelImpl ringIn = in instanceof RingFileChannelImpl r ? r : null;
         RingFileChannelImpl ringOut = out instanceof RingFileChannelImpl r ? r : null;
         boolean inKernel = ringIn != null && ringOut != null;
+        // One in-kernel copy into `out` at a time: each holds the target's inode lock while it
+        // copies, so a second one would only spin on that lock on the other CPU
+        // (docs/DESIGN.md, "Copies"). Chunks read and written through the ring stay parallel.
+        ReentrantLock inKernelTurn = new ReentrantLock();
         AtomicLong next = new AtomicLong();
         AtomicLong total = new AtomicLong();
         IOException[] failure = new IOException[1];
@@ -325,7 +330,15 @@ public final class RingFiles {
                 while ((c = next.getAndIncrement()) < chunks) {
                     long pos = from + c * COPY_CHUNK;
                     int want = (int) Math.min(COPY_CHUNK, to - pos);
-                    int length = inKernel ? (int) ringIn.copyInKernel(ringOut, pos, want) : 0;
+                    int length = 0;
+                    if (inKernel) {
+                        inKernelTurn.lock();
+                        try {
+                            length = (int) ringIn.copyInKernel(ringOut, pos, want);
+                        } finally {
+                            inKernelTurn.unlock();
+                        }
+                    }
                     if (length < want) {
                         if (buf == null) buf = arena.allocate(bufferSize, 4096).asByteBuffer();
                         long at = pos + length;

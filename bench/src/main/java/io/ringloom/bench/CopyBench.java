@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * JDK's default virtual threads, and by {@code ringcopy -a}; each copier as
  * its own process, timed as a user times the whole command (JVM start
  * included); cold (page cache dropped with
- * {@code sync; echo 3 > /proc/sys/vm/drop_caches}) and warm (the same, then the source read back in);
+ * {@code sync; echo 3 > /proc/sys/vm/drop_caches}) and warm (the same, then the source read back in),
+ * each run after a pause for free page reporting where the VM has it ({@link #settleFreedMemory});
  * into a destination on the source's disk and into one on tmpfs (which takes
  * the disk's write speed out of the comparison). The trees (issue 15):
  * <ul>
@@ -100,10 +101,10 @@ public final class CopyBench {
         // the AOT cache the launcher made for this class path, when there is one
         ring.add("-XX:TieredStopAtLevel=1");
         Path aot = Path.of("target", "ringcopy.aot").toAbsolutePath();
-        if (Files.isRegularFile(aot)) {
+        if (aotCacheCurrent(aot, cp)) {
             ring.addAll(List.of("-XX:AOTCache=" + aot, "-Xlog:aot=off,cds=off"));
         } else {
-            System.out.println("ringcopy: no AOT cache (" + aot + "), run as the launcher runs it without one");
+            System.out.println("ringcopy: no current AOT cache (" + aot + "), run as the launcher runs it without one");
         }
         ring.addAll(List.of("io.ringloom.demos.RingCopy", "-a", "-q", "SRC", "DST"));
         contenders.add(new Contender("ringcopy -a", ring));
@@ -112,7 +113,9 @@ public final class CopyBench {
                         "trees: " + String.join("; ", trees.stream().map(t -> t.name + " (" + t.holds + ")").toList()), machine)
                 .setup("whole command, JVM start included; best of " + runs
                         + " interleaved rounds; cold: page cache dropped before each copy, warm: dropped, then the source read back in");
-        System.out.println("Whole command, JVM start included; best of " + runs + " interleaved rounds.");
+        System.out.println("Whole command, JVM start included; best of " + runs + " interleaved rounds."
+                + (PAGE_REPORTING ? " Free page reporting is on: each run starts " + SETTLE_MILLIS / 1000
+                        + " s after the caches were dropped (and, warm, the source read back)." : ""));
         System.out.println();
         System.out.println("| tree | destination | case | copier | wall s | MB/s | vs cp -a (time) |");
         System.out.println("|---|---|---|---|---:|---:|---:|");
@@ -144,6 +147,7 @@ public final class CopyBench {
                             // copy that made every copier's warm run 2-6x slower than its cold one.
                             dropCaches();
                             if (!cold) warm(src);
+                            settleFreedMemory();
                             List<String> cmd = contenders.get(c).command.stream().map(x -> x.replace("SRC", src.toString())
                                     .replace("DST", dst.toString())).toList();
                             long t0 = System.nanoTime();
@@ -221,6 +225,49 @@ public final class CopyBench {
     private static void warm(Path src) throws IOException {
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.filter(Files::isRegularFile).toList()) Files.readAllBytes(p);
+        }
+    }
+
+    /**
+     * Whether the launcher's AOT cache is newer than this checkout's jars on {@code classPath}:
+     * the JVM runs a stale cache's classes without a word (aot_opts in the launcher).
+     */
+    private static boolean aotCacheCurrent(Path aot, String classPath) throws IOException {
+        if (!Files.isRegularFile(aot)) return false;
+        var made = Files.getLastModifiedTime(aot);
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (jar.getFileName().toString().startsWith("ringloom-") && Files.isRegularFile(jar)
+                    && Files.getLastModifiedTime(jar).compareTo(made) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Under free page reporting (a virtio balloon that reports free pages), memory freed
+     * by the deletion and the cache drop goes back to the host about 2 s later
+     * ({@code PAGE_REPORTING_DELAY} in mm/page_reporting.c; here in 8 MiB blocks,
+     * {@code page_reporting_order=11}), and whoever allocates it again waits for the host
+     * to fault each page back in. Without a pause a copier paid that or not by when it
+     * started: four 512 MiB {@code copy_file_range} copies took 0.28 s to 2.3 s in
+     * repeated runs. After the pause every copier starts from memory already reported.
+     */
+    private static void settleFreedMemory() throws InterruptedException {
+        if (PAGE_REPORTING) Thread.sleep(SETTLE_MILLIS);
+    }
+
+    private static final long SETTLE_MILLIS = 5_000;
+    private static final boolean PAGE_REPORTING = pageReporting();
+
+    private static boolean pageReporting() {
+        Path balloon = Path.of("/sys/bus/virtio/drivers/virtio_balloon");
+        if (!Files.isDirectory(Path.of("/sys/module/page_reporting")) || !Files.isDirectory(balloon)) return false;
+        try (Stream<Path> s = Files.list(balloon)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith("virtio"));
+        } catch (IOException e) {
+            return false;
         }
     }
 
