@@ -106,6 +106,20 @@ class CarrierPoolMXBeanIT {
     }
 
     @Test
+    void noMBeanForAPoolBuiltWithoutOne() throws Exception {
+        assumeFalse(FALLBACK, "only a pool on rings has an MXBean");
+        try (CarrierPool without = CarrierPool.builder().carriers(1).name("mxnone").withoutMxBean().build();
+             CarrierPool with = CarrierPool.builder().carriers(1).name("mxsome").build()) {
+            registered(with);   // the other pool's registration delay has passed too
+            // a registration thread, had one been started, has ended by now
+            await().atMost(Duration.ofSeconds(30)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().equals("mxnone-jmx")));
+            assertNull(without.managementName());
+            assertEquals(Set.of(), SERVER.queryNames(new ObjectName("io.ringloom:type=CarrierPool,name=mxnone*"), null));
+        }
+    }
+
+    @Test
     void aFallbackPoolHasNoMBean() throws Exception {
         assumeTrue(FALLBACK, "runs in the fallback-mode execution");
         try (CarrierPool pool = CarrierPool.builder().name("mxfallback").build()) {
