@@ -97,15 +97,13 @@ public final class CopyBench {
         jdk.addAll(List.of(JdkCopier.class.getName(), "SRC", "DST"));
         contenders.add(new Contender("Files.copy, JDK virtual threads", jdk));
         List<String> ring = new ArrayList<>(jvm);
-        // the options ./ringloom copy runs with (cli_java_opts in the launcher): C1 alone, and
-        // the AOT cache the launcher made for this class path, when there is one
-        ring.add("-XX:TieredStopAtLevel=1");
-        Path aot = Path.of("target", "ringcopy.aot").toAbsolutePath();
-        if (aotCacheCurrent(aot, cp)) {
-            ring.addAll(List.of("-XX:AOTCache=" + aot, "-Xlog:aot=off,cds=off"));
-        } else {
-            System.out.println("ringcopy: no current AOT cache (" + aot + "), run as the launcher runs it without one");
+        // the options ./ringloom copy runs with, which the launcher passes on (cli_java_opts:
+        // C1 alone, and the AOT cache while it is current); run by hand, C1 alone
+        String ringOpts = System.getenv().getOrDefault("RINGCOPY_JAVA_OPTS", "-XX:TieredStopAtLevel=1").trim();
+        for (String o : ringOpts.split("\\s+")) {
+            if (!o.isEmpty()) ring.add(o);
         }
+        System.out.println("ringcopy's JVM options: " + ringOpts);
         ring.addAll(List.of("io.ringloom.demos.RingCopy", "-a", "-q", "SRC", "DST"));
         contenders.add(new Contender("ringcopy -a", ring));
 
@@ -226,23 +224,6 @@ public final class CopyBench {
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.filter(Files::isRegularFile).toList()) Files.readAllBytes(p);
         }
-    }
-
-    /**
-     * Whether the launcher's AOT cache is newer than this checkout's jars on {@code classPath}:
-     * the JVM runs a stale cache's classes without a word (aot_opts in the launcher).
-     */
-    private static boolean aotCacheCurrent(Path aot, String classPath) throws IOException {
-        if (!Files.isRegularFile(aot)) return false;
-        var made = Files.getLastModifiedTime(aot);
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
-            Path jar = Path.of(entry);
-            if (jar.getFileName().toString().startsWith("ringloom-") && Files.isRegularFile(jar)
-                    && Files.getLastModifiedTime(jar).compareTo(made) > 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
