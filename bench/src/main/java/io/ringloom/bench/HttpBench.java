@@ -157,13 +157,13 @@ public final class HttpBench {
 
     /**
      * The servers of the pinned table, started by {@code jvm} (see {@link #serverJvm}):
-     * the three compared by the targets, then ringhttp on Ringloom with every socket
-     * receive and send through the ring ({@code ringloom.socket.trydirect=false}: no
-     * {@code MSG_DONTWAIT} try first), the candidate default for issue 14's syscall target.
+     * the three compared by the targets, then ringhttp on Ringloom with each socket
+     * receive and send tried as a {@code MSG_DONTWAIT} system call first
+     * ({@code ringloom.socket.trydirect=true}; the default until 2026-12-01), for comparison.
      */
     static List<HttpRun.Server> pinnedServers(List<String> jvm) {
-        List<String> ringOnly = new ArrayList<>(jvm);
-        ringOnly.add(ringOnly.indexOf("-cp"), "-Dringloom.socket.trydirect=false");
+        List<String> tryDirect = new ArrayList<>(jvm);
+        tryDirect.add(tryDirect.indexOf("-cp"), "-Dringloom.socket.trydirect=true");
         return List.of(
                 new HttpRun.Server("ringhttp, Ringloom", port -> command(jvm, RingHttp.class.getName(),
                         "--backend", "ringloom", "--port", Integer.toString(port)), RINGLOOM_CARRIERS),
@@ -171,12 +171,12 @@ public final class HttpBench {
                         "--backend", "jdk", "--port", Integer.toString(port)), JDK_WORKERS),
                 new HttpRun.Server("Netty 4.2 io_uring", port -> command(jvm, NettyHello.class.getName(),
                         Integer.toString(port)), NETTY_LOOPS),
-                new HttpRun.Server(RING_ONLY, port -> command(ringOnly, RingHttp.class.getName(),
+                new HttpRun.Server(TRY_DIRECT, port -> command(tryDirect, RingHttp.class.getName(),
                         "--backend", "ringloom", "--port", Integer.toString(port)), RINGLOOM_CARRIERS));
     }
 
     /** The pinned table's fourth server. */
-    private static final String RING_ONLY = "ringhttp, Ringloom, all socket I/O on the ring";
+    private static final String TRY_DIRECT = "ringhttp, Ringloom, MSG_DONTWAIT try first";
 
     static List<String> command(List<String> jvm, String... rest) {
         List<String> cmd = new ArrayList<>(jvm);
@@ -226,7 +226,7 @@ public final class HttpBench {
                     r[0].cpuMicrosPerRequest() / r[2].cpuMicrosPerRequest(), r[0].wrk().reqPerSec() / r[2].wrk().reqPerSec(),
                     r[0].syscalls() == null ? "not counted" : String.format(Locale.ROOT, "%.2f", r[0].syscallsPerRequest())));
             after.add(String.format(Locale.ROOT, "%d connections, %s: CPU per request %.2fx the JDK's, %.2fx Netty's; "
-                    + "req/s %.2fx the JDK's, %.2fx Netty's; syscalls/req %s", c, RING_ONLY,
+                    + "req/s %.2fx the JDK's, %.2fx Netty's; syscalls/req %s", c, TRY_DIRECT,
                     r[3].cpuMicrosPerRequest() / r[1].cpuMicrosPerRequest(), r[3].cpuMicrosPerRequest() / r[2].cpuMicrosPerRequest(),
                     r[3].wrk().reqPerSec() / r[1].wrk().reqPerSec(), r[3].wrk().reqPerSec() / r[2].wrk().reqPerSec(),
                     r[3].syscalls() == null ? "not counted" : String.format(Locale.ROOT, "%.2f", r[3].syscallsPerRequest())));

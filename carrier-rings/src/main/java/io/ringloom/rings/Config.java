@@ -25,13 +25,19 @@ public final class Config {
     public static final String RING_MODE = "ringloom.ring.mode";
     /** {@code ringloom.ring.entries}: SQ entries per carrier ring; default 256. */
     public static final String RING_ENTRIES = "ringloom.ring.entries";
-    /** {@code ringloom.submit.batch}: threads a carrier runs before it must enter the kernel; default 4. */
+    /** {@code ringloom.submit.batch}: threads a carrier runs before it must enter the kernel; default 16. */
     public static final String SUBMIT_BATCH = "ringloom.submit.batch";
+    /**
+     * {@code ringloom.submit.delay.us}: microseconds a pending SQE or flagged task work
+     * may wait for an enter while the carrier runs other threads; default 50.
+     */
+    public static final String SUBMIT_DELAY_US = "ringloom.submit.delay.us";
     /** {@code ringloom.files.nowait}: {@code false} turns off the {@code preadv2(RWF_NOWAIT)} try before the ring. */
     public static final String FILES_NOWAIT = "ringloom.files.nowait";
     /**
-     * {@code ringloom.socket.trydirect}: {@code false} sends every socket receive
-     * and send to the ring, without the {@code MSG_DONTWAIT} try first.
+     * {@code ringloom.socket.trydirect}: {@code true} tries each socket receive
+     * and send with a {@code MSG_DONTWAIT} system call first and goes to the
+     * ring only when it would block; by default both go to the ring (docs/DESIGN.md, "Sockets").
      */
     public static final String SOCKET_TRY_DIRECT = "ringloom.socket.trydirect";
     /** {@code ringloom.copy.parallelism}: chunks of one large file in flight in a copy; default 8. */
@@ -71,11 +77,15 @@ public final class Config {
     }
 
     public static int submitBatch() {
-        return positiveInt(SUBMIT_BATCH, 4);
+        return positiveInt(SUBMIT_BATCH, 16);
+    }
+
+    public static int submitDelayMicros() {
+        return positiveInt(SUBMIT_DELAY_US, 50);
     }
 
     public static boolean socketTryDirect() {
-        return !"false".equalsIgnoreCase(System.getProperty(SOCKET_TRY_DIRECT, "true").trim());
+        return "true".equalsIgnoreCase(System.getProperty(SOCKET_TRY_DIRECT, "false").trim());
     }
 
     public static boolean filesNowait() {

@@ -260,19 +260,21 @@ public final class RingHttp {
         static Request read(InputStream in) throws IOException {
             String head = readHead(in);
             if (head == null) return null;
-            String[] lines = head.split("\r\n");
-            String[] parts = lines[0].split(" ");
+            // lines by hand: String.split compiles a regex for "\r\n" on every call (docs/DESIGN.md, "Sockets")
+            int lineEnd = head.indexOf("\r\n");
+            String[] parts = head.substring(0, lineEnd).split(" ");
             if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[1].startsWith("/")) {
                 throw new BadRequest(400, "Bad Request", "bad request line");
             }
             boolean http11 = parts[2].equals("HTTP/1.1");
             boolean keepAlive = http11;
             long contentLength = 0;
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
+            for (int from = lineEnd + 2, to; (to = head.indexOf("\r\n", from)) > from; from = to + 2) {
+                String line = head.substring(from, to);
+                int colon = line.indexOf(':');
                 if (colon <= 0) throw new BadRequest(400, "Bad Request", "bad header line");
-                String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = lines[i].substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+                String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = line.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
                 if (name.equals("connection")) {
                     if (value.contains("close")) keepAlive = false;
                     else if (value.contains("keep-alive")) keepAlive = true;

@@ -640,10 +640,12 @@ public final class IoDispatcher {
 
     /**
      * One receive into {@code seg}, waiting at most {@code timeoutMillis}
-     * (0: no limit; {@code -ECANCELED} when it ran out). On a ring: a
-     * {@code MSG_DONTWAIT} attempt first, as the JDK makes, so data already
-     * queued costs one syscall and no park; only an empty socket goes to the
-     * ring. Off the rings: {@code poll(2)} for the timeout, then {@code read(2)};
+     * (0: no limit; {@code -ECANCELED} when it ran out). On a ring: a RECV
+     * on the ring, which one kernel entry submits with the other threads'
+     * requests; with {@code ringloom.socket.trydirect} a {@code MSG_DONTWAIT}
+     * attempt first, as the JDK makes, and the ring only for an empty socket
+     * (docs/DESIGN.md, "Sockets", has the measurements). Off the rings:
+     * {@code poll(2)} for the timeout, then {@code read(2)};
      * a failed poll throws, naming the poll.
      *
      * @return bytes read, 0 at EOF, or {@code -errno}
@@ -677,9 +679,9 @@ public final class IoDispatcher {
     }
 
     /**
-     * One send from {@code seg}, never raising SIGPIPE: on a ring a
-     * {@code MSG_DONTWAIT} attempt first, the ring only when the socket
-     * buffer is full.
+     * One send from {@code seg}, never raising SIGPIPE: on a ring a SEND on
+     * the ring (with {@code ringloom.socket.trydirect} a {@code MSG_DONTWAIT}
+     * attempt first, the ring only when the socket buffer is full).
      *
      * @return bytes sent, or {@code -errno}
      */

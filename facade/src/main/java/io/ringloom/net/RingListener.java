@@ -137,7 +137,7 @@ final class RingListener implements ListenerImpl, SocketOps.StateTable {
     @Override
     public RingSocket accept() throws IOException {
         acceptLock.lock();
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) {
             if (!front.isOpen()) throw new ClosedChannelException();
             if (state == ST_UNBOUND) throw new NotYetBoundException();
             Bracket b = bracket;

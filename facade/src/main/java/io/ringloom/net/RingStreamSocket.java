@@ -167,7 +167,7 @@ final class RingStreamSocket implements StreamSocketImpl, SocketOps.StateTable {
 
     /** @return 0 when connected, else {@code -errno} ({@code -ECANCELED} on time-out) */
     private long connectTo(InetSocketAddress address, int timeoutMillis) throws IOException {
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) {
             return IoDispatcher.connect(fd, home, SockAddr.encode(arena, address), timeoutMillis);
         }
     }
