@@ -57,10 +57,9 @@ final class Carrier implements Runnable {
     private final ForeignMailbox mailbox = new ForeignMailbox();
     private final PinWatchdog.Progress progress = new PinWatchdog.Progress();
     private final CarrierCounters counters = new CarrierCounters();
-    /** Threads a pending SQE or flagged task work may wait for an enter ({@link Config#submitBatch()}). */
-    private final int submitBatch = Config.submitBatch();
-    /** Nanoseconds a pending SQE or flagged task work may wait for an enter ({@link Config#submitDelayMicros()}). */
-    private final long submitDelayNanos = Config.submitDelayMicros() * 1_000L;
+    /** When pending SQEs or flagged task work must have their enter ({@link Config#submitBatch()}, {@link Config#submitDelayMicros()}). */
+    private final SubmitPacing pacing =
+            new SubmitPacing(Config.submitBatch(), Config.submitDelayMicros() * 1_000L, System::nanoTime);
     private final CountDownLatch started = new CountDownLatch(1);
     /** Why the carrier could not start or died; published before started/termination. */
     private volatile Throwable failure;
@@ -83,8 +82,6 @@ final class Carrier implements Runnable {
             return runQueueLength.get();
         }
     };
-    private int tasksSinceFirstPending;      // threads run while SQEs or task work waited for an enter; carrier only
-    private long firstPendingNanos;          // System.nanoTime() when they began to wait; carrier only
 
     Carrier(CarrierScheduler scheduler, CarrierGroup group, Lifecycle lifecycle, int id, int ringEntries,
             RingMode mode, String name) {
@@ -271,10 +268,8 @@ final class Carrier implements Runnable {
      * Between two virtual threads: enter the kernel once when it flagged CQ
      * overflow, or when SQEs are pending or it flagged task work
      * ({@code IORING_SQ_TASKRUN}) and either nothing else is runnable or they
-     * have waited for {@link #submitBatch} threads or {@link #submitDelayNanos};
-     * then reap. One enter thus carries several SQEs and runs several
-     * completions' task work, and threads that run long (a handler's work) do
-     * not hold back the others' requests for a whole batch of them.
+     * have waited long enough ({@link SubmitPacing}); then reap. One enter thus
+     * carries several SQEs and runs several completions' task work.
      *
      * @param idle nothing is runnable: submit whatever is pending
      * @return CQEs reaped
@@ -283,22 +278,13 @@ final class Carrier implements Runnable {
         int pending = ring.sq().pending();
         int flags = ring.sq().flags();
         boolean waiting = pending > 0 || (flags & IORING_SQ_TASKRUN) != 0;
-        boolean enterNow = waiting && (idle || waitedLongEnough() || runQueue.peek() == null && woken.isEmpty());
+        boolean enterNow = waiting && (idle || pacing.ranWhileWaiting() || runQueue.peek() == null && woken.isEmpty());
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) counters.inc(OVERFLOWS);
             enter(0);
-            tasksSinceFirstPending = 0;
+            pacing.entered();
         }
         return ring.cq().ready() > 0 ? reap() : 0;
-    }
-
-    /** Counts one more thread run while requests wait: true once they waited a batch or the delay. */
-    private boolean waitedLongEnough() {
-        if (tasksSinceFirstPending++ == 0) {
-            firstPendingNanos = System.nanoTime();
-            return submitBatch == 1;
-        }
-        return tasksSinceFirstPending >= submitBatch || System.nanoTime() - firstPendingNanos >= submitDelayNanos;
     }
 
     private void enter(int minComplete) throws IOException {
