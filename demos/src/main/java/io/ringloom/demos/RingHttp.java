@@ -5,8 +5,6 @@ import io.ringloom.RingFiles;
 import io.ringloom.net.RingServerSocket;
 import io.ringloom.net.RingSocket;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,6 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RingHttp {
     static final int MAX_HEAD = 8192;
+    /** The most a connection may still send after an error response before it is closed anyway ({@link #linger}). */
+    static final int LINGER_BYTES = 64 * 1024;
+    /** How long {@link #linger} waits for each read. */
+    static final int LINGER_MILLIS = 2_000;
     /** Pending connections; Linux caps it at net.core.somaxconn, 4096 by default since 5.4. */
     static final int LISTEN_BACKLOG = 4096;
     static final byte[] HELLO = "Hello, World!".getBytes(StandardCharsets.US_ASCII);
@@ -123,7 +126,10 @@ public final class RingHttp {
     void serveRing(RingSocket s) {
         try (s) {
             s.setTcpNoDelay(true);
-            serve(s.getInputStream(), s.getOutputStream());
+            serve(s.getInputStream(), s.getOutputStream(), () -> {
+                s.shutdownOutput();
+                s.setSoTimeout(LINGER_MILLIS);
+            });
         } catch (IOException e) {
             // the client went away
         }
@@ -132,27 +138,40 @@ public final class RingHttp {
     void serveJdk(Socket s) {
         try (s) {
             s.setTcpNoDelay(true);
-            serve(s.getInputStream(), s.getOutputStream());
+            serve(s.getInputStream(), s.getOutputStream(), () -> {
+                s.shutdownOutput();
+                s.setSoTimeout(LINGER_MILLIS);
+            });
         } catch (IOException e) {
             // the client went away
         }
     }
 
+    /**
+     * Ends the connection's sending side and bounds the reads that follow; called after an
+     * error response, before {@link #linger}.
+     */
+    interface HalfClose {
+        void halfClose() throws IOException;
+    }
+
     /** The handler both backends run: requests on one connection until it closes. */
-    void serve(InputStream rawIn, OutputStream out) throws IOException {
+    void serve(InputStream rawIn, OutputStream out, HalfClose halfClose) throws IOException {
         try (Upstream.Link link = upstream == null ? null : upstream.link()) {
-            serve(rawIn, out, link);
+            serve(rawIn, out, halfClose, link);
         }
     }
 
-    private void serve(InputStream rawIn, OutputStream out, Upstream.Link upstreamLink) throws IOException {
-        InputStream in = new BufferedInputStream(rawIn, MAX_HEAD);
+    private void serve(InputStream rawIn, OutputStream out, HalfClose halfClose, Upstream.Link upstreamLink)
+            throws IOException {
+        HttpInput in = new HttpInput(rawIn);
         while (true) {
             Request req;
             try {
                 req = Request.read(in);
             } catch (BadRequest e) {
                 respond(out, e.status, e.reason, e.getMessage().getBytes(StandardCharsets.US_ASCII), false, true);
+                linger(in, halfClose);
                 return;
             }
             if (req == null) return;   // the client closed between requests
@@ -189,6 +208,23 @@ public final class RingHttp {
         }
     }
 
+    /**
+     * After an error response the request may have bytes not yet read (a head over the limit),
+     * and closing a socket with unread input sends a reset, which can destroy the response
+     * before the client reads it (RFC 9112, section 9.6). So: send FIN, then drop what the
+     * client still sends until it closes, for at most {@value #LINGER_BYTES} bytes and
+     * {@value #LINGER_MILLIS} ms per read.
+     */
+    private static void linger(InputStream in, HalfClose halfClose) throws IOException {
+        halfClose.halfClose();
+        byte[] drop = new byte[MAX_HEAD];
+        for (long total = 0; total < LINGER_BYTES; ) {
+            int n = in.read(drop);
+            if (n < 0) return;
+            total += n;
+        }
+    }
+
     private byte[] file(String rawPath) throws IOException {
         if (dir == null) return null;
         String decoded = URLDecoder.decode(rawPath, StandardCharsets.UTF_8);
@@ -203,7 +239,6 @@ public final class RingHttp {
 
     private static void respond(OutputStream out, int status, String reason, byte[] body, boolean head,
                                 boolean close, String... extraHeaders) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(128 + (head ? 0 : body.length));
         StringBuilder h = new StringBuilder(128);
         h.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n")
                 .append("Content-Length: ").append(body.length).append("\r\n")
@@ -211,9 +246,11 @@ public final class RingHttp {
         if (close) h.append("Connection: close\r\n");
         for (String x : extraHeaders) h.append(x);
         h.append("\r\n");
-        b.write(h.toString().getBytes(StandardCharsets.US_ASCII));
-        if (!head) b.write(body);
-        out.write(b.toByteArray());
+        byte[] headBytes = h.toString().getBytes(StandardCharsets.US_ASCII);
+        // head and body in one write: one send per response
+        byte[] message = Arrays.copyOf(headBytes, headBytes.length + (head ? 0 : body.length));
+        if (!head) System.arraycopy(body, 0, message, headBytes.length, body.length);
+        out.write(message);
         out.flush();
     }
 
@@ -228,37 +265,11 @@ public final class RingHttp {
         }
     }
 
-    /**
-     * Reads a message head up to and including its blank line (CRLF CRLF), as ISO-8859-1;
-     * null at a clean EOF before its first byte.
-     */
-    static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream(256);
-        int state = 0;   // matched bytes of CRLF CRLF
-        while (state < 4) {
-            int c = in.read();
-            if (c < 0) {
-                if (head.size() == 0) return null;
-                throw new BadRequest(400, "Bad Request", "incomplete request");
-            }
-            head.write(c);
-            if (head.size() > MAX_HEAD) {
-                throw new BadRequest(431, "Request Header Fields Too Large", "request head over " + MAX_HEAD + " bytes");
-            }
-            state = switch (state) {
-                case 0, 2 -> c == '\r' ? state + 1 : 0;
-                case 1, 3 -> c == '\n' ? state + 1 : c == '\r' ? 1 : 0;
-                default -> 0;
-            };
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
-    }
-
     /** A request head: method, path, and whether the connection stays open. */
     record Request(String method, String path, boolean keepAlive) {
         /** Reads one head; null at a clean EOF before it. */
-        static Request read(InputStream in) throws IOException {
-            String head = readHead(in);
+        static Request read(HttpInput in) throws IOException {
+            String head = in.readHead();
             if (head == null) return null;
             // lines by hand: String.split compiles a regex for "\r\n" on every call (docs/DESIGN.md, "Sockets")
             int lineEnd = head.indexOf("\r\n");

@@ -2,11 +2,9 @@ package io.ringloom.demos;
 
 import io.ringloom.net.RingSocket;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -33,7 +31,7 @@ final class Upstream {
     }
 
     /** One open connection to the upstream server: its streams, and the socket that closes it. */
-    record Connection(InputStream in, OutputStream out, Closeable socket) {}
+    record Connection(HttpInput in, OutputStream out, Closeable socket) {}
 
     private final InetSocketAddress address;
     private final Connector connector;
@@ -55,7 +53,7 @@ final class Upstream {
         RingSocket s = RingSocket.open(address);
         try {
             s.setTcpNoDelay(true);
-            return new Connection(new BufferedInputStream(s.getInputStream(), RingHttp.MAX_HEAD), s.getOutputStream(), s);
+            return new Connection(new HttpInput(s.getInputStream()), s.getOutputStream(), s);
         } catch (IOException e) {
             s.close();
             throw e;
@@ -68,7 +66,7 @@ final class Upstream {
         try {
             s.setTcpNoDelay(true);
             s.connect(address);
-            return new Connection(new BufferedInputStream(s.getInputStream(), RingHttp.MAX_HEAD), s.getOutputStream(), s);
+            return new Connection(new HttpInput(s.getInputStream()), s.getOutputStream(), s);
         } catch (IOException e) {
             s.close();
             throw e;
@@ -110,8 +108,8 @@ final class Upstream {
     /** An upstream response: its body, and whether the server keeps the connection open. */
     record Response(byte[] body, boolean keepAlive) {
         /** Reads one response: a 200 with a Content-Length; anything else is an IOException. */
-        static Response read(InputStream in) throws IOException {
-            String head = RingHttp.readHead(in);
+        static Response read(HttpInput in) throws IOException {
+            String head = in.readHead();
             if (head == null) throw new EOFException("the upstream server closed the connection");
             if (!head.startsWith("HTTP/1.1 200 ") && !head.startsWith("HTTP/1.0 200 ")) {
                 throw new IOException("the upstream server answered " + head.substring(0, Math.max(0, head.indexOf('\r'))));

@@ -172,8 +172,8 @@ class RingHttpIT {
                         open.add(s);
                         Thread.ofPlatform().start(() -> {
                             try (s) {
-                                InputStream in = new java.io.BufferedInputStream(s.getInputStream());
-                                while (RingHttp.readHead(in) != null) {
+                                HttpInput in = new HttpInput(s.getInputStream());
+                                while (in.readHead() != null) {
                                     s.getOutputStream().write(response);
                                     s.getOutputStream().flush();
                                 }
