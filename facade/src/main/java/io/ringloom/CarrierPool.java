@@ -86,8 +86,14 @@ public final class CarrierPool implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * Starts a virtual thread on this pool; started from a pool thread, successive
+     * threads go to the carriers in turn (as {@link CarrierScheduler#startThread} says why).
+     */
     public Thread startVirtualThread(Runnable task) {
-        Thread t = factory.newThread(Objects.requireNonNull(task));
+        Objects.requireNonNull(task);
+        if (scheduler != null) return scheduler.startThread(task);
+        Thread t = factory.newThread(task);
         t.start();
         return t;
     }

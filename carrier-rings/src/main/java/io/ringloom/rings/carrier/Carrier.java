@@ -67,6 +67,8 @@ final class Carrier implements Runnable {
     private Ring ring;                       // carrier only
     private Probe probe;                     // written before started, then read-only
     private boolean reaping;                 // unparks now come from completions; carrier only
+    /** Where the thread being started by {@link CarrierScheduler#startThread} goes, or null; carrier only. */
+    private Carrier startPlacement;
     private final QueueTurns turns = new QueueTurns();   // carrier only
     /** Whether another carrier of the pool sleeps, for {@link QueueTurns#spills}. */
     private final BooleanSupplier anotherAsleep;
@@ -251,6 +253,18 @@ final class Carrier implements Runnable {
         Runnable previous = runQueue.peek();
         offerRunQueue(continuation);
         return previous != null;
+    }
+
+    /** Sets where the next thread started on this carrier goes; null clears it. */
+    void placeNextStart(Carrier target) {
+        startPlacement = target;
+    }
+
+    /** Where the thread now being started goes, once; null for any other execute. */
+    Carrier takeStartPlacement() {
+        Carrier target = startPlacement;
+        if (target != null) startPlacement = null;
+        return target;
     }
 
     /** Queues {@code continuation} from a thread off this carrier, and wakes the carrier. */

@@ -47,6 +47,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private final AtomicInteger live = new AtomicInteger();
     /** Round-robin cursor for work from off the pool. */
     private final AtomicInteger nextCarrier = new AtomicInteger();
+    /** Round-robin cursor for threads started from a carrier ({@link #startThread}). */
+    private final AtomicInteger nextStart = new AtomicInteger();
 
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name, boolean startJdkPoller)
             throws IOException {
@@ -149,6 +151,38 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return factory.newThread(counted(task));
     }
 
+    /**
+     * Starts a new pool thread running {@code task}, on the carriers in turn. A thread
+     * keeps running on the carrier that reaps its completions, so the carrier a
+     * connection's thread first runs on is where it tends to stay. Started on the
+     * starter's own carrier, as they were before, an acceptor's threads piled up on
+     * the acceptor's carrier: 317 of 332 requests in flight were on one of two carriers
+     * under {@code wrk -c1024} (docs/DESIGN.md, "Where a thread runs"). From off the
+     * pool, {@link #execute} already picks an idle carrier or the next in turn.
+     */
+    public Thread startThread(Runnable task) {
+        Thread t = newThread(task);
+        Carrier here = currentCarrier();
+        if (here == null) {
+            t.start();
+            return t;
+        }
+        // Thread.start() calls execute() on this carrier thread before it returns; the
+        // starter does not unmount in between (nothing in VirtualThread.start parks).
+        here.placeNextStart(carriers[Math.floorMod(nextStart.getAndIncrement(), carriers.length)]);
+        try {
+            t.start();
+        } finally {
+            here.placeNextStart(null);
+        }
+        return t;
+    }
+
+    /** Threads waiting in carrier {@code carrier}'s run queue now. */
+    int runQueueLength(int carrier) {
+        return carriers[carrier].runQueueLength();
+    }
+
     private Runnable counted(Runnable task) {
         live.incrementAndGet();
         return () -> {
@@ -168,6 +202,11 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     public void execute(Runnable continuation) {
         Carrier here = currentCarrier();
         if (here != null) {
+            Carrier placed = here.takeStartPlacement();
+            if (placed != null && placed != here) {
+                placed.enqueueForeign(continuation);
+                return;
+            }
             // On one of our carriers (a thread mounted on it, or the carrier
             // itself): its own queue, no wake-up needed.
             if (here.enqueueLocal(continuation)) {

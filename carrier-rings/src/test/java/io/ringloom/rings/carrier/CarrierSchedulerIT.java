@@ -114,6 +114,41 @@ class CarrierSchedulerIT {
     }
 
     @Test
+    void threadsStartedOnACarrierGoToTheCarriersInTurn() throws Exception {
+        int n = 8;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicBoolean release = new AtomicBoolean();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch startedAll = new CountDownLatch(1);
+        List<Thread> started = new ArrayList<>();
+        AtomicInteger ran = new AtomicInteger();
+        // One thread holds each carrier without parking, so neither carrier runs or
+        // steals anything queued until the release: the queues show where starts went.
+        Thread holder = startThread(() -> {
+            holding.countDown();
+            while (!release.get()) Thread.onSpinWait();
+        }, failures);
+        assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        Thread starter = startThread(() -> {
+            for (int i = 0; i < n; i++) started.add(scheduler.startThread(ran::incrementAndGet));
+            startedAll.countDown();
+            while (!release.get()) Thread.onSpinWait();
+        }, failures);
+        try {
+            assertTrue(startedAll.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            assertEquals(List.of(n / 2, n / 2), List.of(scheduler.runQueueLength(0), scheduler.runQueueLength(1)),
+                    "threads started from one carrier, queued per carrier");
+        } finally {
+            release.set(true);
+        }
+        holder.join(WAIT.toMillis());
+        starter.join(WAIT.toMillis());
+        for (Thread t : started) t.join(WAIT.toMillis());
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(n, ran.get());
+    }
+
+    @Test
     void aNopCompletesOnAVirtualThread() throws Exception {
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         AtomicInteger zeros = new AtomicInteger();
