@@ -25,8 +25,11 @@ public interface CarrierPoolMXBean {
     /** Submission-queue entries per carrier ring. */
     int getRingEntries();
 
-    /** Threads a carrier may run while SQEs wait for its next kernel entry. */
+    /** Threads a carrier may run while SQEs wait for its next kernel entry ({@code ringloom.submit.batch}). */
     int getSubmitBatch();
+
+    /** Microseconds SQEs may wait for a busy carrier's next kernel entry ({@code ringloom.submit.delay.us}). */
+    long getSubmitDelayMicros();
 
     /** Threads started on the pool and not yet ended. */
     int getLiveThreads();

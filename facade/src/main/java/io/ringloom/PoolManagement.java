@@ -33,7 +33,6 @@ final class PoolManagement implements CarrierPoolMXBean {
     private final String poolName;
     private final String ringMode;
     private final int ringEntries;
-    private final int submitBatch = Config.submitBatch();
     /** The name while registered, else null; guarded by this. */
     private ObjectName registered;
     /** The pool closed: no registration any more; guarded by this. */
@@ -139,7 +138,12 @@ final class PoolManagement implements CarrierPoolMXBean {
 
     @Override
     public int getSubmitBatch() {
-        return submitBatch;
+        return scheduler.submitBatch();
+    }
+
+    @Override
+    public long getSubmitDelayMicros() {
+        return scheduler.submitDelayMicros();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.ringloom;
 
 import io.ringloom.core.CarrierStats;
+import io.ringloom.rings.Config;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +45,8 @@ class CarrierPoolMXBeanIT {
             assertEquals(2, view.getCarriers());
             assertEquals(pool.mode().name(), view.getRingMode());
             assertEquals(64, view.getRingEntries());
-            assertTrue(view.getSubmitBatch() > 0);
+            assertEquals(Config.submitBatch(), view.getSubmitBatch());
+            assertEquals(Config.submitDelayMicros(), view.getSubmitDelayMicros());
 
             long sqes = view.getSqesSubmitted(), cqes = view.getCqesReaped(), run = view.getThreadsRun(),
                     enters = view.getEnters();

@@ -2,7 +2,6 @@ package io.ringloom.rings.carrier;
 
 import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
-import io.ringloom.rings.Config;
 import io.ringloom.rings.Probe;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.Ring;
@@ -57,9 +56,8 @@ final class Carrier implements Runnable {
     private final ForeignMailbox mailbox = new ForeignMailbox();
     private final PinWatchdog.Progress progress = new PinWatchdog.Progress();
     private final CarrierCounters counters = new CarrierCounters();
-    /** When pending SQEs or flagged task work must have their enter ({@link Config#submitBatch()}, {@link Config#submitDelayMicros()}). */
-    private final SubmitPacing pacing =
-            new SubmitPacing(Config.submitBatch(), Config.submitDelayMicros() * 1_000L, System::nanoTime);
+    /** When pending SQEs or flagged task work must have their enter; carrier only. */
+    private final SubmitPacing pacing;
     private final CountDownLatch started = new CountDownLatch(1);
     /** Why the carrier could not start or died; published before started/termination. */
     private volatile Throwable failure;
@@ -86,8 +84,9 @@ final class Carrier implements Runnable {
     };
 
     Carrier(CarrierScheduler scheduler, CarrierGroup group, Lifecycle lifecycle, int id, int ringEntries,
-            RingMode mode, String name) {
+            RingMode mode, SubmitPacing pacing, String name) {
         this.group = group;
+        this.pacing = pacing;
         this.anotherAsleep = group::anyAsleep;
         this.lifecycle = lifecycle;
         this.id = id;

@@ -3,6 +3,7 @@ package io.ringloom.rings.carrier;
 import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
+import io.ringloom.rings.Config;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.jfr.CarrierSampleEvent;
 import io.ringloom.rings.jfr.PinnedWaitEvent;
@@ -47,6 +48,10 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private final AtomicInteger live = new AtomicInteger();
     /** Round-robin cursor for work from off the pool. */
     private final AtomicInteger nextCarrier = new AtomicInteger();
+    /** {@link Config#submitBatch()}, read once for every carrier. */
+    private final int submitBatch = Config.submitBatch();
+    /** {@link Config#submitDelayMicros()}, read once for every carrier. */
+    private final long submitDelayMicros = Config.submitDelayMicros();
     /** Round-robin cursor for threads started from a carrier ({@link #startThread}). */
     private final AtomicInteger nextStart = new AtomicInteger();
 
@@ -56,7 +61,8 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         this.name = name;
         CarrierGroup group = new Group();
         for (int i = 0; i < carrierCount; i++) {
-            carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, name);
+            SubmitPacing pacing = new SubmitPacing(submitBatch, submitDelayMicros * 1_000L, System::nanoTime);
+            carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, pacing, name);
         }
         if (startJdkPoller) Loom.initializeJdkPoller();
         for (Carrier c : carriers) c.start();
@@ -176,6 +182,16 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
             here.placeNextStart(null);
         }
         return t;
+    }
+
+    /** Thread runs after which a carrier enters the kernel for waiting requests ({@link SubmitPacing}). */
+    public int submitBatch() {
+        return submitBatch;
+    }
+
+    /** Microseconds after which a carrier enters the kernel for waiting requests ({@link SubmitPacing}). */
+    public long submitDelayMicros() {
+        return submitDelayMicros;
     }
 
     /** Threads waiting in carrier {@code carrier}'s run queue now. */
