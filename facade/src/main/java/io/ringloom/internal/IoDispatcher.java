@@ -45,6 +45,14 @@ public final class IoDispatcher {
     private static final boolean FORCED_FALLBACK = Config.forcedFallback();
     private static final boolean NOWAIT_READS = Config.filesNowait();
     private static final boolean SOCKET_TRY_DIRECT = Config.socketTryDirect();
+    /**
+     * A thread that has run at least this long since it was last resumed tries a
+     * socket receive or send as a {@code MSG_DONTWAIT} system call first: the
+     * ring's batching pays off for many short runs sharing one kernel entry, and a
+     * long handler gains little from it but pays a park and the wait for that entry
+     * (docs/DESIGN.md, "Socket I/O on the ring").
+     */
+    private static final long LONG_RUN_NANOS = 10_000;
     /** Linux caps one read or write at this many bytes ({@code MAX_RW_COUNT}, include/linux/fs.h). */
     public static final int MAX_RW = 0x7ffff000;
     /** lseek(2): SEEK_DATA or SEEK_HOLE past the last data. */
@@ -653,7 +661,7 @@ public final class IoDispatcher {
     public static long recv(FdHolder fd, CarrierScheduler home, MemorySegment seg, int timeoutMillis) throws IOException {
         CarrierScheduler s = scheduler(home);
         if (s != null) {
-            if (SOCKET_TRY_DIRECT) {
+            if (tryDirect(s)) {
                 long r = SYS.recv(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT);
                 if (r != -Errno.EAGAIN) return r;
             }
@@ -678,6 +686,11 @@ public final class IoDispatcher {
         return r;
     }
 
+    /** Whether a socket call on a carrier of {@code s} tries a {@code MSG_DONTWAIT} system call before the ring. */
+    private static boolean tryDirect(CarrierScheduler s) {
+        return SOCKET_TRY_DIRECT || s.currentRunNanos() >= LONG_RUN_NANOS;
+    }
+
     /**
      * One send from {@code seg}, never raising SIGPIPE: on a ring a SEND on
      * the ring (with {@code ringloom.socket.trydirect} a {@code MSG_DONTWAIT}
@@ -688,7 +701,7 @@ public final class IoDispatcher {
     public static long send(FdHolder fd, CarrierScheduler home, MemorySegment seg) throws IOException {
         CarrierScheduler s = scheduler(home);
         if (s != null) {
-            if (SOCKET_TRY_DIRECT) {
+            if (tryDirect(s)) {
                 long r = SYS.send(fd.fd(), seg.address(), seg.byteSize(), SysCalls.MSG_DONTWAIT | SysCalls.MSG_NOSIGNAL);
                 if (r != -Errno.EAGAIN) return r;
             }

@@ -65,6 +65,8 @@ final class Carrier implements Runnable {
     private Ring ring;                       // carrier only
     private Probe probe;                     // written before started, then read-only
     private boolean reaping;                 // unparks now come from completions; carrier only
+    /** When the task now running on this carrier was mounted ({@link System#nanoTime}); carrier only. */
+    private long taskStartNanos;
     /** Where the thread being started by {@link CarrierScheduler#startThread} goes, or null; carrier only. */
     private Carrier startPlacement;
     private final QueueTurns turns = new QueueTurns();   // carrier only
@@ -226,6 +228,7 @@ final class Carrier implements Runnable {
 
     private void runTask(Runnable task) {
         counters.inc(RUN);
+        taskStartNanos = System.nanoTime();
         task.run();
         progress.taskEnded();
     }
@@ -252,6 +255,11 @@ final class Carrier implements Runnable {
         Runnable previous = runQueue.peek();
         offerRunQueue(continuation);
         return previous != null;
+    }
+
+    /** How long the task now running on this carrier has run since it was mounted; carrier only. */
+    long runningNanos() {
+        return System.nanoTime() - taskStartNanos;
     }
 
     /** Sets where the next thread started on this carrier goes; null clears it. */

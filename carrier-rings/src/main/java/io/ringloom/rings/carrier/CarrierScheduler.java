@@ -194,6 +194,15 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return submitDelayMicros;
     }
 
+    /**
+     * How long the calling thread has run since it was last mounted on one of
+     * this pool's carriers, or -1 off them.
+     */
+    public long currentRunNanos() {
+        Carrier here = currentCarrier();
+        return here == null ? -1 : here.runningNanos();
+    }
+
     /** Threads waiting in carrier {@code carrier}'s run queue now. */
     int runQueueLength(int carrier) {
         return carriers[carrier].runQueueLength();
