@@ -88,11 +88,10 @@ public final class CarrierPool implements AutoCloseable {
 
     /**
      * Starts a virtual thread on this pool; started from a pool thread, successive
-     * threads go to the carriers in turn (as {@link CarrierScheduler#startThread} says why).
+     * threads go to the carriers in turn (as {@link CarrierScheduler#execute} says why).
      */
     public Thread startVirtualThread(Runnable task) {
         Objects.requireNonNull(task);
-        if (scheduler != null) return scheduler.startThread(task);
         Thread t = factory.newThread(task);
         t.start();
         return t;

@@ -67,8 +67,6 @@ final class Carrier implements Runnable {
     private boolean reaping;                 // unparks now come from completions; carrier only
     /** When the task now running on this carrier was mounted ({@link System#nanoTime}); carrier only. */
     private long taskStartNanos;
-    /** Where the thread being started by {@link CarrierScheduler#startThread} goes, or null; carrier only. */
-    private Carrier startPlacement;
     private final QueueTurns turns = new QueueTurns();   // carrier only
     /** Whether another carrier of the pool sleeps, for {@link QueueTurns#spills}. */
     private final BooleanSupplier anotherAsleep;
@@ -260,18 +258,6 @@ final class Carrier implements Runnable {
     /** How long the task now running on this carrier has run since it was mounted; carrier only. */
     long runningNanos() {
         return System.nanoTime() - taskStartNanos;
-    }
-
-    /** Sets where the next thread started on this carrier goes; null clears it. */
-    void placeNextStart(Carrier target) {
-        startPlacement = target;
-    }
-
-    /** Where the thread now being started goes, once; null for any other execute. */
-    Carrier takeStartPlacement() {
-        Carrier target = startPlacement;
-        if (target != null) startPlacement = null;
-        return target;
     }
 
     /** Queues {@code continuation} from a thread off this carrier, and wakes the carrier. */

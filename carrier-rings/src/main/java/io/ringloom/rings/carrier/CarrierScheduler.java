@@ -52,7 +52,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private final int submitBatch = Config.submitBatch();
     /** {@link Config#submitDelayMicros()}, read once for every carrier. */
     private final long submitDelayMicros = Config.submitDelayMicros();
-    /** Round-robin cursor for threads started from a carrier ({@link #startThread}). */
+    /** Round-robin cursor for threads started on a carrier ({@link #execute}). */
     private final AtomicInteger nextStart = new AtomicInteger();
 
     private CarrierScheduler(int carrierCount, int ringEntries, RingMode mode, String name, boolean startJdkPoller)
@@ -157,33 +157,6 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return factory.newThread(counted(task));
     }
 
-    /**
-     * Starts a new pool thread running {@code task}, on the carriers in turn. A thread
-     * keeps running on the carrier that reaps its completions, so the carrier a
-     * connection's thread first runs on is where it tends to stay. Started on the
-     * starter's own carrier, as they were before, an acceptor's threads piled up on
-     * the acceptor's carrier: 317 of 332 requests in flight were on one of two carriers
-     * under {@code wrk -c1024} (docs/DESIGN.md, "Where a thread runs"). From off the
-     * pool, {@link #execute} already picks an idle carrier or the next in turn.
-     */
-    public Thread startThread(Runnable task) {
-        Thread t = newThread(task);
-        Carrier here = currentCarrier();
-        if (here == null) {
-            t.start();
-            return t;
-        }
-        // Thread.start() calls execute() on this carrier thread before it returns; the
-        // starter does not unmount in between (nothing in VirtualThread.start parks).
-        here.placeNextStart(carriers[Math.floorMod(nextStart.getAndIncrement(), carriers.length)]);
-        try {
-            t.start();
-        } finally {
-            here.placeNextStart(null);
-        }
-        return t;
-    }
-
     /** Thread runs after which a carrier enters the kernel for waiting requests ({@link SubmitPacing}). */
     public int submitBatch() {
         return submitBatch;
@@ -223,14 +196,25 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return live.get();
     }
 
+    /**
+     * Queues a thread to run. A start made on a carrier goes to the carriers in
+     * turn: a thread keeps running on the carrier that reaps its completions, so
+     * where it first runs is where it tends to stay, and started on the starter's
+     * carrier an acceptor's threads piled up there (317 of 332 requests in flight
+     * on one of two carriers under {@code wrk -c1024}; docs/DESIGN.md, "Where a
+     * thread runs"). Every other execute on a carrier (an unpark, a yield) stays on
+     * it; from off the pool, an idle carrier or the next in turn.
+     */
     @Override
     public void execute(Runnable continuation) {
         Carrier here = currentCarrier();
         if (here != null) {
-            Carrier placed = here.takeStartPlacement();
-            if (placed != null && placed != here) {
-                placed.enqueueForeign(continuation);
-                return;
+            if (carriers.length > 1 && Loom.isStart(continuation)) {
+                Carrier target = carriers[Math.floorMod(nextStart.getAndIncrement(), carriers.length)];
+                if (target != here) {
+                    target.enqueueForeign(continuation);
+                    return;
+                }
             }
             // On one of our carriers (a thread mounted on it, or the carrier
             // itself): its own queue, no wake-up needed.

@@ -3,6 +3,7 @@ package io.ringloom.rings.carrier;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import java.util.concurrent.Executor;
 
 /**
@@ -14,6 +15,10 @@ import java.util.concurrent.Executor;
  *     {@code --add-opens java.base/java.lang=ALL-UNNAMED});</li>
  * <li>{@code VirtualThread.carrierThread}: which carrier the current virtual
  *     thread is mounted on, so a blocking call finds its ring;</li>
+ * <li>the thread behind a continuation the scheduler is given and its
+ *     {@code state}, so a start can be told from an unpark ({@link #isStart}):
+ *     the task is the thread's {@code this::runContinuation}, whose lambda
+ *     class holds the thread in its one captured field.</li>
  * </ul>
  * Pinning is not asked of the JDK: {@code Continuation.isPinned} counts its own
  * native frame and answers true everywhere (measured on 25.0.3). The pool
@@ -24,8 +29,14 @@ import java.util.concurrent.Executor;
 final class Loom {
     private Loom() {}
 
-    /** Both hooks, reached. */
-    private record Hooks(Constructor<?> builder, VarHandle carrierThread) {}
+    /**
+     * The hooks, reached. The last four tell a start ({@link #isStart}); they are
+     * null when this JDK's continuation task is not the lambda described above,
+     * and then no execute counts as a start.
+     */
+    private record Hooks(Constructor<?> builder, VarHandle carrierThread,
+                         Class<?> continuationClass, VarHandle continuationThread,
+                         VarHandle state, int startedState) {}
 
     /**
      * The hooks once reached; null before. Written once, under the class's
@@ -51,13 +62,57 @@ final class Loom {
             Constructor<?> builder = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
                     .getDeclaredConstructor(Executor.class);
             builder.setAccessible(true);
-            VarHandle carrier = MethodHandles.privateLookupIn(vt, MethodHandles.lookup())
-                    .findVarHandle(vt, "carrierThread", Thread.class);
-            hooks = new Hooks(builder, carrier);
+            MethodHandles.Lookup vtLookup = MethodHandles.privateLookupIn(vt, MethodHandles.lookup());
+            VarHandle carrier = vtLookup.findVarHandle(vt, "carrierThread", Thread.class);
+            hooks = withStartDetection(builder, carrier, vt, vtLookup);
             return null;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return "the JVM flag --add-opens java.base/java.lang=ALL-UNNAMED is missing or this JDK differs (" + e + ")";
         }
+    }
+
+    /**
+     * The hooks with what {@link #isStart} reads, found on an unstarted thread of
+     * a throw-away builder; without them if this JDK's task differs (logged once).
+     */
+    private static Hooks withStartDetection(Constructor<?> builder, VarHandle carrier, Class<?> vt,
+                                            MethodHandles.Lookup vtLookup) throws ReflectiveOperationException {
+        try {
+            Executor never = task -> { throw new IllegalStateException("not started"); };
+            Thread probe = ((Thread.Builder.OfVirtual) builder.newInstance(never)).unstarted(() -> {});
+            Object task = vtLookup.findVarHandle(vt, "runContinuation", Runnable.class).get(probe);
+            Class<?> taskClass = task.getClass();
+            Field captured = null;
+            for (Field f : taskClass.getDeclaredFields()) {
+                if (vt.isAssignableFrom(f.getType())) {
+                    if (captured != null) throw new NoSuchFieldException("two threads captured in " + taskClass);
+                    captured = f;
+                }
+            }
+            if (captured == null) throw new NoSuchFieldException("no thread captured in " + taskClass);
+            VarHandle thread = MethodHandles.privateLookupIn(taskClass, MethodHandles.lookup()).unreflectVarHandle(captured);
+            if (thread.get(task) != probe) throw new NoSuchFieldException("the captured field is not the thread");
+            VarHandle state = vtLookup.findVarHandle(vt, "state", int.class);
+            int started = (int) vtLookup.findStaticVarHandle(vt, "STARTED", int.class).get();
+            return new Hooks(builder, carrier, taskClass, thread, state, started);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            System.getLogger("io.ringloom").log(System.Logger.Level.INFO,
+                    "Ringloom cannot tell a thread's start on this JDK; threads started on a carrier stay there: " + e);
+            return new Hooks(builder, carrier, null, null, null, -1);
+        }
+    }
+
+    /**
+     * Whether {@code continuation} is submitted for its thread's first run, that is
+     * by {@code Thread.start}: the thread is {@code STARTED} until it first mounts
+     * (VirtualThread.runContinuation), and every other submission finds it parked,
+     * yielded or blocked. Any thread may ask.
+     */
+    static boolean isStart(Runnable continuation) {
+        Hooks h = hooks;
+        if (h == null || continuation.getClass() != h.continuationClass()) return false;
+        Object thread = h.continuationThread().get(continuation);
+        return (int) h.state().getVolatile(thread) == h.startedState();
     }
 
     static Thread.Builder.OfVirtual newBuilder(Executor scheduler) {

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -115,6 +117,22 @@ class CarrierSchedulerIT {
 
     @Test
     void threadsStartedOnACarrierGoToTheCarriersInTurn() throws Exception {
+        threadsStartedOnACarrierAreQueuedPerCarrier(task -> {
+            Thread t = scheduler.newThread(task);
+            t.start();
+            return t;
+        });
+    }
+
+    @Test
+    void threadsStartedWithTheJdkBuilderOnACarrierGoToTheCarriersInTurn() throws Exception {
+        // Thread.ofVirtual() on a pool thread inherits the pool's scheduler: its start
+        // reaches execute() as a bare continuation, like any unpark.
+        threadsStartedOnACarrierAreQueuedPerCarrier(task -> Thread.ofVirtual().start(task));
+    }
+
+    /** Starts 8 threads from a pool thread while both carriers are held, then counts each run queue. */
+    private void threadsStartedOnACarrierAreQueuedPerCarrier(Function<Runnable, Thread> start) throws Exception {
         int n = 8;
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean release = new AtomicBoolean();
@@ -130,7 +148,7 @@ class CarrierSchedulerIT {
         }, failures);
         assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
         Thread starter = startThread(() -> {
-            for (int i = 0; i < n; i++) started.add(scheduler.startThread(ran::incrementAndGet));
+            for (int i = 0; i < n; i++) started.add(start.apply(ran::incrementAndGet));
             startedAll.countDown();
             while (!release.get()) Thread.onSpinWait();
         }, failures);
@@ -146,6 +164,49 @@ class CarrierSchedulerIT {
         for (Thread t : started) t.join(WAIT.toMillis());
         assertEquals(List.of(), List.copyOf(failures));
         assertEquals(n, ran.get());
+    }
+
+    @Test
+    void aThreadUnparkedOnACarrierStaysOnIt() throws Exception {
+        // Only starts are spread: a thread unparked by a pool thread is queued on the
+        // unparker's carrier, as before.
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicBoolean release = new AtomicBoolean();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch unparked = new CountDownLatch(1);
+        int n = 4;
+        List<Thread> parked = new ArrayList<>();
+        AtomicInteger woke = new AtomicInteger();
+        for (int i = 0; i < n; i++) {
+            parked.add(startThread(() -> {
+                LockSupport.park();
+                woke.incrementAndGet();
+            }, failures));
+        }
+        await().atMost(WAIT).until(() -> parked.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+        Thread holder = startThread(() -> {
+            holding.countDown();
+            while (!release.get()) Thread.onSpinWait();
+        }, failures);
+        assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        Thread unparker = startThread(() -> {
+            for (Thread t : parked) LockSupport.unpark(t);
+            unparked.countDown();
+            while (!release.get()) Thread.onSpinWait();
+        }, failures);
+        try {
+            assertTrue(unparked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            List<Integer> queues = List.of(scheduler.runQueueLength(0), scheduler.runQueueLength(1));
+            assertTrue(queues.equals(List.of(n, 0)) || queues.equals(List.of(0, n)),
+                    "threads unparked from one carrier, queued per carrier: " + queues);
+        } finally {
+            release.set(true);
+        }
+        holder.join(WAIT.toMillis());
+        unparker.join(WAIT.toMillis());
+        for (Thread t : parked) t.join(WAIT.toMillis());
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(n, woke.get());
     }
 
     @Test
