@@ -9,14 +9,20 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * {@link SysCalls} through the JDK's FFM API. The io_uring calls have no libc
- * wrapper and go through the variadic {@code syscall(3)}; errno is captured
- * per call into a segment owned by the calling thread.
+ * {@link SysCalls} through the JDK's FFM API: every call is the kernel's own
+ * system call made through one downcall handle, the variadic {@code syscall(3)}
+ * with six arguments, with the x86-64 numbers below (the one architecture
+ * Ringloom binds: {@code struct stat} and the page size are x86-64's too).
+ * errno is captured per call into a segment owned by the calling thread.
+ *
+ * <p>One handle, not one per libc function: the JDK spins a downcall stub and
+ * its method-handle classes per distinct function descriptor at run time, which
+ * the AOT cache does not keep. Measured on JDK 25.0.3, the first handle costs
+ * about 90 ms and each further descriptor 6-7 ms; ringcopy copying one file made
+ * ten (docs/DESIGN.md, "Native backends").
  */
 final class FfmSysCalls implements SysCalls {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -25,243 +31,74 @@ final class FfmSysCalls implements SysCalls {
             CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    // Each downcall handle sits in a holder class of its own, made on the call's first use:
-    // making a handle spins method-handle classes, and making all of them at start-up cost
-    // about 0.4 s of a short command's time (ringcopy on a small tree, measured with
-    // -Xlog:class+load), most of it for calls the command never makes. A holder's
-    // static final is still a constant to the JIT, as the JDK's own holder idiom.
+    // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl); io_uring's and
+    // cachestat's are in IoUring and SysCalls, the same on every architecture.
+    private static final long SYS_READ = 0;
+    private static final long SYS_WRITE = 1;
+    private static final long SYS_CLOSE = 3;
+    private static final long SYS_FSTAT = 5;
+    private static final long SYS_POLL = 7;
+    private static final long SYS_LSEEK = 8;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_PREAD64 = 17;
+    private static final long SYS_PWRITE64 = 18;
+    private static final long SYS_SENDFILE = 40;
+    private static final long SYS_SOCKET = 41;
+    private static final long SYS_CONNECT = 42;
+    private static final long SYS_SENDTO = 44;
+    private static final long SYS_RECVFROM = 45;
+    private static final long SYS_SHUTDOWN = 48;
+    private static final long SYS_BIND = 49;
+    private static final long SYS_LISTEN = 50;
+    private static final long SYS_GETSOCKNAME = 51;
+    private static final long SYS_GETPEERNAME = 52;
+    private static final long SYS_SETSOCKOPT = 54;
+    private static final long SYS_GETSOCKOPT = 55;
+    private static final long SYS_FSYNC = 74;
+    private static final long SYS_FDATASYNC = 75;
+    private static final long SYS_FTRUNCATE = 77;
+    private static final long SYS_FCHMOD = 91;
+    private static final long SYS_FSTATFS = 138;
+    private static final long SYS_FADVISE64 = 221;
+    private static final long SYS_OPENAT = 257;
+    private static final long SYS_MKDIRAT = 258;
+    private static final long SYS_UNLINKAT = 263;
+    private static final long SYS_UTIMENSAT = 280;
+    private static final long SYS_ACCEPT4 = 288;
+    private static final long SYS_EVENTFD2 = 290;
+    private static final long SYS_PIPE2 = 293;
+    private static final long SYS_RENAMEAT2 = 316;
+    private static final long SYS_COPY_FILE_RANGE = 326;
+    private static final long SYS_PREADV2 = 327;
+    private static final long SYS_PWRITEV2 = 328;
 
+    /** The handle, made on the first call (a class's static final is a constant to the JIT). */
     private static final class Syscall6 {
-        // syscall(long number, ...) with six variadic longs
-        static final MethodHandle HANDLE = downcall("syscall",
+        // long syscall(long number, ...) with six variadic longs
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall")),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    }
-
-    private static final class Mmap {
-        static final MethodHandle HANDLE = downcall("mmap",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-                CAPTURE_ERRNO);
-    }
-
-    private static final class Munmap {
-        static final MethodHandle HANDLE = downcall("munmap",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Close {
-        static final MethodHandle HANDLE = downcall("close",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Eventfd {
-        static final MethodHandle HANDLE = downcall("eventfd",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Read {
-        static final MethodHandle HANDLE = downcall("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Write {
-        static final MethodHandle HANDLE = downcall("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Pipe2 {
-        static final MethodHandle HANDLE = downcall("pipe2",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Openat {
-        static final MethodHandle HANDLE = downcall("openat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
-    }
-
-    private static final class Pread {
-        static final MethodHandle HANDLE = downcall("pread64",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Pwrite {
-        static final MethodHandle HANDLE = downcall("pwrite64",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Preadv2 {
-        static final MethodHandle HANDLE = downcall("preadv2",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Pwritev2 {
-        static final MethodHandle HANDLE = downcall("pwritev2",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Lseek {
-        static final MethodHandle HANDLE = downcall("lseek64",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Fstat {
-        static final MethodHandle HANDLE = downcall("fstat64",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Ftruncate {
-        static final MethodHandle HANDLE = downcall("ftruncate64",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Fstatfs {
-        static final MethodHandle HANDLE = downcall("fstatfs64",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Fsync {
-        static final MethodHandle HANDLE = downcall("fsync",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Fdatasync {
-        static final MethodHandle HANDLE = downcall("fdatasync",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Unlinkat {
-        static final MethodHandle HANDLE = downcall("unlinkat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Mkdirat {
-        static final MethodHandle HANDLE = downcall("mkdirat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Renameat2 {
-        static final MethodHandle HANDLE = downcall("renameat2",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Fchmod {
-        static final MethodHandle HANDLE = downcall("fchmod",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Futimens {
-        static final MethodHandle HANDLE = downcall("futimens",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class PosixFadvise {
-        static final MethodHandle HANDLE = downcall("posix_fadvise64",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    }
-
-    private static final class Socket {
-        static final MethodHandle HANDLE = downcall("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Bind {
-        static final MethodHandle HANDLE = downcall("bind",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Listen {
-        static final MethodHandle HANDLE = downcall("listen",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Accept4 {
-        static final MethodHandle HANDLE = downcall("accept4",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Connect {
-        static final MethodHandle HANDLE = downcall("connect",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Setsockopt {
-        static final MethodHandle HANDLE = downcall("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Getsockopt {
-        static final MethodHandle HANDLE = downcall("getsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Getsockname {
-        static final MethodHandle HANDLE = downcall("getsockname",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Getpeername {
-        static final MethodHandle HANDLE = downcall("getpeername",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    }
-
-    private static final class Shutdown {
-        static final MethodHandle HANDLE = downcall("shutdown",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Recv {
-        static final MethodHandle HANDLE = downcall("recv",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Send {
-        static final MethodHandle HANDLE = downcall("send",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Poll {
-        static final MethodHandle HANDLE = downcall("poll",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class CopyFileRange {
-        static final MethodHandle HANDLE = downcall("copy_file_range",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT),
-                CAPTURE_ERRNO);
-    }
-
-    private static final class Sendfile {
-        static final MethodHandle HANDLE = downcall("sendfile64",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     }
 
     /** One errno capture segment per thread; a platform carrier reuses its own forever. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, fd, options);
-    }
-
-    private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
-    }
-
-    private static long check(long ret, MemorySegment capture) {
-        return ret == -1 ? -errno(capture) : ret;
-    }
-
+    /**
+     * The call's result, or {@code -errno}. An int argument widens with its sign, as
+     * the C caller's would; the kernel reads an int parameter from the low half.
+     */
     private static long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
         MemorySegment capture = CAPTURE.get();
+        long ret;
         try {
-            long ret = (long) Syscall6.HANDLE.invokeExact(capture, number, a1, a2, a3, a4, a5, a6);
-            return check(ret, capture);
+            ret = (long) Syscall6.HANDLE.invokeExact(capture, number, a1, a2, a3, a4, a5, a6);
         } catch (Throwable t) {
             throw new AssertionError("syscall downcall failed", t);
         }
+        return ret == -1 ? -(int) ERRNO.get(capture, 0L) : ret;
     }
 
     @Override
@@ -284,266 +121,148 @@ final class FfmSysCalls implements SysCalls {
 
     @Override
     public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            long ret = (long) Mmap.HANDLE.invokeExact(capture, address, length, prot, flags, fd, offset);
-            return check(ret, capture);
-        } catch (Throwable t) {
-            throw new AssertionError("mmap downcall failed", t);
-        }
+        return syscall(SYS_MMAP, address, length, prot, flags, fd, offset);
     }
 
     @Override
     public int munmap(long address, long length) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return (int) check((int) Munmap.HANDLE.invokeExact(capture, address, length), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("munmap downcall failed", t);
-        }
+        return (int) syscall(SYS_MUNMAP, address, length, 0, 0, 0, 0);
     }
 
     @Override
     public int close(int fd) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return (int) check((int) Close.HANDLE.invokeExact(capture, fd), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("close downcall failed", t);
-        }
+        return (int) syscall(SYS_CLOSE, fd, 0, 0, 0, 0, 0);
     }
 
+    /** libc's {@code eventfd} is the kernel's {@code eventfd2}. */
     @Override
     public int eventfd(int initialValue, int flags) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return (int) check((int) Eventfd.HANDLE.invokeExact(capture, initialValue, flags), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("eventfd downcall failed", t);
-        }
+        return (int) syscall(SYS_EVENTFD2, Integer.toUnsignedLong(initialValue), flags, 0, 0, 0, 0);
     }
 
     @Override
     public long read(int fd, long bufferAddress, long count) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return check((long) Read.HANDLE.invokeExact(capture, fd, bufferAddress, count), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("read downcall failed", t);
-        }
+        return syscall(SYS_READ, fd, bufferAddress, count, 0, 0, 0);
     }
 
     @Override
     public long write(int fd, long bufferAddress, long count) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return check((long) Write.HANDLE.invokeExact(capture, fd, bufferAddress, count), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("write downcall failed", t);
-        }
+        return syscall(SYS_WRITE, fd, bufferAddress, count, 0, 0, 0);
     }
 
     @Override
     public int pipe2(long fdsAddress, int flags) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return (int) check((int) Pipe2.HANDLE.invokeExact(capture, fdsAddress, flags), capture);
-        } catch (Throwable t) {
-            throw new AssertionError("pipe2 downcall failed", t);
-        }
+        return (int) syscall(SYS_PIPE2, fdsAddress, flags, 0, 0, 0, 0);
     }
 
     @Override
     public int openat(int dirFd, long pathAddress, int flags, int mode) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Openat.HANDLE.invokeExact(c, dirFd, pathAddress, flags, mode), c);
-        } catch (Throwable t) {
-            throw new AssertionError("openat downcall failed", t);
-        }
+        return (int) syscall(SYS_OPENAT, dirFd, pathAddress, flags, mode, 0, 0);
     }
 
     @Override
     public long pread(int fd, long bufferAddress, long count, long offset) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Pread.HANDLE.invokeExact(c, fd, bufferAddress, count, offset), c);
-        } catch (Throwable t) {
-            throw new AssertionError("pread downcall failed", t);
-        }
+        return syscall(SYS_PREAD64, fd, bufferAddress, count, offset, 0, 0);
     }
 
     @Override
     public long pwrite(int fd, long bufferAddress, long count, long offset) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Pwrite.HANDLE.invokeExact(c, fd, bufferAddress, count, offset), c);
-        } catch (Throwable t) {
-            throw new AssertionError("pwrite downcall failed", t);
-        }
+        return syscall(SYS_PWRITE64, fd, bufferAddress, count, offset, 0, 0);
     }
 
+    /**
+     * The kernel's {@code preadv2} takes the offset as two halves (fs/read_write.c,
+     * {@code pos_from_hilo}); on a 64-bit kernel the low one is all of it, and -1
+     * there reads at the file position, as libc's wrapper passes it.
+     */
     @Override
     public long preadv2(int fd, long iovAddress, int iovCount, long offset, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Preadv2.HANDLE.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("preadv2 downcall failed", t);
-        }
+        return syscall(SYS_PREADV2, fd, iovAddress, iovCount, offset, 0, flags);
     }
 
+    /** As {@link #preadv2}: the offset's low half is all of it. */
     @Override
     public long pwritev2(int fd, long iovAddress, int iovCount, long offset, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Pwritev2.HANDLE.invokeExact(c, fd, iovAddress, iovCount, offset, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("pwritev2 downcall failed", t);
-        }
+        return syscall(SYS_PWRITEV2, fd, iovAddress, iovCount, offset, 0, flags);
     }
 
     @Override
     public long lseek(int fd, long offset, int whence) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Lseek.HANDLE.invokeExact(c, fd, offset, whence), c);
-        } catch (Throwable t) {
-            throw new AssertionError("lseek downcall failed", t);
-        }
+        return syscall(SYS_LSEEK, fd, offset, whence, 0, 0, 0);
     }
 
+    /** The kernel's x86-64 {@code struct stat} is libc's ({@code Stat}). */
     @Override
     public int fstat(int fd, long statAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Fstat.HANDLE.invokeExact(c, fd, statAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("fstat downcall failed", t);
-        }
+        return (int) syscall(SYS_FSTAT, fd, statAddress, 0, 0, 0, 0);
     }
 
     @Override
     public int ftruncate(int fd, long length) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Ftruncate.HANDLE.invokeExact(c, fd, length), c);
-        } catch (Throwable t) {
-            throw new AssertionError("ftruncate downcall failed", t);
-        }
+        return (int) syscall(SYS_FTRUNCATE, fd, length, 0, 0, 0, 0);
     }
 
     @Override
     public int fstatfs(int fd, long statfsAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Fstatfs.HANDLE.invokeExact(c, fd, statfsAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("fstatfs downcall failed", t);
-        }
+        return (int) syscall(SYS_FSTATFS, fd, statfsAddress, 0, 0, 0, 0);
     }
 
     @Override
     public int fsync(int fd) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Fsync.HANDLE.invokeExact(c, fd), c);
-        } catch (Throwable t) {
-            throw new AssertionError("fsync downcall failed", t);
-        }
+        return (int) syscall(SYS_FSYNC, fd, 0, 0, 0, 0, 0);
     }
 
     @Override
     public int fdatasync(int fd) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Fdatasync.HANDLE.invokeExact(c, fd), c);
-        } catch (Throwable t) {
-            throw new AssertionError("fdatasync downcall failed", t);
-        }
+        return (int) syscall(SYS_FDATASYNC, fd, 0, 0, 0, 0, 0);
     }
 
     @Override
     public int unlinkat(int dirFd, long pathAddress, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Unlinkat.HANDLE.invokeExact(c, dirFd, pathAddress, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("unlinkat downcall failed", t);
-        }
+        return (int) syscall(SYS_UNLINKAT, dirFd, pathAddress, flags, 0, 0, 0);
     }
 
     @Override
     public int mkdirat(int dirFd, long pathAddress, int mode) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Mkdirat.HANDLE.invokeExact(c, dirFd, pathAddress, mode), c);
-        } catch (Throwable t) {
-            throw new AssertionError("mkdirat downcall failed", t);
-        }
+        return (int) syscall(SYS_MKDIRAT, dirFd, pathAddress, mode, 0, 0, 0);
     }
 
     @Override
     public int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Renameat2.HANDLE.invokeExact(c, oldDirFd, oldPathAddress, newDirFd, newPathAddress,
-                    flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("renameat2 downcall failed", t);
-        }
+        return (int) syscall(SYS_RENAMEAT2, oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags, 0);
     }
 
     @Override
     public int fchmod(int fd, int mode) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Fchmod.HANDLE.invokeExact(c, fd, mode), c);
-        } catch (Throwable t) {
-            throw new AssertionError("fchmod downcall failed", t);
-        }
+        return (int) syscall(SYS_FCHMOD, fd, mode, 0, 0, 0, 0);
     }
 
+    /**
+     * libc's {@code futimens} is {@code utimensat(fd, NULL, times, 0)}. With no path
+     * the kernel acts on {@code fd} itself, and a negative fd fails: EBADF, or
+     * EFAULT for {@code AT_FDCWD} (fs/utimes.c, {@code do_utimes}).
+     */
     @Override
     public int futimens(int fd, long timesAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Futimens.HANDLE.invokeExact(c, fd, timesAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("futimens downcall failed", t);
-        }
+        return (int) syscall(SYS_UTIMENSAT, fd, 0, timesAddress, 0, 0, 0);
     }
 
+    /** The system call answers -1 and errno, where libc's {@code posix_fadvise} returns the error: same result here. */
     @Override
     public int posixFadvise(int fd, long offset, long length, int advice) {
-        try {
-            return -(int) PosixFadvise.HANDLE.invokeExact(fd, offset, length, advice);
-        } catch (Throwable t) {
-            throw new AssertionError("posix_fadvise downcall failed", t);
-        }
+        return (int) syscall(SYS_FADVISE64, fd, offset, length, advice, 0, 0);
     }
 
     @Override
     public long copyFileRange(int fdIn, long offInAddress, int fdOut, long offOutAddress, long length, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) CopyFileRange.HANDLE.invokeExact(c, fdIn, offInAddress, fdOut, offOutAddress, length, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("copy_file_range downcall failed", t);
-        }
+        return syscall(SYS_COPY_FILE_RANGE, fdIn, offInAddress, fdOut, offOutAddress, length, flags);
     }
 
     @Override
     public long sendfile(int outFd, int inFd, long offsetAddress, long count) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Sendfile.HANDLE.invokeExact(c, outFd, inFd, offsetAddress, count), c);
-        } catch (Throwable t) {
-            throw new AssertionError("sendfile downcall failed", t);
-        }
+        return syscall(SYS_SENDFILE, outFd, inFd, offsetAddress, count, 0, 0);
     }
 
-    /** Through the variadic {@code syscall(3)}, as the io_uring calls: glibc has no wrapper. */
     @Override
     public int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags) {
         return (int) syscall(SYS_CACHESTAT, Integer.toUnsignedLong(fd), rangeAddress, cachestatAddress,
@@ -552,132 +271,69 @@ final class FfmSysCalls implements SysCalls {
 
     @Override
     public int socket(int domain, int type, int protocol) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Socket.HANDLE.invokeExact(c, domain, type, protocol), c);
-        } catch (Throwable t) {
-            throw new AssertionError("socket downcall failed", t);
-        }
+        return (int) syscall(SYS_SOCKET, domain, type, protocol, 0, 0, 0);
     }
 
     @Override
     public int bind(int fd, long addrAddress, int addrLen) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Bind.HANDLE.invokeExact(c, fd, addrAddress, addrLen), c);
-        } catch (Throwable t) {
-            throw new AssertionError("bind downcall failed", t);
-        }
+        return (int) syscall(SYS_BIND, fd, addrAddress, addrLen, 0, 0, 0);
     }
 
     @Override
     public int listen(int fd, int backlog) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Listen.HANDLE.invokeExact(c, fd, backlog), c);
-        } catch (Throwable t) {
-            throw new AssertionError("listen downcall failed", t);
-        }
+        return (int) syscall(SYS_LISTEN, fd, backlog, 0, 0, 0, 0);
     }
 
     @Override
     public int accept4(int fd, long addrAddress, long addrLenAddress, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Accept4.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("accept4 downcall failed", t);
-        }
+        return (int) syscall(SYS_ACCEPT4, fd, addrAddress, addrLenAddress, flags, 0, 0);
     }
 
     @Override
     public int connect(int fd, long addrAddress, int addrLen) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Connect.HANDLE.invokeExact(c, fd, addrAddress, addrLen), c);
-        } catch (Throwable t) {
-            throw new AssertionError("connect downcall failed", t);
-        }
+        return (int) syscall(SYS_CONNECT, fd, addrAddress, addrLen, 0, 0, 0);
     }
 
     @Override
     public int setsockopt(int fd, int level, int name, long valueAddress, int valueLen) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Setsockopt.HANDLE.invokeExact(c, fd, level, name, valueAddress, valueLen), c);
-        } catch (Throwable t) {
-            throw new AssertionError("setsockopt downcall failed", t);
-        }
+        return (int) syscall(SYS_SETSOCKOPT, fd, level, name, valueAddress, valueLen, 0);
     }
 
     @Override
     public int getsockopt(int fd, int level, int name, long valueAddress, long valueLenAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Getsockopt.HANDLE.invokeExact(c, fd, level, name, valueAddress, valueLenAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("getsockopt downcall failed", t);
-        }
+        return (int) syscall(SYS_GETSOCKOPT, fd, level, name, valueAddress, valueLenAddress, 0);
     }
 
     @Override
     public int getsockname(int fd, long addrAddress, long addrLenAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Getsockname.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("getsockname downcall failed", t);
-        }
+        return (int) syscall(SYS_GETSOCKNAME, fd, addrAddress, addrLenAddress, 0, 0, 0);
     }
 
     @Override
     public int getpeername(int fd, long addrAddress, long addrLenAddress) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Getpeername.HANDLE.invokeExact(c, fd, addrAddress, addrLenAddress), c);
-        } catch (Throwable t) {
-            throw new AssertionError("getpeername downcall failed", t);
-        }
+        return (int) syscall(SYS_GETPEERNAME, fd, addrAddress, addrLenAddress, 0, 0, 0);
     }
 
     @Override
     public int shutdown(int fd, int how) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Shutdown.HANDLE.invokeExact(c, fd, how), c);
-        } catch (Throwable t) {
-            throw new AssertionError("shutdown downcall failed", t);
-        }
+        return (int) syscall(SYS_SHUTDOWN, fd, how, 0, 0, 0, 0);
     }
 
+    /** libc's {@code recv} is {@code recvfrom} without an address. */
     @Override
     public long recv(int fd, long bufferAddress, long length, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Recv.HANDLE.invokeExact(c, fd, bufferAddress, length, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("recv downcall failed", t);
-        }
+        return syscall(SYS_RECVFROM, fd, bufferAddress, length, flags, 0, 0);
     }
 
+    /** libc's {@code send} is {@code sendto} without an address. */
     @Override
     public long send(int fd, long bufferAddress, long length, int flags) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return check((long) Send.HANDLE.invokeExact(c, fd, bufferAddress, length, flags), c);
-        } catch (Throwable t) {
-            throw new AssertionError("send downcall failed", t);
-        }
+        return syscall(SYS_SENDTO, fd, bufferAddress, length, flags, 0, 0);
     }
 
     @Override
     public int poll(long fdsAddress, int nfds, int timeoutMillis) {
-        MemorySegment c = CAPTURE.get();
-        try {
-            return (int) check((int) Poll.HANDLE.invokeExact(c, fdsAddress, (long) nfds, timeoutMillis), c);
-        } catch (Throwable t) {
-            throw new AssertionError("poll downcall failed", t);
-        }
+        return (int) syscall(SYS_POLL, fdsAddress, Integer.toUnsignedLong(nfds), timeoutMillis, 0, 0, 0);
     }
 
     @Override
