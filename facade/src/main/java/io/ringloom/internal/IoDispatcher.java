@@ -53,6 +53,14 @@ public final class IoDispatcher {
      * (docs/DESIGN.md, "Socket I/O on the ring").
      */
     private static final long LONG_RUN_NANOS = 10_000;
+    /**
+     * A thread that has run this long on a carrier since it was last resumed yields
+     * before its next file call made there as a system call (a cached or memory-file
+     * read or write, an in-kernel copy): such calls never park, and a thread making
+     * them in a loop would hold the carrier, and the completions in its ring, until
+     * it ended (docs/DESIGN.md, "Time slice").
+     */
+    private static final long TIME_SLICE_NANOS = 1_000_000;
     /** Linux caps one read or write at this many bytes ({@code MAX_RW_COUNT}, include/linux/fs.h). */
     public static final int MAX_RW = 0x7ffff000;
     /** lseek(2): SEEK_DATA or SEEK_HOLE past the last data. */
@@ -203,6 +211,8 @@ public final class IoDispatcher {
      */
     public static long read(FileFd f, MemorySegment seg, long position) throws IOException {
         int fdVal = f.fdVal();
+        CarrierScheduler s = scheduler();
+        yieldAfterSlice(s);
         if (f.memoryFs()) return plainRead(fdVal, seg, position);
         if (f.nowait()) {
             long r = nowaitRead(fdVal, seg, position);
@@ -253,7 +263,11 @@ public final class IoDispatcher {
     /** One write at {@code position} (-1: the fd's offset) from native memory. */
     public static long write(FileFd f, MemorySegment seg, long position) throws IOException {
         int fdVal = f.fdVal();
-        CarrierScheduler s = f.memoryFs() ? null : scheduler();
+        CarrierScheduler s = scheduler();
+        if (f.memoryFs()) {
+            yieldAfterSlice(s);
+            s = null;
+        }
         if (s != null) return submit(f, s, Request.write(fdVal, seg, position));
         return position < 0 ? SYS.write(fdVal, seg.address(), seg.byteSize())
                 : SYS.pwrite(fdVal, seg.address(), seg.byteSize(), position);
@@ -396,7 +410,9 @@ public final class IoDispatcher {
         // Regular files only: the kernel refuses anything else (EINVAL), or for a pipe
         // source with an offset fails outright (ESPIPE), where the caller's way works.
         if (!COPY_IN_KERNEL || length <= 0 || !in.regular() || !out.regular()) return 0;
-        if (scheduler() != null && !cached(in, position, length)) return 0;
+        CarrierScheduler s = scheduler();
+        yieldAfterSlice(s);
+        if (s != null && !cached(in, position, length)) return 0;
         Devices devices = new Devices(in.dev(), out.dev());
         long done = 0;
         while (done < length) {
@@ -684,6 +700,19 @@ public final class IoDispatcher {
             if (r == -Errno.EAGAIN && timeoutMillis <= 0) pollIn(fd.fd(), -1);
         } while (r == -Errno.EAGAIN);
         return r;
+    }
+
+    /**
+     * Yields the carrier when the calling virtual thread has run a time slice on it
+     * ({@link #TIME_SLICE_NANOS}): the carrier then reaps its ring and runs the threads
+     * queued behind this one, and a sleeping carrier is woken to take some of them.
+     * No-op off the carriers, on a carrier's own thread, and on a pinned thread (whose
+     * yield the JDK refuses).
+     */
+    private static void yieldAfterSlice(CarrierScheduler s) {
+        if (s != null && s.currentRunNanos() >= TIME_SLICE_NANOS && Thread.currentThread().isVirtual()) {
+            Thread.yield();
+        }
     }
 
     /** Whether a socket call on a carrier of {@code s} tries a {@code MSG_DONTWAIT} system call before the ring. */
