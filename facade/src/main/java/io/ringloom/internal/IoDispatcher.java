@@ -217,7 +217,7 @@ public final class IoDispatcher {
         if (f.nowait()) {
             long r = nowaitRead(fdVal, seg, position);
             if (r > 0 && r < seg.byteSize()) {
-                long rest = blockingRead(f, seg.asSlice(r), position < 0 ? -1 : position + r);
+                long rest = blockingRead(f, s, seg.asSlice(r), position < 0 ? -1 : position + r);
                 // An error after some bytes is the next call's to report, as read(2) does.
                 return rest > 0 ? r + rest : r;
             }
@@ -226,12 +226,11 @@ public final class IoDispatcher {
                 f.nowaitRefused();
             }
         }
-        return blockingRead(f, seg, position);
+        return blockingRead(f, s, seg, position);
     }
 
-    /** A read that may wait for the disk: through the ring, or off the pool a plain syscall. */
-    private static long blockingRead(FileFd f, MemorySegment seg, long position) throws IOException {
-        CarrierScheduler s = scheduler();
+    /** A read that may wait for the disk: through {@code s}'s ring, or off the pool ({@code s} null) a plain syscall. */
+    private static long blockingRead(FileFd f, CarrierScheduler s, MemorySegment seg, long position) throws IOException {
         return s != null ? submit(f, s, Request.read(f.fdVal(), seg, position)) : plainRead(f.fdVal(), seg, position);
     }
 

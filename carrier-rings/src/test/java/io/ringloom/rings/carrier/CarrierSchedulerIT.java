@@ -136,17 +136,13 @@ class CarrierSchedulerIT {
         int n = 8;
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean release = new AtomicBoolean();
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch startedAll = new CountDownLatch(1);
         List<Thread> started = new ArrayList<>();
         AtomicInteger ran = new AtomicInteger();
-        // One thread holds each carrier without parking, so neither carrier runs or
-        // steals anything queued until the release: the queues show where starts went.
-        Thread holder = startThread(() -> {
-            holding.countDown();
-            while (!release.get()) Thread.onSpinWait();
-        }, failures);
-        assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        // One thread holds each carrier without parking (the holder, then the starter),
+        // so neither carrier runs or steals anything queued until the release: the
+        // queues show where starts went.
+        Thread holder = holdOneCarrier(release, failures);
         Thread starter = startThread(() -> {
             for (int i = 0; i < n; i++) started.add(start.apply(ran::incrementAndGet));
             startedAll.countDown();
@@ -166,13 +162,23 @@ class CarrierSchedulerIT {
         assertEquals(n, ran.get());
     }
 
+    /** Starts a thread that spins on a carrier without parking until {@code release}, and waits until it runs. */
+    private Thread holdOneCarrier(AtomicBoolean release, ConcurrentLinkedQueue<Throwable> failures) throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread holder = startThread(() -> {
+            holding.countDown();
+            while (!release.get()) Thread.onSpinWait();
+        }, failures);
+        assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        return holder;
+    }
+
     @Test
     void aThreadUnparkedOnACarrierStaysOnIt() throws Exception {
         // Only starts are spread: a thread unparked by a pool thread is queued on the
         // unparker's carrier, as before.
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean release = new AtomicBoolean();
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch unparked = new CountDownLatch(1);
         int n = 4;
         List<Thread> parked = new ArrayList<>();
@@ -184,11 +190,7 @@ class CarrierSchedulerIT {
             }, failures));
         }
         await().atMost(WAIT).until(() -> parked.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
-        Thread holder = startThread(() -> {
-            holding.countDown();
-            while (!release.get()) Thread.onSpinWait();
-        }, failures);
-        assertTrue(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        Thread holder = holdOneCarrier(release, failures);
         Thread unparker = startThread(() -> {
             for (Thread t : parked) LockSupport.unpark(t);
             unparked.countDown();
