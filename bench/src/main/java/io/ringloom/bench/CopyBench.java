@@ -114,12 +114,23 @@ public final class CopyBench {
         System.out.println("Whole command, JVM start included; best of " + runs + " interleaved rounds."
                 + (PAGE_REPORTING ? " Free page reporting is on: each run starts " + SETTLE_MILLIS / 1000
                         + " s after the caches were dropped (and, warm, the source read back)." : ""));
+        System.out.println("Copies of the many-file trees onto the disk each go to a folder of their own and stay there"
+                + " until the bench ends: ext4 without a journal makes a copy right after a deletion scan past the"
+                + " deleted inodes.");
         System.out.println();
         System.out.println("| tree | destination | case | copier | wall s | MB/s | vs cp -a (time) |");
         System.out.println("|---|---|---|---|---:|---:|---:|");
+        Path kept = base.resolve("kept");
+        if (Files.exists(kept)) {
+            System.out.println("deleting the copies an interrupted run left in " + kept
+                    + ": copies onto the disk in the next 6 minutes may be slowed by it (keepCopies)");
+            delete(kept);
+        }
         for (Tree tree : trees) {
             Path src = base.resolve("src-" + tree.name);
-            long bytes = generate(tree, src);
+            SourceTree source = generate(tree, src);
+            long bytes = source.bytes();
+            boolean keepCopies = keepCopies(base, source, 2 * runs * contenders.size());
             System.out.printf(Locale.ROOT, "| %s: %s, %,d bytes in %s (%s) | | | | | | |%n", tree.name, tree.holds, bytes,
                     src, Files.getFileStore(src).type());
             SvgChart.Panel wall = chart.panel(tree.name + " (" + tree.holds + "): wall time (lower is better)", "seconds",
@@ -128,21 +139,22 @@ public final class CopyBench {
                     "ratio to cp -a's time", SvgChart.Kind.BARS);
             for (Path dstRoot : List.of(base, tmpfs)) {
                 Files.createDirectories(dstRoot);
-                Path dst = dstRoot.resolve("dst");
-                String where = dstRoot.equals(base) ? "disk (" + Files.getFileStore(base).type() + ")" : "tmpfs";
+                boolean onDisk = dstRoot.equals(base);
+                // Many-file copies on the disk are kept until the end (keepCopies says why).
+                boolean keep = onDisk && keepCopies;
+                if (keep) Files.createDirectories(kept);
+                String where = onDisk ? "disk (" + Files.getFileStore(base).type() + ")" : "tmpfs";
                 for (boolean cold : new boolean[] {true, false}) {
                     double[] best = new double[contenders.size()];
                     Arrays.fill(best, Double.MAX_VALUE);
                     // rounds interleave the copiers, so a slow spell of the disk hits all of them
                     for (int r = 0; r < runs; r++) {
                         for (int c = 0; c < contenders.size(); c++) {
+                            Path dst = keep ? kept.resolve(tree.name + (cold ? "-cold-" : "-warm-") + c + "-" + r)
+                                    : dstRoot.resolve("dst");
                             delete(dst);
                             run(List.of("sync"));
-                            // Warm runs drop the caches too, then read the source back in. On an ext4
-                            // without a journal (this machine's disk) the inode allocator passes over
-                            // inodes deleted in the last 60 s while their inode-table blocks are cached
-                            // (fs/ext4/ialloc.c, recently_deleted()): right after deleting the last
-                            // copy that made every copier's warm run 2-6x slower than its cold one.
+                            // Warm runs drop the caches too, then read the source back in.
                             dropCaches();
                             if (!cold) warm(src);
                             settleFreedMemory();
@@ -165,22 +177,54 @@ public final class CopyBench {
                     double target = cold ? COLD_TARGET : WARM_TARGET;
                     ratio.target("target " + target + "x", category, target);
                 }
-                delete(dst);
+                delete(dstRoot.resolve("dst"));
             }
         }
         delete(tmpfs);
         delete(base.resolve("dst"));
+        delete(kept);
         Charts.write(chart, chartFile);
     }
 
-    private static long generate(Tree tree, Path src) throws IOException {
+    /**
+     * Whether each copy of a tree of many files onto the disk can stay there until the
+     * bench ends, each in a folder of its own, rather than be deleted before the next
+     * copy. On an ext4 without a journal (this machine's disk) the inode allocator passes
+     * over every free inode deleted in the last 60 s, or 360 s while its inode-table block
+     * is dirty, as it is while a copy allocates in it (fs/ext4/ialloc.c,
+     * {@code recently_deleted}, {@code find_inode_bit}); dropping the caches does not stop
+     * it, since allocating reads the block back. A copy made right after deleting the last
+     * one spends most of its time in that scan: {@code cp -a} of the 50,000-file tree warm
+     * 4.1-4.8 s that way, 1.6-2.0 s into a folder where nothing was deleted (2026-12-01),
+     * and the scan is {@code recently_deleted} and its block look-ups in {@code perf}.
+     * Copies of the large tree hold a handful of inodes and are deleted as before.
+     */
+    private static boolean keepCopies(Path base, SourceTree source, int copies) throws IOException {
+        if (source.files() < 1_000) return false;
+        long needed = copies * (source.bytes() + source.files() * 4096) + (4L << 30);
+        long usable = Files.getFileStore(base).getUsableSpace();
+        if (usable >= needed) return true;
+        System.out.printf(Locale.ROOT, "%s: %,d MB free on the disk, %,d MB needed to keep its %d copies there: each is"
+                + " deleted before the next, and the disk rows include the allocator's scan past recently deleted inodes"
+                + " (ext4 without a journal)%n", source.path().getFileName(), usable / 1_000_000, needed / 1_000_000, copies);
+        return false;
+    }
+
+    /** A generated source tree: where, its bytes and its regular files. */
+    private record SourceTree(Path path, long bytes, long files) {}
+
+    private static SourceTree generate(Tree tree, Path src) throws IOException {
         Path marker = src.resolve(".complete");
-        if (Files.exists(marker)) return sizeOf(src);
-        delete(src);
-        Files.createDirectories(src);
-        tree.generator.generate(src, new Random(20261127), new byte[(int) MIB]);
-        Files.createFile(marker);
-        return sizeOf(src);
+        if (!Files.exists(marker)) {
+            delete(src);
+            Files.createDirectories(src);
+            tree.generator.generate(src, new Random(20261127), new byte[(int) MIB]);
+            Files.createFile(marker);
+        }
+        try (Stream<Path> s = Files.walk(src)) {
+            long files = s.filter(Files::isRegularFile).count();
+            return new SourceTree(src, sizeOf(src), files);
+        }
     }
 
     /** {@code count} files in 350 directories: 1-16 KiB each, or with {@code mixed} 90% so, 9% up to 256 KiB, 1% up to 1 MiB. */
