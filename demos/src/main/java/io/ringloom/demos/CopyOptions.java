@@ -26,7 +26,8 @@ record CopyOptions(boolean recursive, boolean preserve, boolean dereference, boo
                   --verify       re-read source and copy and compare their SHA-256
                   --fail-fast    stop at the first failed path
                   --progress     show the progress line even when not on a terminal
-                  --jobs N       files in flight at once (default %d)
+                  --jobs N       jobs in flight at once (default %d), each copying up to
+                                 32 files of one folder, one after another
                   --depth N      chunks in flight for one large file (default %d)
               -q, --quiet        no summary
             Symbolic links are copied as links unless -L. FIFOs, sockets and devices are

@@ -28,6 +28,19 @@ import java.util.Set;
  * with a warning, and gives directories their modes and times last.
  */
 final class TreeWalker {
+    /**
+     * Files of one directory copied one after another by one job, at most: jobs in
+     * flight then work in different directories, and two carriers no longer take turns
+     * at one directory's lock for every create and rename (docs/DESIGN.md, "ringcopy's
+     * calls per file"); a directory of many files still gets several jobs.
+     */
+    private static final int FILES_PER_JOB = 32;
+    /**
+     * A file from this size on gets a job of its own: it is copied as 1 MiB chunks in
+     * flight at once, with one chunk in the kernel at a time (RingFiles.copyRange), so
+     * large files of one folder must be in different jobs to copy in parallel.
+     */
+    private static final long OWN_JOB_SIZE = 1 << 20;
     private final CopyOptions opt;
     private final FileCopier copier;
     private final CopyJobs jobs;
@@ -36,6 +49,12 @@ final class TreeWalker {
     private final PrintStream err;
     /** Directories whose modes and times are set at the end; walker thread only. */
     private final List<Directory> directories = new ArrayList<>();
+    /** Files of one directory not yet started, copied one after another by one job; walker thread only. */
+    private List<FileJob> batch = new ArrayList<>();
+    /** The directory of {@link #batch}'s files; walker thread only. */
+    private Path batchDir;
+
+    private record FileJob(Path src, Path target, BasicFileAttributes attrs) {}
 
     private record Directory(Path source, Path target) {}
 
@@ -78,6 +97,7 @@ final class TreeWalker {
             if (failures.stopped()) break;
             copySource(src, intoDirectory ? opt.destination().resolve(src.getFileName()) : opt.destination());
         }
+        flushBatch();
         jobs.awaitIdle(failures::stop);
         finishDirectories();
     }
@@ -154,6 +174,7 @@ final class TreeWalker {
 
                 @Override
                 public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                    flushBatch();
                     targets.pop();
                     if (exc != null) failures.fail(dir, exc);
                     return FileVisitResult.CONTINUE;
@@ -164,22 +185,50 @@ final class TreeWalker {
         }
     }
 
-    /** Starts one file's or link's copy as a job; a special file is only counted, with a warning. */
+    /**
+     * Queues one file's or link's copy; a special file is only counted, with a warning.
+     * Files of one directory smaller than {@link #OWN_JOB_SIZE} are copied one after
+     * another by one job, up to {@link #FILES_PER_JOB} of them, so that the jobs in flight
+     * work in different directories (docs/DESIGN.md, "ringcopy's calls per file").
+     */
     private void submit(Path src, Path target, BasicFileAttributes attrs) {
         if (attrs.isOther() || !attrs.isRegularFile() && !attrs.isSymbolicLink() && !attrs.isDirectory()) {
             err.println("ringcopy: skipping " + describe(src) + ": not a regular file, directory or link");
             summary.fileDone();
             return;
         }
+        if (attrs.size() >= OWN_JOB_SIZE) {
+            // its chunks are in flight at once already, and one in-kernel copy at a time
+            // per file: in a batch, such files of one folder would copy one at a time
+            startJob(List.of(new FileJob(src, target, attrs)));
+            return;
+        }
+        Path dir = target.getParent();
+        if (batch.size() >= FILES_PER_JOB || (batchDir != null && !batchDir.equals(dir))) flushBatch();
+        batchDir = dir;
+        batch.add(new FileJob(src, target, attrs));
+    }
+
+    private void flushBatch() {
+        if (batch.isEmpty()) return;
+        List<FileJob> files = batch;
+        batch = new ArrayList<>();
+        batchDir = null;
+        startJob(files);
+    }
+
+    private void startJob(List<FileJob> files) {
         jobs.start(() -> {
-            try {
-                if (!failures.stopped()) copier.copy(src, target, attrs);
-            } catch (IOException e) {
-                failures.fail(src, e);
-            } catch (RuntimeException e) {
-                failures.fail(src, e.toString());
-            } finally {
-                summary.fileDone();
+            for (FileJob f : files) {
+                try {
+                    if (!failures.stopped()) copier.copy(f.src(), f.target(), f.attrs());
+                } catch (IOException e) {
+                    failures.fail(f.src(), e);
+                } catch (RuntimeException e) {
+                    failures.fail(f.src(), e.toString());
+                } finally {
+                    summary.fileDone();
+                }
             }
         });
     }

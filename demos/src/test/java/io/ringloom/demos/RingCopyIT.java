@@ -189,10 +189,11 @@ class RingCopyIT {
         }
     }
 
+    /** 70 files and the failing paths in one folder: copied as three jobs of up to 32 files (TreeWalker). */
     @Test
     void aFailingPathIsReportedAndTheRestIsCopied() throws Exception {
         Path src = Files.createDirectories(dir.resolve("src"));
-        for (int i = 0; i < 20; i++) Files.write(src.resolve("f" + i), random(10_000, i));
+        for (int i = 0; i < 70; i++) Files.write(src.resolve("f" + i), random(10_000, i));
         Files.createSymbolicLink(src.resolve("gone"), Path.of("removed-before-the-copy"));
         sh(src, "mkfifo fifo");
         Path dst = dir.resolve("dst");
@@ -200,7 +201,7 @@ class RingCopyIT {
         assertEquals(1, run.status(), "a failed path makes the exit status non-zero");
         assertTrue(run.err().contains("gone"), run.err());
         assertTrue(run.err().contains("skipping") && run.err().contains("fifo"), run.err());
-        for (int i = 0; i < 20; i++) assertTrue(sameContent(src.resolve("f" + i), dst.resolve("f" + i)));
+        for (int i = 0; i < 70; i++) assertTrue(sameContent(src.resolve("f" + i), dst.resolve("f" + i)));
         assertFalse(Files.exists(dst.resolve("gone"), LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(dst.resolve("fifo"), LinkOption.NOFOLLOW_LINKS));
 
