@@ -222,8 +222,12 @@ public final class CopyBench {
             Files.createFile(marker);
         }
         try (Stream<Path> s = Files.walk(src)) {
-            long files = s.filter(Files::isRegularFile).count();
-            return new SourceTree(src, sizeOf(src), files);
+            long[] filesAndBytes = new long[2];
+            s.filter(Files::isRegularFile).forEach(p -> {
+                filesAndBytes[0]++;
+                filesAndBytes[1] += p.toFile().length();
+            });
+            return new SourceTree(src, filesAndBytes[1], filesAndBytes[0]);
         }
     }
 

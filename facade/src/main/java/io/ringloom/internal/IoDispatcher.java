@@ -212,7 +212,8 @@ public final class IoDispatcher {
     public static long read(FileFd f, MemorySegment seg, long position) throws IOException {
         int fdVal = f.fdVal();
         CarrierScheduler s = scheduler();
-        yieldAfterSlice(s);
+        // the slice before a read that may not park; a read through the ring parks anyway
+        if (f.memoryFs() || f.nowait()) yieldAfterSlice(s);
         if (f.memoryFs()) return plainRead(fdVal, seg, position);
         if (f.nowait()) {
             long r = nowaitRead(fdVal, seg, position);
