@@ -191,6 +191,62 @@ public final class RingFiles {
         }
     }
 
+    /**
+     * Opens a new file with no name in the folder {@code dir}, for writing
+     * ({@code open(2)} with {@code O_TMPFILE}); {@link #linkInto} names it. Until
+     * then no listing shows it, and if the channel closes first (or the process
+     * dies) nothing is left of it: a writer that links only a finished file never
+     * leaves a partial one behind, and needs no temporary name and no rename.
+     * {@code attrs}: the initial permissions, as {@link #open} takes them.
+     *
+     * @throws UnsupportedOperationException when the folder's file system has no
+     *         unnamed files, or this process cannot name them: {@code /proc} is not
+     *         mounted, or belongs to another PID namespace. A caller then writes
+     *         under a temporary name of its own
+     */
+    public static FileChannel openUnnamed(Path dir, FileAttribute<?>... attrs) throws IOException {
+        if (!ProcSelf.WORKS) {
+            throw new UnsupportedOperationException("/proc/self does not name this process: unnamed files could not be linked");
+        }
+        return RingFileChannelImpl.openUnnamed(dir, attrs);
+    }
+
+    /**
+     * Gives the file open on {@code channel} (from {@link #openUnnamed}, or any
+     * from {@link #open}) the name {@code target}, on the same file system, in
+     * one step ({@code linkat(2)} of its {@code /proc/self/fd} link, through the
+     * ring on a pool thread): the name appears with the whole file behind it. An
+     * existing {@code target} is never replaced: {@link FileAlreadyExistsException}.
+     */
+    public static void linkInto(FileChannel channel, Path target) throws IOException {
+        extras(channel).linkInto(target);
+    }
+
+    /**
+     * What {@code fstat(2)} says of the file open on {@code channel} (from
+     * {@link #open} or {@link #openUnnamed}): its size, permission bits and times,
+     * read through the fd, so with no path looked up and none to have changed
+     * meanwhile. A copier reads them before reading the data, whose reading may
+     * move the access time on.
+     */
+    public static FileStatus status(FileChannel channel) throws IOException {
+        return extras(channel).status();
+    }
+
+    /** Whether {@code /proc/self} is this process's: then {@code /proc/self/fd/N} is this process's fd N. */
+    private static final class ProcSelf {
+        static final boolean WORKS = check();
+
+        private static boolean check() {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc/self")).toString()
+                        .equals(Long.toString(ProcessHandle.current().pid()));
+            } catch (IOException | UnsupportedOperationException e) {
+                return false;
+            }
+        }
+    }
+
     private static FileExtras extras(FileChannel channel) {
         if (channel instanceof FileExtras r) return r;
         throw new IllegalArgumentException("not a channel from RingFiles.open: " + channel);

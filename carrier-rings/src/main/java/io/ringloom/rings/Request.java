@@ -292,4 +292,16 @@ public final class Request {
         return new Request(IORING_OP_RENAMEAT, (byte) 0, oldDirFd, newPath.address(), oldPath.address(), newDirFd,
                 flags, (short) 0, 0, 0, new Object[] {oldPath, newPath});
     }
+
+    /**
+     * {@code linkat(oldDirFd, oldPath, newDirFd, newPath, flags)}: IORING_OP_LINKAT, kernel 5.15
+     * (io_uring/fs.c io_linkat_prep: the same fields as renameat, with hardlink_flags where
+     * rename_flags are; flags 0, SysCalls.AT_SYMLINK_FOLLOW or SysCalls.AT_EMPTY_PATH).
+     */
+    public static Request linkat(int oldDirFd, MemorySegment oldPath, int newDirFd, MemorySegment newPath, int flags) {
+        checkPath(oldDirFd, oldPath);
+        checkPath(newDirFd, newPath);
+        return new Request(IORING_OP_LINKAT, (byte) 0, oldDirFd, newPath.address(), oldPath.address(), newDirFd,
+                flags, (short) 0, 0, 0, new Object[] {oldPath, newPath});
+    }
 }

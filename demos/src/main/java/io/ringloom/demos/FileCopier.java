@@ -1,5 +1,6 @@
 package io.ringloom.demos;
 
+import io.ringloom.FileStatus;
 import io.ringloom.RingFiles;
 
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -24,15 +24,18 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Copies one file or symbolic link. A file's data goes to a temporary name in
- * the destination folder and is renamed into place when complete, so no final
- * name ever holds a partial file; holes stay holes; with -p the mode and
- * times follow. Called from many threads at once.
+ * Copies one file or symbolic link. A file's data goes to a file without a name
+ * in the destination folder, which is linked to its name when complete (where
+ * the file system has no such files, to a temporary name, renamed into place),
+ * so no final name ever holds a partial file; holes stay holes; with -p the
+ * mode and times follow. Called from many threads at once.
  */
 final class FileCopier {
     /** Files from this size on are mapped with SEEK_DATA/SEEK_HOLE, so their holes stay holes. */
     private static final long SPARSE_CHECK_MIN = 64 * 1024;
     private static final String TEMP_PREFIX = ".ringcopy-";
+    /** {@code -Dringcopy.unnamed=false}: every copy under a temporary name, as where unnamed files cannot be made. */
+    static final String UNNAMED_PROPERTY = "ringcopy.unnamed";
 
     private final CopyOptions opt;
     private final CopySummary summary;
@@ -41,6 +44,12 @@ final class FileCopier {
     private final AtomicInteger tempCounter = new AtomicInteger();
     /** Tells this run's temporary files from another run's in the same folder. */
     private final String tempTag = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
+    /**
+     * Whether copies are written as unnamed files; cleared for the rest of the run when a
+     * destination cannot make them. Why (docs/DESIGN.md, "Unnamed copies"): one new directory
+     * entry per file instead of a temporary one, a rename's second lookup and a removal.
+     */
+    private volatile boolean unnamed = !"false".equals(System.getProperty(UNNAMED_PROPERTY));
 
     FileCopier(CopyOptions opt, CopySummary summary) {
         this.opt = opt;
@@ -66,22 +75,22 @@ final class FileCopier {
             copyLink(src, target);
             return;
         }
-        // read before the copy reads the file, which may move its access time on (relatime)
-        PosixFileAttributes pa = !opt.preserve() ? null
-                : attrs instanceof PosixFileAttributes p ? p : Files.readAttributes(src, PosixFileAttributes.class);
-        Path temp = target.resolveSibling(TEMP_PREFIX + tempTag + "-" + tempCounter.incrementAndGet() + ".tmp");
+        FileChannel unnamedCopy = openUnnamed(target);
+        if (unnamedCopy != null) {
+            try (FileChannel out = unnamedCopy; FileChannel in = RingFiles.open(src, StandardOpenOption.READ)) {
+                write(in, out);
+                linkInto(src, out, target);
+            }
+            if (opt.verify()) verify(src, target);
+            return;
+        }
+        Path temp = tempName(target);
         temps.add(temp);
         boolean renamed = false;
         try {
             try (FileChannel in = RingFiles.open(src, StandardOpenOption.READ);
                  FileChannel out = RingFiles.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                copyData(in, out, in.size());
-                if (pa != null) {
-                    // through the copy's fd: no path to look up again (fchmod, futimens)
-                    RingFiles.setPermissions(out, pa.permissions());
-                    RingFiles.setTimes(out, pa.lastModifiedTime(), pa.lastAccessTime());
-                }
-                if (opt.sync()) out.force(true);
+                write(in, out);
             }
             moveInto(src, temp, target);
             renamed = true;
@@ -92,6 +101,62 @@ final class FileCopier {
                 Files.deleteIfExists(temp);
                 temps.remove(temp);
             }
+        }
+    }
+
+    /**
+     * The copy's data, then with -p its mode and times, then with --sync to disk.
+     * Size, mode and times come from one {@code fstat} of the open source (no path
+     * looked up again), made before its data is read, which may move its access
+     * time on (relatime).
+     */
+    private void write(FileChannel in, FileChannel out) throws IOException {
+        FileStatus status = RingFiles.status(in);
+        copyData(in, out, status.size());
+        if (opt.preserve()) {
+            RingFiles.setPermissions(out, status.permissions());
+            RingFiles.setTimes(out, status.lastModifiedTime(), status.lastAccessTime());
+        }
+        if (opt.sync()) out.force(true);
+    }
+
+    /** A file without a name in {@code target}'s folder, or null where there can be none (and from then on). */
+    private FileChannel openUnnamed(Path target) throws IOException {
+        if (!unnamed) return null;
+        try {
+            return RingFiles.openUnnamed(target.getParent() != null ? target.getParent() : Path.of("."));
+        } catch (UnsupportedOperationException e) {
+            unnamed = false;
+            return null;
+        }
+    }
+
+    private Path tempName(Path target) {
+        return target.resolveSibling(TEMP_PREFIX + tempTag + "-" + tempCounter.incrementAndGet() + ".tmp");
+    }
+
+    /**
+     * Names the finished unnamed copy {@code target}: {@code linkat(2)}, which
+     * never replaces a file that is there. With --force an existing target is
+     * replaced all at once: the copy is linked to a temporary name and renamed over it.
+     */
+    private void linkInto(Path src, FileChannel copy, Path target) throws IOException {
+        try {
+            RingFiles.linkInto(copy, target);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            if (!opt.force()) throw refused(src, target);
+        }
+        Path temp = tempName(target);
+        temps.add(temp);
+        boolean renamed = false;
+        try {
+            RingFiles.linkInto(copy, temp);
+            moveInto(src, temp, target);
+            renamed = true;
+        } finally {
+            if (!renamed) Files.deleteIfExists(temp);
+            temps.remove(temp);
         }
     }
 

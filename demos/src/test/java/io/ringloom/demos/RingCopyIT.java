@@ -27,7 +27,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** ringcopy on generated trees: exact copies, errors per path, and never a partial file under a final name. */
+/**
+ * ringcopy on generated trees: exact copies, errors per path, and never a partial
+ * file under a final name; copies written as unnamed files ({@link RingCopyNamedTempIT}:
+ * under temporary names).
+ */
 class RingCopyIT {
     @TempDir
     Path dir;
@@ -244,15 +248,15 @@ class RingCopyIT {
         Path target = Files.createDirectories(dir.resolve("target"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
                 "-cp", System.getProperty("java.class.path"), RingCopy.class.getName(),
                 "--sync", "--depth", "1", "--jobs", "1", big.toString(), target.toString()));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).until(() -> {
-                try (Stream<Path> s = Files.list(target)) {
-                    return s.anyMatch(p -> p.getFileName().toString().startsWith(".ringcopy-"));
-                }
-            });
+            // mid-copy: the child has its copy open, an unnamed file ("/target/#1234 (deleted)")
+            // or, where the file system has none, a temporary name
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> hasFileOpenIn(child.pid(), target));
         } finally {
             child.destroy();   // SIGTERM, as kill(1) sends
         }
@@ -262,8 +266,23 @@ class RingCopyIT {
             assertTrue(sameContent(big, copied), "a file under its final name must be complete");
         }
         try (Stream<Path> s = Files.list(target)) {
-            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".ringcopy-")).toList();
-            assertEquals(List.of(), left, "temporary files must be removed on SIGTERM");
+            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("big.bin")).toList();
+            assertEquals(List.of(), left, "nothing but a complete copy may be left after SIGTERM");
+        }
+    }
+
+    /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */
+    private static boolean hasFileOpenIn(long pid, Path dir) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith(dir + "/");
+                } catch (IOException e) {
+                    return false;   // closed meanwhile
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;   // not started yet, or gone
         }
     }
 

@@ -1,11 +1,15 @@
 package io.ringloom.internal;
 
+import io.ringloom.FileStatus;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 
 /**
  * What {@code RingFiles} offers beyond {@code FileChannel} on a channel it
- * opened: holes, exact sizes, and mode and times set through the open fd.
+ * opened: holes, exact sizes, mode and times set through the open fd, and a
+ * name for a file opened without one.
  */
 public interface FileExtras {
     /**
@@ -22,4 +26,13 @@ public interface FileExtras {
 
     /** {@code futimens(3)}: the modification and access times; a null one stays as it is. */
     void setTimes(Instant modified, Instant accessed) throws IOException;
+
+    /**
+     * Gives the open file the name {@code target} ({@code linkat(2)}); an
+     * existing {@code target} is never replaced.
+     */
+    void linkInto(Path target) throws IOException;
+
+    /** {@code fstat(2)}: the open file's size, permission bits and times. */
+    FileStatus status() throws IOException;
 }

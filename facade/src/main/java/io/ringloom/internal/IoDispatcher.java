@@ -1,5 +1,6 @@
 package io.ringloom.internal;
 
+import io.ringloom.FileStatus;
 import io.ringloom.rings.Config;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.carrier.CarrierScheduler;
@@ -153,6 +154,41 @@ public final class IoDispatcher {
         return s != null && s.supports(IoUring.IORING_OP_RENAMEAT)
                 ? s.submitAndAwait(Request.renameat(Request.AT_FDCWD, from, Request.AT_FDCWD, to, flags))
                 : SYS.renameat2(SysCalls.AT_FDCWD, from.address(), SysCalls.AT_FDCWD, to.address(), flags);
+    }
+
+    /**
+     * False once the kernel refused {@code linkat(fd, "", ..., AT_EMPTY_PATH)}: before 6.10
+     * that needs {@code CAP_DAC_READ_SEARCH}, from 6.10 the opener's credentials do.
+     */
+    private static volatile boolean emptyPathLinks = true;
+
+    /**
+     * {@code linkat(2)} of the file open on {@code f}, named or not, to
+     * {@code target}: through the ring ({@code IORING_OP_LINKAT}, 5.15) on a
+     * pool thread whose ring has it, else the plain syscall. An existing target
+     * is never replaced (EEXIST). The file is named by its fd
+     * ({@code AT_EMPTY_PATH}), or where the kernel refuses that, by its
+     * {@code /proc/self/fd} link, which the kernel follows to the open file;
+     * the empty path skips that link's lookup, about half of the call's work on
+     * a small file (docs/DESIGN.md, "Unnamed copies"). The caller holds a use of
+     * {@code f}, so its number names this file until the call returns.
+     */
+    public static int linkat(FileFd f, MemorySegment target, Arena arena) throws IOException {
+        if (emptyPathLinks) {
+            int r = linkat(f.fdVal(), arena.allocateFrom(""), target, SysCalls.AT_EMPTY_PATH);
+            if (r != -Errno.ENOENT) return r;
+            // ENOENT: the target's folder is missing, or the empty path was refused; the /proc link tells which
+        }
+        int r = linkat(Request.AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + f.fdVal()), target, SysCalls.AT_SYMLINK_FOLLOW);
+        if (r != -Errno.ENOENT && emptyPathLinks) emptyPathLinks = false;
+        return r;
+    }
+
+    private static int linkat(int fromDirFd, MemorySegment from, MemorySegment target, int flags) throws IOException {
+        CarrierScheduler s = scheduler();
+        return s != null && s.supports(IoUring.IORING_OP_LINKAT)
+                ? s.submitAndAwait(Request.linkat(fromDirFd, from, Request.AT_FDCWD, target, flags))
+                : SYS.linkat(fromDirFd, from.address(), SysCalls.AT_FDCWD, target.address(), flags);
     }
 
     // ------------------------------------------------------------------ files
@@ -329,6 +365,28 @@ public final class IoDispatcher {
         return r == -ENXIO ? -1 : r;
     }
 
+    /**
+     * {@code fstat(2)}: size, permission bits and times; it does not wait for the
+     * disk once the file is open (the inode is in memory), so never the ring.
+     */
+    public static FileStatus status(FileFd f) throws IOException {
+        MemorySegment st = Scratch.acquire();
+        try {
+            int r = SYS.fstat(f.fdVal(), st.address());
+            if (r < 0) throw Errors.forFd(r, "fstat", f.fdVal(), null);
+            return new FileStatus(st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
+                    st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
+                    timespec(st, Stat.MTIME_OFFSET), timespec(st, Stat.ATIME_OFFSET));
+        } finally {
+            Scratch.release(st);
+        }
+    }
+
+    private static Instant timespec(MemorySegment st, long offset) {
+        return Instant.ofEpochSecond(st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET),
+                st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET));
+    }
+
     /** {@code st_size} from {@code fstat(2)}, or {@code -errno}. */
     public static long size(FileFd f) {
         MemorySegment st = Scratch.acquire();
@@ -344,6 +402,8 @@ public final class IoDispatcher {
 
     /** Whether copies of cached ranges may stay in the kernel ({@code ringloom.copy.inkernel}). */
     private static final boolean COPY_IN_KERNEL = Config.copyInKernel();
+    /** Ranges up to this size that only {@code sendfile} would copy in the kernel go through a buffer instead. */
+    private static final long SMALL_BY_BUFFER = 64 * 1024;
     /**
      * log2 of the page size: 4 KiB on x86-64, the one architecture whose syscall
      * numbers ({@link SysCalls#SYS_CACHESTAT}) and {@code struct stat} Ringloom binds.
@@ -410,10 +470,13 @@ public final class IoDispatcher {
         // Regular files only: the kernel refuses anything else (EINVAL), or for a pipe
         // source with an offset fails outright (ESPIPE), where the caller's way works.
         if (!COPY_IN_KERNEL || length <= 0 || !in.regular() || !out.regular()) return 0;
+        Devices devices = new Devices(in.dev(), out.dev());
+        // sendfile costs a small range four calls (cachestat, sendfile between two lseeks
+        // that keep the target's position); through a buffer it costs two (docs/DESIGN.md, "Copies")
+        if (length <= SMALL_BY_BUFFER && IN_KERNEL_BY_DEVICES.get(devices) == InKernel.SENDFILE) return 0;
         CarrierScheduler s = scheduler();
         yieldAfterSlice(s);
         if (s != null && !cached(in, position, length)) return 0;
-        Devices devices = new Devices(in.dev(), out.dev());
         long done = 0;
         while (done < length) {
             InKernel how = IN_KERNEL_BY_DEVICES.getOrDefault(devices, InKernel.COPY_FILE_RANGE);

@@ -1,5 +1,7 @@
 package io.ringloom.internal;
 
+import io.ringloom.FileStatus;
+import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
@@ -119,6 +121,35 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
                 IoDispatcher.unlinkat(cpath, 0);
             }
         }
+        return withKind(fd, path, read, write, append);
+    }
+
+    /**
+     * Opens a new file with no name in the folder {@code dir}, for writing only
+     * ({@code O_TMPFILE}): no listing shows it and nothing is left of it if the
+     * channel closes first, until {@link #linkInto} names it.
+     *
+     * @throws UnsupportedOperationException when the folder's file system has no
+     *         such files ({@code EOPNOTSUPP}; {@code EISDIR} from a kernel before 3.11)
+     */
+    public static RingFileChannelImpl openUnnamed(Path dir, FileAttribute<?>... attrs) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        int mode = modeOf(attrs);
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = IoDispatcher.openat(NativeStrings.path(arena, dir),
+                    SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
+        }
+        if (fd == -Errno.EOPNOTSUPP || fd == -Errno.EISDIR) {
+            throw new UnsupportedOperationException("no unnamed files on the file system of " + dir);
+        }
+        if (fd < 0) throw Errors.forPath(fd, "openat", dir);
+        return withKind(fd, dir, false, true, false);
+    }
+
+    /** The channel on a newly opened {@code fd}, once its kind is known; closes the fd if that fails. */
+    private static RingFileChannelImpl withKind(int fd, Path path, boolean read, boolean write, boolean append)
+            throws IOException {
         FileFd.Kind kind;
         try {
             kind = IoDispatcher.fileKind(fd);
@@ -562,6 +593,37 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     public void setTimes(Instant modified, Instant accessed) throws IOException {
         ensureOpen();
         bracket.runNonBlocking("futimens", () -> IoDispatcher.futimens(file, modified, accessed));
+    }
+
+    @Override
+    public FileStatus status() throws IOException {
+        ensureOpen();
+        FileStatus[] status = new FileStatus[1];
+        bracket.runNonBlocking("fstat", () -> {
+            status[0] = IoDispatcher.status(file);
+            return 0;
+        });
+        return status[0];
+    }
+
+    /**
+     * {@inheritDoc} Under a use of the fd, so its {@code /proc/self/fd} link
+     * names this file until the call returns, whatever a close does meanwhile.
+     * Errors name {@code target} as {@code Files.createLink} does.
+     */
+    @Override
+    public void linkInto(Path target) throws IOException {
+        Objects.requireNonNull(target, "target");
+        ensureOpen();
+        int[] errno = new int[1];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ctarget = NativeStrings.path(arena, target);
+            bracket.run("linkat", () -> {
+                errno[0] = Math.min(0, IoDispatcher.linkat(file, ctarget, arena));
+                return 0;
+            });
+        }
+        if (errno[0] < 0) throw Errors.forPath(errno[0], "linkat", target);
     }
 
     // -------------------------------------------------- map and lock: the JDK's

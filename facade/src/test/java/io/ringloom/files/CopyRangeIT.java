@@ -192,6 +192,8 @@ class CopyRangeIT {
                     out.position(17);
                     assertEquals(MIB, in.copyInKernel(out, 2 * MIB, MIB), "copy_file_range's EXDEV: sendfile");
                     assertEquals(17, out.position(), "sendfile's use of the target's position is put back");
+                    assertEquals(0, in.copyInKernel(out, 0, 64 * 1024),
+                            "a small range only sendfile would copy: left to the caller's buffer (two calls, not four)");
                     assertEquals(6 * MIB + 4097, RingFiles.copyRange(in, out, 0, 6 * MIB + 4097, 8, n -> { }));
                     assertEquals(17, out.position());
                     out.position(3 * MIB);

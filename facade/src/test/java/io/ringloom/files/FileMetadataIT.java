@@ -1,6 +1,7 @@
 package io.ringloom.files;
 
 import io.ringloom.CarrierPool;
+import io.ringloom.FileStatus;
 import io.ringloom.RingFiles;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.AfterAll;
@@ -15,10 +16,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,8 +35,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code RingFiles.setPermissions}, {@code setTimes} and {@code rename}, the
- * calls a copier makes on each copy it writes: on a pool thread and off the
+ * {@code RingFiles.setPermissions}, {@code setTimes}, {@code rename},
+ * {@code openUnnamed}, {@code linkInto} and {@code status}, the calls a copier makes on each
+ * copy it writes: on a pool thread and off the
  * pools ({@link Impl#RING_POOL}, {@link Impl#RING_PLATFORM}), checked with the
  * answers {@code Files} gives for the same files by path.
  */
@@ -143,5 +147,90 @@ class FileMetadataIT {
         assertEquals("a", Files.readString(b));
         assertFalse(Files.exists(a));
         assertFalse(Files.exists(c));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void anUnnamedFileIsSeenOnlyOnceLinkedAndNeverReplacesAFile(Impl impl) throws Exception {
+        Path taken = Files.writeString(dir.resolve("taken"), "old");
+        Path named = dir.resolve("named");
+        impl.run(() -> {
+            try (FileChannel ch = RingFiles.openUnnamed(dir, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")))) {
+                ch.write(ByteBuffer.wrap("new data".getBytes()));
+                assertEquals(List.of(taken), listing(), "not in the folder before it is linked");
+                FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class,
+                        () -> RingFiles.linkInto(ch, taken));
+                assertEquals(taken.toString(), refused.getFile());
+                assertEquals("old", Files.readString(taken), "the existing file stays");
+                RingFiles.linkInto(ch, named);
+                assertEquals("new data", Files.readString(named));
+                ch.write(ByteBuffer.wrap("!".getBytes()));   // still the same open file
+            }
+            try (FileChannel dropped = RingFiles.openUnnamed(dir)) {
+                dropped.write(ByteBuffer.wrap("never linked".getBytes()));
+            }
+        });
+        assertEquals("new data!", Files.readString(named));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(named));
+        assertEquals(List.of(named, taken), listing(), "a file closed unlinked leaves nothing behind");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void unnamedFilesRefuseBadFoldersAndClosedChannels(Impl impl) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        impl.run(() -> {
+            assertThrows(NoSuchFileException.class, () -> RingFiles.openUnnamed(dir.resolve("missing")));
+            FileSystemException notADir = assertThrows(FileSystemException.class, () -> RingFiles.openUnnamed(file));
+            assertEquals(file.toString(), notADir.getFile());
+            FileChannel ch = RingFiles.openUnnamed(dir);
+            try {
+                NoSuchFileException noFolder = assertThrows(NoSuchFileException.class,
+                        () -> RingFiles.linkInto(ch, dir.resolve("missing").resolve("x")));
+                assertEquals(dir.resolve("missing").resolve("x").toString(), noFolder.getFile());
+            } finally {
+                ch.close();
+            }
+            assertThrows(ClosedChannelException.class, () -> RingFiles.linkInto(ch, dir.resolve("late")));
+            try (FileChannel jdk = FileChannel.open(file, READ)) {
+                assertThrows(IllegalArgumentException.class, () -> RingFiles.linkInto(jdk, dir.resolve("other")));
+            }
+        });
+        assertEquals(List.of(file), listing(), "nothing made");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void statusIsWhatTheJdkReadsByPath(Impl impl) throws Exception {
+        Path f = Files.write(dir.resolve("f"), new byte[12345]);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-x-w-"));
+        Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-09-09T01:46:40.123456789Z")));
+        Files.setAttribute(f, "lastAccessTime", FileTime.from(Instant.parse("1969-07-20T20:17:40.5Z")));
+        PosixFileAttributes jdk = Files.readAttributes(f, PosixFileAttributes.class);
+        FileStatus[] seen = new FileStatus[1];
+        impl.run(() -> {
+            try (FileChannel ch = RingFiles.open(f, READ)) {
+                seen[0] = RingFiles.status(ch);
+            }
+            FileChannel closed = RingFiles.open(f, READ);
+            closed.close();
+            assertThrows(ClosedChannelException.class, () -> RingFiles.status(closed));
+            try (FileChannel other = FileChannel.open(f, READ)) {
+                assertThrows(IllegalArgumentException.class, () -> RingFiles.status(other));
+            }
+        });
+        assertEquals(12345, seen[0].size());
+        assertEquals(0752, seen[0].mode());
+        assertEquals(jdk.permissions(), seen[0].permissions());
+        assertEquals(jdk.lastModifiedTime(), seen[0].lastModifiedTime());
+        assertEquals(jdk.lastAccessTime(), seen[0].lastAccessTime(), "before 1970 too");
+        assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 01777, Instant.EPOCH, Instant.EPOCH));
+    }
+
+    private List<Path> listing() throws java.io.IOException {
+        try (var list = Files.list(dir)) {
+            return list.sorted().toList();
+        }
     }
 }

@@ -16,6 +16,9 @@ public final class Stat {
     public static final long MODE_OFFSET = 24;
     public static final long SIZE_OFFSET = 48;
     public static final long BLOCKS_OFFSET = 64;
+    /** struct timespec: tv_sec, then tv_nsec 8 bytes on. */
+    public static final long ATIME_OFFSET = 72;
+    public static final long MTIME_OFFSET = 88;
     public static final long SIZE = 144;
 
     /** st_mode file-type bits (sys/stat.h). */

@@ -64,6 +64,7 @@ final class FfmSysCalls implements SysCalls {
     private static final long SYS_OPENAT = 257;
     private static final long SYS_MKDIRAT = 258;
     private static final long SYS_UNLINKAT = 263;
+    private static final long SYS_LINKAT = 265;
     private static final long SYS_UTIMENSAT = 280;
     private static final long SYS_ACCEPT4 = 288;
     private static final long SYS_EVENTFD2 = 290;
@@ -230,6 +231,11 @@ final class FfmSysCalls implements SysCalls {
     @Override
     public int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
         return (int) syscall(SYS_RENAMEAT2, oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags, 0);
+    }
+
+    @Override
+    public int linkat(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
+        return (int) syscall(SYS_LINKAT, oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags, 0);
     }
 
     @Override

@@ -74,6 +74,9 @@ final class JnrSysCalls implements SysCalls {
         int renameat2(int oldDirFd, long oldPath, int newDirFd, long newPath, int flags);
 
         @SaveError
+        int linkat(int oldDirFd, long oldPath, int newDirFd, long newPath, int flags);
+
+        @SaveError
         int fchmod(int fd, int mode);
 
         @SaveError
@@ -282,6 +285,11 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
         return (int) check(files.renameat2(oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags));
+    }
+
+    @Override
+    public int linkat(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags) {
+        return (int) check(files.linkat(oldDirFd, oldPathAddress, newDirFd, newPathAddress, flags));
     }
 
     @Override

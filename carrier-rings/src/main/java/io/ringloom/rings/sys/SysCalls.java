@@ -75,6 +75,9 @@ public interface SysCalls {
     /** {@code renameat2(2)}; {@code flags} 0 or {@link #RENAME_NOREPLACE}. */
     int renameat2(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags);
 
+    /** {@code linkat(2)}; {@code flags} 0, {@link #AT_SYMLINK_FOLLOW} or {@link #AT_EMPTY_PATH}. */
+    int linkat(int oldDirFd, long oldPathAddress, int newDirFd, long newPathAddress, int flags);
+
     /** {@code fchmod(2)}: the mode bits of an open file. */
     int fchmod(int fd, int mode);
 
@@ -185,8 +188,14 @@ public interface SysCalls {
     int O_DIRECTORY = 0200000;
     int O_NOFOLLOW = 0400000;
     int O_SYNC = 04010000;
+    /** open(2): a file with no name in the given folder, until linkat(2) gives it one (3.11; includes O_DIRECTORY). */
+    int O_TMPFILE = 020000000 | O_DIRECTORY;
     int AT_FDCWD = -100;
     int AT_REMOVEDIR = 0x200;
+    /** linkat(2): follow {@code oldpath} if it is a symbolic link (such as /proc/self/fd/N). */
+    int AT_SYMLINK_FOLLOW = 0x400;
+    /** linkat(2): an empty {@code oldpath} names the file open on {@code olddirfd} itself. */
+    int AT_EMPTY_PATH = 0x1000;
     /** renameat2(2): fail with EEXIST rather than replace the target (linux/fs.h, 3.15). */
     int RENAME_NOREPLACE = 1;
     /** utimensat(2): leave this time as it is (linux/stat.h). */

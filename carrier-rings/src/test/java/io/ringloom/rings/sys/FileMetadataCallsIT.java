@@ -19,7 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * renameat2, fchmod and futimens through whichever backend -Dringloom.native
+ * renameat2, linkat, fchmod and futimens through whichever backend -Dringloom.native
  * selects (CI runs both): the arguments arrive in their places and the
  * kernel's errors come back as -errno.
  */
@@ -58,6 +58,39 @@ class FileMetadataCallsIT {
             assertEquals("a", Files.readString(b));
             assertEquals(-Errno.ENOENT, SYS.renameat2(SysCalls.AT_FDCWD, pa, SysCalls.AT_FDCWD, pc, 0));
             assertEquals(-Errno.EINVAL, SYS.renameat2(SysCalls.AT_FDCWD, pb, SysCalls.AT_FDCWD, pc, 0x80), "unknown flag");
+        }
+    }
+
+    @Test
+    void linkatNamesAnUnnamedFileAndRefusesAnExistingName() throws Exception {
+        Path taken = Files.writeString(dir.resolve("taken"), "old");
+        Path named = dir.resolve("named");
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = SYS.openat(SysCalls.AT_FDCWD, arena.allocateFrom(dir.toString()).address(),
+                    SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, 0640);
+            assertTrue(fd >= 0, () -> "openat O_TMPFILE: " + Errno.name(fd));
+            try {
+                MemorySegment data = arena.allocateFrom("new", java.nio.charset.StandardCharsets.US_ASCII);
+                assertEquals(3, SYS.write(fd, data.address(), 3));
+                try (var list = Files.list(dir)) {
+                    assertEquals(1, list.count(), "an unnamed file is in no listing");
+                }
+                long proc = arena.allocateFrom("/proc/self/fd/" + fd).address();
+                long pNamed = arena.allocateFrom(named.toString()).address();
+                long pTaken = arena.allocateFrom(taken.toString()).address();
+                assertEquals(-Errno.EEXIST, SYS.linkat(SysCalls.AT_FDCWD, proc, SysCalls.AT_FDCWD, pTaken, SysCalls.AT_SYMLINK_FOLLOW));
+                assertEquals("old", Files.readString(taken), "the existing file stays");
+                assertEquals(-Errno.EINVAL, SYS.linkat(SysCalls.AT_FDCWD, proc, SysCalls.AT_FDCWD, pNamed, 0x80), "unknown flag");
+                assertEquals(0, SYS.linkat(SysCalls.AT_FDCWD, proc, SysCalls.AT_FDCWD, pNamed, SysCalls.AT_SYMLINK_FOLLOW));
+                assertEquals("new", Files.readString(named));
+                // the fd itself as the source (6.10+ for its opener; CAP_DAC_READ_SEARCH before)
+                long pByFd = arena.allocateFrom(dir.resolve("by-fd").toString()).address();
+                int byFd = SYS.linkat(fd, arena.allocateFrom("").address(), SysCalls.AT_FDCWD, pByFd, SysCalls.AT_EMPTY_PATH);
+                assertEquals(0, byFd, () -> "linkat AT_EMPTY_PATH: " + Errno.name(byFd));
+                assertEquals("new", Files.readString(dir.resolve("by-fd")));
+            } finally {
+                SYS.close(fd);
+            }
         }
     }
 
