@@ -22,7 +22,7 @@ record CopyOptions(boolean recursive, boolean preserve, boolean dereference, boo
               -a, --archive      -r -p, symbolic links copied as links
               -L, --dereference  follow symbolic links in the sources
               -f, --force        replace existing destination files
-                  --sync         fsync every file before it is renamed into place
+                  --sync         fsync every file before it is given its name
                   --verify       re-read source and copy and compare their SHA-256
                   --fail-fast    stop at the first failed path
                   --progress     show the progress line even when not on a terminal
