@@ -1,9 +1,10 @@
 package io.ringloom;
 
+import io.ringloom.internal.Permissions;
+
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -16,23 +17,13 @@ import java.util.Set;
  * @param lastAccess    {@code st_atim}
  */
 public record FileStatus(long size, int mode, Instant lastModified, Instant lastAccess) {
-    private static final PosixFilePermission[] BY_BIT = {   // bit 8 (0400) first
-        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
-        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE,
-    };
-
     public FileStatus {
         if ((mode & ~0777) != 0) throw new IllegalArgumentException("not permission bits: 0" + Integer.toOctalString(mode));
     }
 
     /** The permission bits as {@link java.nio.file.attribute.PosixFileAttributes#permissions()} gives them. */
     public Set<PosixFilePermission> permissions() {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        for (int i = 0; i < BY_BIT.length; i++) {
-            if ((mode & (0400 >>> i)) != 0) perms.add(BY_BIT[i]);
-        }
-        return perms;
+        return Permissions.of(mode);
     }
 
     public FileTime lastModifiedTime() {

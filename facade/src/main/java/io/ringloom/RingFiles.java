@@ -3,6 +3,7 @@ package io.ringloom;
 import io.ringloom.internal.Errors;
 import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.NativeStrings;
+import io.ringloom.internal.Permissions;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.internal.FileExtras;
 import io.ringloom.rings.Config;
@@ -145,21 +146,7 @@ public final class RingFiles {
      * path up again. A copier sets them on the copy it has just written.
      */
     public static void setPermissions(FileChannel channel, Set<PosixFilePermission> perms) throws IOException {
-        int mode = 0;
-        for (PosixFilePermission p : perms) {
-            mode |= switch (p) {
-                case OWNER_READ -> 0400;
-                case OWNER_WRITE -> 0200;
-                case OWNER_EXECUTE -> 0100;
-                case GROUP_READ -> 040;
-                case GROUP_WRITE -> 020;
-                case GROUP_EXECUTE -> 010;
-                case OTHERS_READ -> 04;
-                case OTHERS_WRITE -> 02;
-                case OTHERS_EXECUTE -> 01;
-            };
-        }
-        extras(channel).setMode(mode);
+        extras(channel).setMode(Permissions.mode(perms));
     }
 
     /**
@@ -214,8 +201,9 @@ public final class RingFiles {
     /**
      * Gives the file open on {@code channel} (from {@link #openUnnamed}, or any
      * from {@link #open}) the name {@code target}, on the same file system, in
-     * one step ({@code linkat(2)} of its {@code /proc/self/fd} link, through the
-     * ring on a pool thread): the name appears with the whole file behind it. An
+     * one step ({@code linkat(2)} of its fd, or where the kernel refuses that, of its
+     * {@code /proc/self/fd} link; through the ring on a pool thread): the name
+     * appears with the whole file behind it. An
      * existing {@code target} is never replaced: {@link FileAlreadyExistsException}.
      */
     public static void linkInto(FileChannel channel, Path target) throws IOException {

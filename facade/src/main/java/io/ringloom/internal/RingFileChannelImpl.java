@@ -168,14 +168,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
             }
             @SuppressWarnings("unchecked")
             Set<PosixFilePermission> perms = (Set<PosixFilePermission>) a.value();
-            mode = 0;
-            for (PosixFilePermission p : perms) {
-                mode |= switch (p) {
-                    case OWNER_READ -> 0400; case OWNER_WRITE -> 0200; case OWNER_EXECUTE -> 0100;
-                    case GROUP_READ -> 040; case GROUP_WRITE -> 020; case GROUP_EXECUTE -> 010;
-                    case OTHERS_READ -> 04; case OTHERS_WRITE -> 02; case OTHERS_EXECUTE -> 01;
-                };
-            }
+            mode = Permissions.mode(perms);
         }
         return mode;
     }
