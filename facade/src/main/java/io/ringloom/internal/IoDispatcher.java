@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,10 @@ public final class IoDispatcher {
     private static final long STATFS_TYPE_OFFSET = 0;
     /** File-system kind by device: a mount does not change type under an open file's st_dev. */
     private static final ConcurrentHashMap<Long, Boolean> MEMORY_FS_BY_DEV = new ConcurrentHashMap<>();
+    /** Folders in which a file was created on a memory file system, by path ({@link #createdIn}). */
+    private static final ConcurrentHashMap<Path, Boolean> MEMORY_FS_FOLDERS = new ConcurrentHashMap<>();
+    /** Past this many, the folders are forgotten and learnt again. */
+    private static final int MEMORY_FS_FOLDERS_MAX = 4096;
 
     // ------------------------------------------------------------------ where
 
@@ -131,6 +136,45 @@ public final class IoDispatcher {
                 : SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
     }
 
+    /**
+     * {@code openat(2)} that may create a file ({@code O_CREAT} or {@code O_TMPFILE})
+     * in {@code folder}. io_uring hands every such open to an io-wq worker, a
+     * wake-up and a switch there and back. One that can only make a new file
+     * ({@code O_TMPFILE}, or {@code O_CREAT | O_EXCL}, which follows no link and
+     * opens nothing that exists, so never a FIFO that would wait for its other end)
+     * in a folder known to be on a memory file system ({@link #createdIn}), which
+     * never waits for a disk, is a plain call on the calling thread instead, as that
+     * file system's reads and writes are (docs/DESIGN.md, "Creates in memory
+     * folders"). {@code folder} null: through the ring.
+     */
+    public static int create(Path folder, MemorySegment cpath, int flags, int mode) throws IOException {
+        CarrierScheduler s = scheduler();
+        boolean onlyNew = (flags & SysCalls.O_TMPFILE) == SysCalls.O_TMPFILE
+                || (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
+        if (s != null && onlyNew && folder != null && MEMORY_FS_FOLDERS.containsKey(folder)) {
+            yieldAfterSlice(s);
+            return SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
+        }
+        return s != null ? s.submitAndAwait(Request.openat(Request.AT_FDCWD, cpath, flags, mode))
+                : SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
+    }
+
+    /**
+     * Records what a file just created in {@code folder} is on: a folder on a
+     * memory file system is remembered by its path for {@link #create}, and
+     * forgotten when a file created there is found on another one (a mount over
+     * it). A wrong entry costs speed only, never a result: the call is the same.
+     */
+    public static void createdIn(Path folder, FileFd created) {
+        if (folder == null) return;
+        if (created.memoryFs()) {
+            if (MEMORY_FS_FOLDERS.size() >= MEMORY_FS_FOLDERS_MAX) MEMORY_FS_FOLDERS.clear();
+            MEMORY_FS_FOLDERS.put(folder, Boolean.TRUE);
+        } else if (!MEMORY_FS_FOLDERS.isEmpty()) {
+            MEMORY_FS_FOLDERS.remove(folder);
+        }
+    }
+
     public static int unlinkat(MemorySegment cpath, int flags) throws IOException {
         CarrierScheduler s = scheduler();
         return s != null ? s.submitAndAwait(Request.unlinkat(Request.AT_FDCWD, cpath, flags))
@@ -174,18 +218,26 @@ public final class IoDispatcher {
      * {@code f}, so its number names this file until the call returns.
      */
     public static int linkat(FileFd f, MemorySegment target, Arena arena) throws IOException {
+        // a file on a memory file system is linked by a plain call, as it was created (see create)
+        boolean plain = f.memoryFs();
         if (emptyPathLinks) {
-            int r = linkat(f.fdVal(), arena.allocateFrom(""), target, SysCalls.AT_EMPTY_PATH);
+            int r = linkat(f.fdVal(), arena.allocateFrom(""), target, SysCalls.AT_EMPTY_PATH, plain);
             if (r != -Errno.ENOENT) return r;
             // ENOENT: the target's folder is missing, or the empty path was refused; the /proc link tells which
         }
-        int r = linkat(Request.AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + f.fdVal()), target, SysCalls.AT_SYMLINK_FOLLOW);
+        int r = linkat(Request.AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + f.fdVal()), target,
+                SysCalls.AT_SYMLINK_FOLLOW, plain);
         if (r != -Errno.ENOENT && emptyPathLinks) emptyPathLinks = false;
         return r;
     }
 
-    private static int linkat(int fromDirFd, MemorySegment from, MemorySegment target, int flags) throws IOException {
+    private static int linkat(int fromDirFd, MemorySegment from, MemorySegment target, int flags, boolean plain)
+            throws IOException {
         CarrierScheduler s = scheduler();
+        if (plain) {
+            yieldAfterSlice(s);
+            s = null;
+        }
         return s != null && s.supports(IoUring.IORING_OP_LINKAT)
                 ? s.submitAndAwait(Request.linkat(fromDirFd, from, Request.AT_FDCWD, target, flags))
                 : SYS.linkat(fromDirFd, from.address(), SysCalls.AT_FDCWD, target.address(), flags);

@@ -110,18 +110,22 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         if (sync) flags |= SysCalls.O_SYNC;
         if (dsync) flags |= SysCalls.O_DSYNC;
         int mode = modeOf(attrs);
+        boolean creates = (flags & SysCalls.O_CREAT) != 0;
+        Path folder = creates ? path.getParent() : null;
 
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path);
-            fd = IoDispatcher.openat(cpath, flags, mode);
+            fd = creates ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
             if (fd < 0) throw Errors.forPath(fd, "openat", path);
             if (deleteOnClose) {
                 // As the JDK does: unlink at once; the open fd keeps the file alive until close.
                 IoDispatcher.unlinkat(cpath, 0);
             }
         }
-        return withKind(fd, path, read, write, append);
+        RingFileChannelImpl ch = withKind(fd, path, read, write, append);
+        if (creates) IoDispatcher.createdIn(folder, ch.file);
+        return ch;
     }
 
     /**
@@ -137,14 +141,16 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         int mode = modeOf(attrs);
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = IoDispatcher.openat(NativeStrings.path(arena, dir),
+            fd = IoDispatcher.create(dir, NativeStrings.path(arena, dir),
                     SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
         }
         if (fd == -Errno.EOPNOTSUPP || fd == -Errno.EISDIR) {
             throw new UnsupportedOperationException("no unnamed files on the file system of " + dir);
         }
         if (fd < 0) throw Errors.forPath(fd, "openat", dir);
-        return withKind(fd, dir, false, true, false);
+        RingFileChannelImpl ch = withKind(fd, dir, false, true, false);
+        IoDispatcher.createdIn(dir, ch.file);
+        return ch;
     }
 
     /** The channel on a newly opened {@code fd}, once its kind is known; closes the fd if that fails. */
