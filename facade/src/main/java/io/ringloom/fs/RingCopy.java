@@ -1,5 +1,6 @@
 package io.ringloom.fs;
 
+import io.ringloom.RingFiles;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.rings.sys.Errno;
 
@@ -39,7 +40,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 final class RingCopy {
     private RingCopy() {}
 
-    /** Largest buffer of one copy; a smaller file gets a buffer of its size. */
+    /** The buffer for what a file grew by while it was copied: first one page, then this. */
     private static final int MAX_CHUNK = 1 << 20;
     private static final int MIN_CHUNK = 4096;
 
@@ -94,17 +95,27 @@ final class RingCopy {
         }
     }
 
-    /** Uninterruptible, as the JDK's copy (plain syscalls) is: an interrupt ends neither channel's calls. */
+    /**
+     * Uninterruptible, as the JDK's copy (plain syscalls) is: an interrupt ends neither
+     * channel's calls. The bytes the source had when it was opened go as
+     * {@link RingFiles#copyRange} copies them on this thread: each cached range inside
+     * the kernel ({@code copy_file_range}, else {@code sendfile}, as the JDK's copy
+     * does), any other through a buffer (docs/DESIGN.md, "Copies"); then, as the JDK's
+     * loop to the end of the file, whatever it grew by meanwhile.
+     */
     private static void copyBytes(RingFileChannelImpl in, RingFileChannelImpl out, long sizeHint) throws IOException {
         in.setUninterruptible();
         out.setUninterruptible();
-        int chunk = (int) Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, sizeHint));
+        long at = RingFiles.copyRange(in, out, 0, sizeHint, 1, copied -> { });
+        in.position(at);
+        out.position(at);
         // Freed when the last call on it has returned, so after its last CQE.
         try (Arena arena = Arena.ofConfined()) {
-            ByteBuffer buf = arena.allocate(chunk, MIN_CHUNK).asByteBuffer();
+            ByteBuffer buf = arena.allocate(MIN_CHUNK, MIN_CHUNK).asByteBuffer();   // most often meets the end at once
             while (in.read(buf.clear()) >= 0) {
                 buf.flip();
                 while (buf.hasRemaining()) out.write(buf);
+                if (buf.capacity() < MAX_CHUNK) buf = arena.allocate(MAX_CHUNK, MIN_CHUNK).asByteBuffer();   // it grew
             }
         }
     }
