@@ -1,6 +1,5 @@
 package io.ringloom.fs;
 
-import io.ringloom.RingFiles;
 import io.ringloom.internal.RingFileChannelImpl;
 import io.ringloom.rings.sys.Errno;
 
@@ -40,7 +39,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 final class RingCopy {
     private RingCopy() {}
 
-    /** The buffer for what a file grew by while it was copied: first one page, then this. */
+    /** Largest in-kernel chunk and buffer of one copy; a smaller rest gets a buffer of its size. */
     private static final int MAX_CHUNK = 1 << 20;
     private static final int MIN_CHUNK = 4096;
 
@@ -97,25 +96,32 @@ final class RingCopy {
 
     /**
      * Uninterruptible, as the JDK's copy (plain syscalls) is: an interrupt ends neither
-     * channel's calls. The bytes the source had when it was opened go as
-     * {@link RingFiles#copyRange} copies them on this thread: each cached range inside
-     * the kernel ({@code copy_file_range}, else {@code sendfile}, as the JDK's copy
-     * does), any other through a buffer (docs/DESIGN.md, "Copies"); then, as the JDK's
-     * loop to the end of the file, whatever it grew by meanwhile.
+     * channel's calls. From the start, chunk by chunk, each range the kernel can copy
+     * ({@link RingFileChannelImpl#copyInKernel}: on a pool thread a range in the page
+     * cache between local file systems; {@code copy_file_range}, else {@code sendfile},
+     * as the JDK's copy uses) is copied inside it; from the first one it cannot, the
+     * rest goes through a buffer, to the end of the file as the JDK's loop does, so a
+     * source that shrank or grew meanwhile is copied up to where it ends
+     * (docs/DESIGN.md, "Drop-in").
      */
     private static void copyBytes(RingFileChannelImpl in, RingFileChannelImpl out, long sizeHint) throws IOException {
         in.setUninterruptible();
         out.setUninterruptible();
-        long at = RingFiles.copyRange(in, out, 0, sizeHint, 1, copied -> { });
+        long at = 0;
+        while (at < sizeHint) {
+            long n = in.copyInKernel(out, at, Math.min(MAX_CHUNK, sizeHint - at));
+            if (n <= 0) break;
+            at += n;
+        }
         in.position(at);
         out.position(at);
+        int chunk = (int) Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, sizeHint - at));
         // Freed when the last call on it has returned, so after its last CQE.
         try (Arena arena = Arena.ofConfined()) {
-            ByteBuffer buf = arena.allocate(MIN_CHUNK, MIN_CHUNK).asByteBuffer();   // most often meets the end at once
+            ByteBuffer buf = arena.allocate(chunk, MIN_CHUNK).asByteBuffer();
             while (in.read(buf.clear()) >= 0) {
                 buf.flip();
                 while (buf.hasRemaining()) out.write(buf);
-                if (buf.capacity() < MAX_CHUNK) buf = arena.allocate(MAX_CHUNK, MIN_CHUNK).asByteBuffer();   // it grew
             }
         }
     }

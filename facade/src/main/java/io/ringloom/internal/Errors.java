@@ -159,6 +159,7 @@ public final class Errors {
             case Errno.EFAULT -> "Bad address";
             case Errno.EBUSY -> "Device or resource busy";
             case Errno.EEXIST -> "File exists";
+            case Errno.EXDEV -> "Invalid cross-device link";
             case Errno.ENOTDIR -> "Not a directory";
             case Errno.EISDIR -> "Is a directory";
             case Errno.EINVAL -> "Invalid argument";

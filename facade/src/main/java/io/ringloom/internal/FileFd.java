@@ -12,17 +12,23 @@ public final class FileFd {
      * and io_uring would punt every request to io-wq.
      */
     public static final int MEMORY_FS = 2;
+    /**
+     * {@link #kind} bit: on a local file system (a memory one, ext2/3/4, XFS, btrfs,
+     * F2FS, overlayfs), where an in-kernel copy of cached pages does not wait on a network
+     * server or a FUSE daemon.
+     */
+    public static final int LOCAL_FS = 4;
 
     /**
      * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
-     * {@link #REGULAR} and {@link #MEMORY_FS} bits, and the file's device
+     * {@link #REGULAR}, {@link #MEMORY_FS} and {@link #LOCAL_FS} bits, and the file's device
      * ({@code st_dev}), which tells in-kernel copies apart by file-system pair.
      */
     public record Kind(int bits, long dev) {}
 
     /** The fd, and the uses that keep it open; shared by every call on the file. */
     final FdHolder holder;
-    /** {@link #REGULAR} and {@link #MEMORY_FS} bits; fixed at open. */
+    /** {@link #REGULAR}, {@link #MEMORY_FS} and {@link #LOCAL_FS} bits; fixed at open. */
     private final int kind;
     /** The file's {@code st_dev}; fixed at open (a mount does not change it under an open file). */
     private final long dev;
@@ -58,6 +64,10 @@ public final class FileFd {
 
     boolean memoryFs() {
         return (kind & MEMORY_FS) != 0;
+    }
+
+    boolean localFs() {
+        return (kind & LOCAL_FS) != 0;
     }
 
     boolean nowait() {

@@ -72,8 +72,11 @@ public final class IoDispatcher {
     private static final long IOV_LEN_OFFSET = 8;
     /** statfs(2): {@code f_type} is the first field. */
     private static final long STATFS_TYPE_OFFSET = 0;
-    /** File-system kind by device: a mount does not change type under an open file's st_dev. */
-    private static final ConcurrentHashMap<Long, Boolean> MEMORY_FS_BY_DEV = new ConcurrentHashMap<>();
+    /**
+     * File-system kind ({@link FileFd#MEMORY_FS}, {@link FileFd#LOCAL_FS} bits) by device:
+     * a mount does not change type under an open file's st_dev.
+     */
+    private static final ConcurrentHashMap<Long, Integer> FS_BITS_BY_DEV = new ConcurrentHashMap<>();
     /** Folders in which a file was created on a memory file system, by path ({@link #createdIn}). */
     private static final ConcurrentHashMap<Path, Boolean> MEMORY_FS_FOLDERS = new ConcurrentHashMap<>();
     /** Past this many, the folders are forgotten and learnt again. */
@@ -168,6 +171,7 @@ public final class IoDispatcher {
     public static void createdIn(Path folder, FileFd created) {
         if (folder == null) return;
         if (created.memoryFs()) {
+            if (MEMORY_FS_FOLDERS.containsKey(folder)) return;   // most creates: no write to the map
             if (MEMORY_FS_FOLDERS.size() >= MEMORY_FS_FOLDERS_MAX) MEMORY_FS_FOLDERS.clear();
             MEMORY_FS_FOLDERS.put(folder, Boolean.TRUE);
         } else if (!MEMORY_FS_FOLDERS.isEmpty()) {
@@ -217,9 +221,10 @@ public final class IoDispatcher {
      * a small file (docs/DESIGN.md, "Unnamed copies"). The caller holds a use of
      * {@code f}, so its number names this file until the call returns.
      */
-    public static int linkat(FileFd f, MemorySegment target, Arena arena) throws IOException {
-        // a file on a memory file system is linked by a plain call, as it was created (see create)
-        boolean plain = f.memoryFs();
+    public static int linkat(FileFd f, Path targetFolder, MemorySegment target, Arena arena) throws IOException {
+        // a file on a memory file system, into a folder known to be on one, is linked by a
+        // plain call, as it was created (see create): no lookup there can wait for a server
+        boolean plain = f.memoryFs() && targetFolder != null && MEMORY_FS_FOLDERS.containsKey(targetFolder);
         if (emptyPathLinks) {
             int r = linkat(f.fdVal(), arena.allocateFrom(""), target, SysCalls.AT_EMPTY_PATH, plain);
             if (r != -Errno.ENOENT) return r;
@@ -259,18 +264,26 @@ public final class IoDispatcher {
             if (r < 0) throw Errors.forFd(r, "fstat", fdVal, null);
             long dev = st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET);
             if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return new FileFd.Kind(0, dev);
-            Boolean memory = MEMORY_FS_BY_DEV.get(dev);
-            if (memory == null) {
+            Integer fsBits = FS_BITS_BY_DEV.get(dev);
+            if (fsBits == null) {
                 r = SYS.fstatfs(fdVal, st.address());
                 if (r < 0) throw Errors.forFd(r, "fstatfs", fdVal, null);
-                long type = st.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET);
-                memory = type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC;
-                MEMORY_FS_BY_DEV.put(dev, memory);
+                fsBits = fsBits(st.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET));
+                FS_BITS_BY_DEV.put(dev, fsBits);
             }
-            return new FileFd.Kind(FileFd.REGULAR | (memory ? FileFd.MEMORY_FS : 0), dev);
+            return new FileFd.Kind(FileFd.REGULAR | fsBits, dev);
         } finally {
             Scratch.release(st);
         }
+    }
+
+    /** The {@link FileFd} bits of a file system by its statfs {@code f_type}. */
+    private static int fsBits(long type) {
+        if (type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC) return FileFd.MEMORY_FS | FileFd.LOCAL_FS;
+        boolean local = type == SysCalls.EXT4_SUPER_MAGIC || type == SysCalls.XFS_SUPER_MAGIC
+                || type == SysCalls.BTRFS_SUPER_MAGIC || type == SysCalls.F2FS_SUPER_MAGIC
+                || type == SysCalls.OVERLAYFS_SUPER_MAGIC;
+        return local ? FileFd.LOCAL_FS : 0;
     }
 
     /** Closes an fd that no other thread has seen yet, so no request on it can be in flight. */
@@ -502,9 +515,12 @@ public final class IoDispatcher {
      * {@link #read(FileFd, MemorySegment, long)} does, only once instead of twice
      * and without the round trip through a buffer. An uncached range would block
      * the carrier on the disk, which is what the ring is for: 0 is answered and
-     * the caller reads and writes through it. (The write side is an ordinary
-     * buffered write, which a ring write would make as well; like every buffered
-     * write it may be throttled by dirty-page writeback.) Off the pools the
+     * the caller reads and writes through it. So is any range between files not
+     * both on local file systems ({@link FileFd#LOCAL_FS}): on NFS, SMB or FUSE
+     * the copy is a request to a server or daemon, however cached the source.
+     * (The write side is an ordinary buffered write; like every buffered write it
+     * may be throttled by dirty-page writeback, which a ring write would leave to
+     * an io-wq worker.) Off the pools the
      * caller's thread may block, and the kernel's copy beats {@code pread} and
      * {@code pwrite} whether the pages are cached or not, so no question is asked.
      *
@@ -528,7 +544,8 @@ public final class IoDispatcher {
         if (length <= SMALL_BY_BUFFER && IN_KERNEL_BY_DEVICES.get(devices) == InKernel.SENDFILE) return 0;
         CarrierScheduler s = scheduler();
         yieldAfterSlice(s);
-        if (s != null && !cached(in, position, length)) return 0;
+        // a network or FUSE file system could hold the carrier on its server, cached or not
+        if (s != null && (!in.localFs() || !out.localFs() || !cached(in, position, length))) return 0;
         long done = 0;
         while (done < length) {
             InKernel how = IN_KERNEL_BY_DEVICES.getOrDefault(devices, InKernel.COPY_FILE_RANGE);

@@ -110,13 +110,15 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         if (sync) flags |= SysCalls.O_SYNC;
         if (dsync) flags |= SysCalls.O_DSYNC;
         int mode = modeOf(attrs);
-        boolean creates = (flags & SysCalls.O_CREAT) != 0;
-        Path folder = creates ? path.getParent() : null;
+        // Only an open that can only make a new file may skip the ring in a memory folder,
+        // or teach that a folder is one (a CREATE may open a link to another file system)
+        boolean makesNew = (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
+        Path folder = makesNew ? path.getParent() : null;
 
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = NativeStrings.path(arena, path);
-            fd = creates ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
+            fd = makesNew ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
             if (fd < 0) throw Errors.forPath(fd, "openat", path);
             if (deleteOnClose) {
                 // As the JDK does: unlink at once; the open fd keeps the file alive until close.
@@ -124,7 +126,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
             }
         }
         RingFileChannelImpl ch = withKind(fd, path, read, write, append);
-        if (creates) IoDispatcher.createdIn(folder, ch.file);
+        if (makesNew) IoDispatcher.createdIn(folder, ch.file);
         return ch;
     }
 
@@ -618,7 +620,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ctarget = NativeStrings.path(arena, target);
             bracket.run("linkat", () -> {
-                errno[0] = Math.min(0, IoDispatcher.linkat(file, ctarget, arena));
+                errno[0] = Math.min(0, IoDispatcher.linkat(file, target.getParent(), ctarget, arena));
                 return 0;
             });
         }

@@ -6,6 +6,7 @@ import io.ringloom.core.CarrierStats;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -91,6 +92,55 @@ class MemoryFsCreatesIT {
     }
 
     /**
+     * A {@code CREATE} that opens a link to a file on tmpfs says nothing of the link's own
+     * folder (on disk here): creates there stay on the ring. A file on tmpfs linked into a
+     * folder not known to be on one goes through the ring too (its lookup could wait on a
+     * server), and fails as linkat(2) does across file systems.
+     */
+    @Test
+    void onlyNewFilesTeachAFolderAndLinksIntoOtherFoldersStayOnTheRing() throws Exception {
+        Path memory = memoryFolder();
+        Path disk = Files.createTempDirectory("ringloom-creates-");
+        try (CarrierPool pool = CarrierPool.builder().carriers(1).name("memteach").build()) {
+            assumeFalse(pool.isFallback(), "only a pool on rings has SQEs to count");
+            assumeFalse("tmpfs".equals(Files.getFileStore(disk).type()), "the temporary folder is on tmpfs itself");
+            Path target = memory.resolve("target");
+            Files.write(target, content(0));
+            Files.createSymbolicLink(disk.resolve("link"), target);
+            long onDisk = onPool(pool, () -> {
+                try (FileChannel ch = RingFiles.open(disk.resolve("link"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.wrap(content(1)));
+                }
+                long before = sqes(pool);
+                for (int i = 0; i < FILES; i++) {
+                    // an empty file: the create is the only call that could go through the ring
+                    RingFiles.open(disk.resolve("f" + i), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                }
+                return sqes(pool) - before;
+            });
+            assertTrue(onDisk >= FILES, () -> "disk folder after a link into tmpfs: " + onDisk + " SQEs for " + FILES + " creates");
+            assertArrayEquals(content(1), Files.readAllBytes(target));
+
+            long link = onPool(pool, () -> {
+                write(memory.resolve("first"), 0);   // the memory folder is known
+                try (FileChannel unnamed = RingFiles.openUnnamed(memory)) {
+                    long before = sqes(pool);
+                    java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                            () -> RingFiles.linkInto(unnamed, disk.resolve("across")));
+                    assertTrue(String.valueOf(e.getReason()).contains("cross-device"), e::toString);
+                    return sqes(pool) - before;
+                }
+            });
+            assertTrue(link >= 1, () -> "a link into a disk folder made " + link + " SQEs");
+            assertTrue(Files.notExists(disk.resolve("across")));
+        } finally {
+            deleteTree(disk);
+            deleteTree(memory);
+        }
+    }
+
+    /**
      * {@code CREATE} without {@code CREATE_NEW} opens what is there: on a FIFO it waits
      * for a reader. In a known memory folder that open still goes through the ring, so a
      * thread queued on the same, only carrier runs meanwhile.
@@ -118,13 +168,15 @@ class MemoryFsCreatesIT {
             // The writer is in its open, waiting for a reader; the carrier must not be.
             Thread queued = pool.startVirtualThread(() -> { });
             boolean queuedRan = queued.join(Duration.ofSeconds(10));
-            byte[] read;
-            try (var in = new java.io.FileInputStream(fifo.toFile())) {   // the JDK's: the other end, which frees the writer
-                read = in.readAllBytes();
+            byte[] read = new byte[content(7).length];
+            // The JDK's own open, for reading and writing: on Linux it never waits for the
+            // other end, and it frees the writer's open; the bytes are read once they are in.
+            try (RandomAccessFile end = new RandomAccessFile(fifo.toFile(), "rw")) {
+                assertTrue(writer.join(WAIT), "the writer did not end");
+                assertEquals(null, writerFailure.get());
+                end.readFully(read);
             }
             assertTrue(queuedRan, "a thread queued behind the FIFO's open did not run until the FIFO had a reader");
-            assertTrue(writer.join(WAIT), "the writer did not end");
-            assertEquals(null, writerFailure.get());
             assertArrayEquals(content(7), read);
         } finally {
             deleteTree(memory);

@@ -234,4 +234,10 @@ public interface SysCalls {
     /** statfs f_type of tmpfs and ramfs (linux/magic.h): reads and writes there never wait for a device. */
     long TMPFS_MAGIC = 0x01021994L;
     long RAMFS_MAGIC = 0x858458f6L;
+    /** statfs f_type of local disk file systems (linux/magic.h): ext2/3/4, XFS, btrfs, F2FS, overlayfs. */
+    long EXT4_SUPER_MAGIC = 0xef53L;
+    long XFS_SUPER_MAGIC = 0x58465342L;
+    long BTRFS_SUPER_MAGIC = 0x9123683eL;
+    long F2FS_SUPER_MAGIC = 0xf2f52010L;
+    long OVERLAYFS_SUPER_MAGIC = 0x794c7630L;
 }
