@@ -65,12 +65,11 @@ final class RingCopy {
             return;
         }
         try (in) {
-            BasicFileAttributes ta;
+            BasicFileAttributes ta = null;
             try {
-                // null when absent, the common case, without an exception made for it
-                ta = jdk.readAttributesIfExists(target.jdk, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (IOException unreadable) {
-                ta = null;   // as the JDK: a target whose attributes cannot be read is taken for absent
+                ta = jdk.readAttributes(target.jdk, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException absent) {
+                // as the JDK: a target whose attributes cannot be read is taken for absent
             }
             if (ta != null) {
                 if (Objects.equals(sa.fileKey(), ta.fileKey())) return;
