@@ -11,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.spi.FileSystemProvider;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -28,13 +27,16 @@ import static java.nio.file.StandardOpenOption.WRITE;
  * {@code access(R_OK)} at this point), the target's attributes (not following
  * links), same file: done; existing target without REPLACE_EXISTING:
  * {@code FileAlreadyExistsException}; with it: the target deleted; the target
- * created exclusively with the source's permissions; the bytes copied; on
- * failure the partial target unlinked.
+ * created exclusively with the source's mode (set-id and sticky bits too); the
+ * bytes copied; on failure the partial target unlinked.
  *
  * <p>Not {@code RingFiles.copy}: it creates the target with the default
- * permissions and checks the target before the source. Metadata and every
- * error path are the JDK provider's: whenever a step fails, the whole copy is
- * handed to it, so its exception (type and message) is the one thrown.
+ * permissions and checks the target before the source. Metadata and the errors
+ * of every step before the bytes are the JDK provider's: when such a step
+ * fails, the whole copy is handed to it, so its exception (type and message) is
+ * the one thrown. An error while the bytes are copied (ENOSPC, EIO) is
+ * Ringloom's channel's, which names the file but is not the JDK's
+ * {@code FileSystemException(source, target, reason)}.
  */
 final class RingCopy {
     private RingCopy() {}
@@ -79,8 +81,8 @@ final class RingCopy {
             }
             RingFileChannelImpl out;
             try {
-                out = RingFileChannelImpl.open(target.forKernel(), EnumSet.of(WRITE, CREATE_NEW),
-                        PosixFilePermissions.asFileAttribute(sa.permissions()));
+                // the source's whole mode, set-id and sticky bits too, as the JDK's copy creates it
+                out = RingFileChannelImpl.openWithMode(target.forKernel(), EnumSet.of(WRITE, CREATE_NEW), in.modeBits());
             } catch (IOException e) {
                 jdk.copy(source.jdk, target.jdk, options);
                 return;

@@ -18,17 +18,23 @@ public final class FileFd {
      * server or a FUSE daemon.
      */
     public static final int LOCAL_FS = 4;
+    /**
+     * {@link #kind} bit: on a file system whose in-kernel copy may be a clone
+     * (reflink: XFS, btrfs, and overlayfs, which may sit on them), which first
+     * writes the source range's dirty pages to disk and waits for them.
+     */
+    public static final int CLONES = 8;
 
     /**
      * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
-     * {@link #REGULAR}, {@link #MEMORY_FS} and {@link #LOCAL_FS} bits, and the file's device
+     * {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits, and the file's device
      * ({@code st_dev}), which tells in-kernel copies apart by file-system pair.
      */
     public record Kind(int bits, long dev) {}
 
     /** The fd, and the uses that keep it open; shared by every call on the file. */
     final FdHolder holder;
-    /** {@link #REGULAR}, {@link #MEMORY_FS} and {@link #LOCAL_FS} bits; fixed at open. */
+    /** {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits; fixed at open. */
     private final int kind;
     /** The file's {@code st_dev}; fixed at open (a mount does not change it under an open file). */
     private final long dev;
@@ -68,6 +74,10 @@ public final class FileFd {
 
     boolean localFs() {
         return (kind & LOCAL_FS) != 0;
+    }
+
+    boolean clones() {
+        return (kind & CLONES) != 0;
     }
 
     boolean nowait() {

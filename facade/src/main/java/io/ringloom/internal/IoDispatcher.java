@@ -280,10 +280,9 @@ public final class IoDispatcher {
     /** The {@link FileFd} bits of a file system by its statfs {@code f_type}. */
     private static int fsBits(long type) {
         if (type == SysCalls.TMPFS_MAGIC || type == SysCalls.RAMFS_MAGIC) return FileFd.MEMORY_FS | FileFd.LOCAL_FS;
-        boolean local = type == SysCalls.EXT4_SUPER_MAGIC || type == SysCalls.XFS_SUPER_MAGIC
-                || type == SysCalls.BTRFS_SUPER_MAGIC || type == SysCalls.F2FS_SUPER_MAGIC
-                || type == SysCalls.OVERLAYFS_SUPER_MAGIC;
-        return local ? FileFd.LOCAL_FS : 0;
+        if (type == SysCalls.XFS_SUPER_MAGIC || type == SysCalls.BTRFS_SUPER_MAGIC
+                || type == SysCalls.OVERLAYFS_SUPER_MAGIC) return FileFd.LOCAL_FS | FileFd.CLONES;
+        return type == SysCalls.EXT4_SUPER_MAGIC || type == SysCalls.F2FS_SUPER_MAGIC ? FileFd.LOCAL_FS : 0;
     }
 
     /** Closes an fd that no other thread has seen yet, so no request on it can be in flight. */
@@ -447,6 +446,17 @@ public final class IoDispatcher {
         }
     }
 
+    /** {@code st_mode & 07777} from {@code fstat(2)}, or {@code -errno}. */
+    public static int modeBits(FileFd f) {
+        MemorySegment st = Scratch.acquire();
+        try {
+            int r = SYS.fstat(f.fdVal(), st.address());
+            return r < 0 ? r : st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 07777;
+        } finally {
+            Scratch.release(st);
+        }
+    }
+
     private static Instant timespec(MemorySegment st, long offset) {
         return Instant.ofEpochSecond(st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET),
                 st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET));
@@ -545,7 +555,10 @@ public final class IoDispatcher {
         CarrierScheduler s = scheduler();
         yieldAfterSlice(s);
         // a network or FUSE file system could hold the carrier on its server, cached or not
-        if (s != null && (!in.localFs() || !out.localFs() || !cached(in, position, length))) return 0;
+        // and a clone first writes the source's dirty pages back and waits: clean pages only there
+        if (s != null && (!in.localFs() || !out.localFs() || !cached(in, position, length, in.clones() || out.clones()))) {
+            return 0;
+        }
         long done = 0;
         while (done < length) {
             InKernel how = IN_KERNEL_BY_DEVICES.getOrDefault(devices, InKernel.COPY_FILE_RANGE);
@@ -582,12 +595,14 @@ public final class IoDispatcher {
     /**
      * Whether every page of {@code [position, position + length)} of {@code in} is in
      * the page cache: {@code nr_cache} equals the range's page count (a folio across
-     * either end counts only its pages inside, mm/filemap.c {@code filemap_cachestat}).
+     * either end counts only its pages inside, mm/filemap.c {@code filemap_cachestat}),
+     * and with {@code clean} none of them dirty or under writeback (a clone's
+     * {@code generic_remap_file_range_prep} would write them back and wait).
      * False when the kernel cannot say: ENOSYS (before 6.5, then never asked again),
      * EPERM (6.14+, a file the caller could not write) or EOPNOTSUPP (hugetlbfs),
      * then not asked again for that file.
      */
-    private static boolean cached(FileFd in, long position, long length) {
+    private static boolean cached(FileFd in, long position, long length, boolean clean) {
         if (!cachestatAvailable || !in.cachestat()) return false;
         MemorySegment s = Scratch.acquire();
         try {
@@ -604,7 +619,9 @@ public final class IoDispatcher {
             }
             if (r < 0) return false;
             long pages = ((position + length - 1) >>> PAGE_SHIFT) - (position >>> PAGE_SHIFT) + 1;
-            return s.get(ValueLayout.JAVA_LONG, CACHESTAT_AT + Cachestat.NR_CACHE_OFFSET) == pages;
+            if (s.get(ValueLayout.JAVA_LONG, CACHESTAT_AT + Cachestat.NR_CACHE_OFFSET) != pages) return false;
+            return !clean || s.get(ValueLayout.JAVA_LONG, CACHESTAT_AT + Cachestat.NR_DIRTY_OFFSET) == 0
+                    && s.get(ValueLayout.JAVA_LONG, CACHESTAT_AT + Cachestat.NR_WRITEBACK_OFFSET) == 0;
         } finally {
             Scratch.release(s);
         }

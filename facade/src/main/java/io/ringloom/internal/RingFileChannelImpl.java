@@ -76,6 +76,22 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
 
     public static RingFileChannelImpl open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
+        return open(path, options, attrs, -1);
+    }
+
+    /**
+     * As {@link #open(Path, Set, FileAttribute[])}, a file it creates getting
+     * {@code mode} (up to 07777, set-id and sticky bits included; the umask
+     * applies), as the JDK's copy creates its target with the source's mode.
+     */
+    public static RingFileChannelImpl openWithMode(Path path, Set<? extends OpenOption> options, int mode)
+            throws IOException {
+        if ((mode & ~07777) != 0) throw new IllegalArgumentException("not a file mode: 0" + Integer.toOctalString(mode));
+        return open(path, options, new FileAttribute<?>[0], mode);
+    }
+
+    private static RingFileChannelImpl open(Path path, Set<? extends OpenOption> options, FileAttribute<?>[] attrs,
+                                            int explicitMode) throws IOException {
         Objects.requireNonNull(path, "path");
         boolean read = false, write = false, append = false, truncate = false, create = false, createNew = false;
         boolean deleteOnClose = false, sync = false, dsync = false, noFollow = false;
@@ -109,7 +125,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         if (!createNew && (noFollow || deleteOnClose)) flags |= SysCalls.O_NOFOLLOW;   // as the JDK
         if (sync) flags |= SysCalls.O_SYNC;
         if (dsync) flags |= SysCalls.O_DSYNC;
-        int mode = modeOf(attrs);
+        int mode = explicitMode >= 0 ? explicitMode : modeOf(attrs);
         // Only an open that can only make a new file may skip the ring in a memory folder,
         // or teach that a folder is one (a CREATE may open a link to another file system)
         boolean makesNew = (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
@@ -594,6 +610,12 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     public void setTimes(Instant modified, Instant accessed) throws IOException {
         ensureOpen();
         bracket.runNonBlocking("futimens", () -> IoDispatcher.futimens(file, modified, accessed));
+    }
+
+    /** The file's mode bits, {@code st_mode & 07777} (set-id and sticky bits included), from one {@code fstat}. */
+    public int modeBits() throws IOException {
+        ensureOpen();
+        return (int) bracket.runNonBlocking("fstat", () -> IoDispatcher.modeBits(file));
     }
 
     @Override

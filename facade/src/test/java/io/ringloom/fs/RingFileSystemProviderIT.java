@@ -254,6 +254,13 @@ class RingFileSystemProviderIT {
             Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-x---"));
             record(out, "copy keeps permissions", () -> Files.getPosixFilePermissions(Files.copy(s, b.resolve("t.sh"))));
             record(out, "copy content", () -> Files.readString(b.resolve("t.sh")));
+            record(out, "copy keeps set-id and sticky bits", () -> {
+                Path m = b.resolve("modes");
+                Files.writeString(m, "m");
+                Files.setAttribute(m, "unix:mode", 07755);
+                int mode = (Integer) Files.getAttribute(Files.copy(m, b.resolve("modes2")), "unix:mode");
+                return Integer.toOctalString(mode & 07777);
+            });
             record(out, "move", () -> Files.move(b.resolve("t.sh"), b.resolve("u.sh")).getFileName());
             record(out, "moved away", () -> Files.exists(b.resolve("t.sh")));
             record(out, "move replace", () -> Files.readString(Files.move(b.resolve("u.sh"), s, StandardCopyOption.REPLACE_EXISTING)));
