@@ -69,6 +69,7 @@ class MemoryFsCreatesIT {
     void aKnownMemoryFolderGivesTheErrorsOfTheRing() throws Exception {
         Path memory = memoryFolder();
         try (CarrierPool pool = CarrierPool.builder().carriers(1).name("memerrors").build()) {
+            assumeFalse(pool.isFallback(), "only a pool on rings has SQEs to count");
             onPool(pool, () -> {
                 write(memory.resolve("first"), 0);   // the folder is known from here on
                 Path taken = memory.resolve("taken");
@@ -85,6 +86,20 @@ class MemoryFsCreatesIT {
                 assertArrayEquals(content(2), Files.readAllBytes(memory.resolve("linked")));
                 assertThrows(NoSuchFileException.class, () -> RingFiles.open(memory.resolve("no/such"),
                         StandardOpenOption.CREATE, StandardOpenOption.WRITE).close());
+
+                // A known folder removed since: its creates and links are still plain calls,
+                // and fail as the ring's would (ENOENT), without a request
+                Path gone = Files.createDirectory(memory.resolve("gone"));
+                write(gone.resolve("first"), 0);
+                try (FileChannel unnamed = RingFiles.openUnnamed(memory)) {
+                    Files.delete(gone.resolve("first"));
+                    Files.delete(gone);
+                    long before = sqes(pool);
+                    assertThrows(NoSuchFileException.class, () -> RingFiles.open(gone.resolve("new"),
+                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close());
+                    assertThrows(NoSuchFileException.class, () -> RingFiles.linkInto(unnamed, gone.resolve("linked")));
+                    assertEquals(before, sqes(pool), "ENOENT in a known folder came through the ring");
+                }
                 return null;
             });
         } finally {
