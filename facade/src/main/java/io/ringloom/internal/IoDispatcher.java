@@ -152,14 +152,22 @@ public final class IoDispatcher {
      */
     public static int create(Path folder, MemorySegment cpath, int flags, int mode) throws IOException {
         CarrierScheduler s = scheduler();
-        boolean onlyNew = (flags & SysCalls.O_TMPFILE) == SysCalls.O_TMPFILE
-                || (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
-        if (s != null && onlyNew && folder != null && MEMORY_FS_FOLDERS.containsKey(folder)) {
+        if (s != null && makesOnlyNew(flags) && folder != null && MEMORY_FS_FOLDERS.containsKey(folder)) {
             yieldAfterSlice(s);
             return SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
         }
         return s != null ? s.submitAndAwait(Request.openat(Request.AT_FDCWD, cpath, flags, mode))
                 : SYS.openat(SysCalls.AT_FDCWD, cpath.address(), flags, mode);
+    }
+
+    /**
+     * Whether an open with {@code flags} can only make a new file ({@code O_TMPFILE},
+     * or {@code O_CREAT | O_EXCL}): the opens {@link #create} may make plainly and
+     * {@link #createdIn} may learn a folder from.
+     */
+    public static boolean makesOnlyNew(int flags) {
+        return (flags & SysCalls.O_TMPFILE) == SysCalls.O_TMPFILE
+                || (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
     }
 
     /**

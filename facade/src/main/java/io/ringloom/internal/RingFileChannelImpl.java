@@ -128,7 +128,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         int mode = explicitMode >= 0 ? explicitMode : modeOf(attrs);
         // Only an open that can only make a new file may skip the ring in a memory folder,
         // or teach that a folder is one (a CREATE may open a link to another file system)
-        boolean makesNew = (flags & (SysCalls.O_CREAT | SysCalls.O_EXCL)) == (SysCalls.O_CREAT | SysCalls.O_EXCL);
+        boolean makesNew = IoDispatcher.makesOnlyNew(flags);
         Path folder = makesNew ? path.getParent() : null;
 
         int fd;
