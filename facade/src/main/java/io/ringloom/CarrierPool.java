@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  * (README, "Observability").
  */
 public final class CarrierPool implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     private final CarrierScheduler scheduler;     // null in fallback mode
     private final String fallbackReason;          // null unless fallback
@@ -47,6 +46,7 @@ public final class CarrierPool implements AutoCloseable {
 
     private CarrierPool(Builder b) {
         CarrierScheduler s = null;
+        CarrierScheduler.prepare();   // overlaps the hooks' look-up below
         String why = CarrierScheduler.unavailableReason();
         if (why == null && Config.forcedFallback()) {
             why = "fallback forced by -D" + Config.FALLBACK + "=true";
@@ -59,7 +59,9 @@ public final class CarrierPool implements AutoCloseable {
             }
         }
         if (s == null) {
-            LOG.log(System.Logger.Level.WARNING, "Ringloom carrier pool in fallback mode (plain virtual threads): " + why);
+            // The logger only when there is something to say: finding one scans every jar on the
+            // class path for a LoggerFinder (docs/DESIGN.md, "Start-up").
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom carrier pool in fallback mode (plain virtual threads): " + why);
             if (Recorder.initialized()) FallbackEvent.commit(b.name, false, why);
         }
         this.scheduler = s;
@@ -80,6 +82,16 @@ public final class CarrierPool implements AutoCloseable {
      */
     public static CarrierPool open() {
         return builder().build();
+    }
+
+    /**
+     * Begins, on a thread of its own, the set-up that the first pool's rings wait for
+     * (the native backend's, ~20 ms), and returns. A command with work to do before it
+     * builds its pool calls this first, so that the two overlap (docs/DESIGN.md,
+     * "Start-up"); building a pool begins it anyway.
+     */
+    public static void prepare() {
+        CarrierScheduler.prepare();
     }
 
     public static Builder builder() {

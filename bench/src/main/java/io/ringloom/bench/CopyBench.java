@@ -98,8 +98,8 @@ public final class CopyBench {
         contenders.add(new Contender("Files.copy, JDK virtual threads", jdk));
         List<String> ring = new ArrayList<>(jvm);
         // the options ./ringloom copy runs with, which the launcher passes on (cli_java_opts:
-        // C1 alone, and the AOT cache while it is current); run by hand, C1 alone
-        String ringOpts = System.getenv().getOrDefault("RINGCOPY_JAVA_OPTS", "-XX:TieredStopAtLevel=1").trim();
+        // C1 alone, the serial collector, and the AOT cache while it is current); run by hand, the first two
+        String ringOpts = System.getenv().getOrDefault("RINGCOPY_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").trim();
         for (String o : ringOpts.split("\\s+")) {
             if (!o.isEmpty()) ring.add(o);
         }

@@ -17,10 +17,12 @@ public final class RingCopy {
     private RingCopy() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && args[0].equals("--demo")) {
-            System.exit(Demo.run());
-        }
-        System.exit(run(args, System.out, System.err));
+        CarrierPool.prepare();   // meanwhile, the command line is read and checked
+        int status = args.length == 1 && args[0].equals("--demo") ? Demo.run() : run(args, System.out, System.err);
+        // Success ends by returning: System.exit first looks up a System.Logger, which scans
+        // every jar on the class path, ~10 ms of a short command (docs/DESIGN.md, "Start-up").
+        // Every thread a copy starts is a daemon or has ended by now.
+        if (status != ExitStatus.OK) System.exit(status);
     }
 
     /** Runs a whole command line; returns the exit status. */
@@ -63,7 +65,7 @@ public final class RingCopy {
             if (showProgress) walker.countSources();   // the totals only the progress line's ETA uses
             Thread cleanup = new Thread(copier::removeTemps, "ringcopy-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            long[] irq0 = Interrupts.read();
+            long[] irq0 = opt.quiet() ? null : Interrupts.read();   // only the summary shows them
             long t0 = System.nanoTime();
             Progress progress = Progress.start(summary, showProgress, err);
             try {
@@ -74,8 +76,8 @@ public final class RingCopy {
                 copier.removeTemps();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            long[] irq = Interrupts.read();
             if (!opt.quiet()) {
+                long[] irq = Interrupts.read();
                 summary.print(out, seconds, irq[0] - irq0[0] + irq[1] - irq0[1], failures.count(), pool);
             }
             return failures.count() == 0 ? ExitStatus.OK : ExitStatus.FAILED;

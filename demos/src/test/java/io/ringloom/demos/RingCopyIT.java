@@ -271,6 +271,30 @@ class RingCopyIT {
         }
     }
 
+    @Test
+    void commandEndsByItselfWithItsStatus() throws Exception {
+        // main returns on success instead of calling System.exit: the JVM must still end,
+        // no thread of the copy left running, and a failed path must still give status 1
+        Path src = Files.write(dir.resolve("one"), random(100_000, 5));
+        Process ok = new ProcessBuilder(ringcopyCommand("-q", src.toString(), dir.resolve("copy").toString()))
+                .redirectErrorStream(true).start();
+        assertTrue(ok.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "ringcopy did not end after its copy");
+        assertEquals(0, ok.exitValue(), new String(ok.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertTrue(sameContent(src, dir.resolve("copy")));
+        Process failed = new ProcessBuilder(ringcopyCommand("-q", dir.resolve("missing").toString(),
+                dir.resolve("copy2").toString())).redirectErrorStream(true).start();
+        assertTrue(failed.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "ringcopy did not end after a failure");
+        assertEquals(ExitStatus.FAILED, failed.exitValue());
+    }
+
+    private static List<String> ringcopyCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), RingCopy.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */
     private static boolean hasFileOpenIn(long pid, Path dir) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {

@@ -33,7 +33,6 @@ final class JvmWidePool implements Supplier<Executor> {
 
     static final String POOL_NAME = "ringloom";
     private static final long BUILD_WAIT_SECONDS = 30;
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     static final JvmWidePool INSTANCE = new JvmWidePool();
 
@@ -85,7 +84,7 @@ final class JvmWidePool implements Supplier<Executor> {
             if (why == null) executor = schedulerOf(built);
         } catch (Throwable e) {
             why = "the JVM-wide pool could not be created: " + e;
-            LOG.log(System.Logger.Level.WARNING, "Ringloom agent: virtual threads stay on the JDK's scheduler; " + why);
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom agent: virtual threads stay on the JDK's scheduler; " + why);
         }
         if (executor == null && Recorder.initialized()) FallbackEvent.commit(POOL_NAME, true, why);
         synchronized (this) {

@@ -37,7 +37,6 @@ public final class RingloomAgent {
      * refuse to apply, as it would on a JDK whose VirtualThread differs.
      */
     static final String SIMULATE_FAILURE = "ringloom.agent.simulateFailure";
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     /** Null until premain/agentmain ran, then "" when installed, else why not; guarded by the class. */
     private static String installFailure;
@@ -86,7 +85,7 @@ public final class RingloomAgent {
             installFailure = "";
         } catch (Throwable e) {
             installFailure = e instanceof VirtualThreadTransformer.Refusal ? e.getMessage() : e.toString();
-            LOG.log(System.Logger.Level.WARNING,
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING,
                     "Ringloom agent not applied, virtual threads stay on the JDK's scheduler: " + installFailure);
             if (Recorder.initialized()) FallbackEvent.commit(JvmWidePool.POOL_NAME, true, installFailure);
         }
@@ -128,13 +127,13 @@ public final class RingloomAgent {
         try {
             hookFields = SocketFactoryHook.define();
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: " + e);
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: " + e);
             return;
         }
         RingSocketFactories.Installed installed = RingSocketFactories.install();
         hookFields.clientFactory().setVolatile(installed.client());
         hookFields.serverFactory().setVolatile(installed.server());
-        hookFields.onReplaced().setVolatile((java.util.function.Consumer<String>) which -> LOG.log(
+        hookFields.onReplaced().setVolatile((java.util.function.Consumer<String>) which -> System.getLogger("io.ringloom").log(
                 System.Logger.Level.INFO, "Ringloom: the application set its own " + which
                         + " factory, which replaces Ringloom's: new " + which + "s stay off the rings"));
         if (installed.client() == null && installed.server() == null) return;
@@ -146,7 +145,7 @@ public final class RingloomAgent {
             transformer.refusals().put("java/net/Socket", e.toString());
         }
         if (!transformer.refusals().isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: an application that sets its own java.net socket"
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom: an application that sets its own java.net socket"
                     + " factory will get 'factory already defined': " + transformer.refusals());
         }
     }
@@ -181,7 +180,7 @@ public final class RingloomAgent {
         try {
             Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            LOG.log(System.Logger.Level.DEBUG, "JDK poller not initialised by the agent", e);
+            System.getLogger("io.ringloom").log(System.Logger.Level.DEBUG, "JDK poller not initialised by the agent", e);
         }
     }
 }

@@ -44,7 +44,6 @@ public final class FdHolder {
         void close() throws IOException;
     }
 
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     public FdHolder(int fdVal, Runnable afterClose) {
         this(fdVal, afterClose, null);
@@ -173,7 +172,7 @@ public final class FdHolder {
             try {
                 owner.close();
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing fd " + fdVal + " failed", e);
+                System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "closing fd " + fdVal + " failed", e);
             }
         }
         if (afterClose != null) afterClose.run();

@@ -514,8 +514,22 @@ public final class IoDispatcher {
         NONE
     }
 
-    /** A source and a target device, the key of what the kernel refused. */
-    private record Devices(long in, long out) {}
+    /**
+     * A source and a target device, the key of what the kernel refused. Its own
+     * equals and hashCode: a record's generated ones are bootstrapped on first use,
+     * ~3 ms of a short command's start-up (docs/DESIGN.md, "Start-up").
+     */
+    private record Devices(long in, long out) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Devices d && d.in == in && d.out == out;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(in) * 31 + Long.hashCode(out);
+        }
+    }
 
     /** What the kernel refused per (source, target) device pair; a pair not here tries copy_file_range. */
     private static final ConcurrentHashMap<Devices, InKernel> IN_KERNEL_BY_DEVICES = new ConcurrentHashMap<>();

@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * than one without them.
  */
 public final class RingSelectorProvider extends SelectorProvider {
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     /** The JDK's provider, which makes every channel underneath. */
     private final SelectorProvider jdk;
@@ -54,7 +53,7 @@ public final class RingSelectorProvider extends SelectorProvider {
         CarrierScheduler s = IoDispatcher.scheduler();
         if (s == null) s = DropIn.jvmWideScheduler();
         if (s == null && toldWhyJdk.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "Ringloom selector provider: sockets opened off Ringloom's pools are the JDK's ("
+            System.getLogger("io.ringloom").log(System.Logger.Level.INFO, "Ringloom selector provider: sockets opened off Ringloom's pools are the JDK's ("
                     + (IoDispatcher.forcedFallback() ? "fallback mode"
                     : "no JVM-wide pool: the Ringloom agent is absent or its pool did not start") + ")");
         }

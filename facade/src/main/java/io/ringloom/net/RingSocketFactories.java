@@ -27,7 +27,6 @@ import java.nio.channels.spi.SelectorProvider;
 public final class RingSocketFactories {
     private RingSocketFactories() {}
 
-    private static final System.Logger LOG = System.getLogger("io.ringloom");
 
     /** {@code new sun.nio.ch.NioSocketImpl(boolean server)}: the JDK's impl, for sockets no ring serves. */
     private static final MethodHandle JDK_IMPL;
@@ -85,7 +84,7 @@ public final class RingSocketFactories {
     @SuppressWarnings("deprecation")   // the JVM-wide hooks are the only way to reach java.net sockets
     public static Installed install() {
         if (JdkChannels.UNAVAILABLE != null || JDK_IMPL == null) {
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: "
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom: java.net sockets stay the JDK's: "
                     + (JdkChannels.UNAVAILABLE != null ? JdkChannels.UNAVAILABLE : "sun.nio.ch.NioSocketImpl is not reachable"));
             return new Installed(null, null);
         }
@@ -95,21 +94,21 @@ public final class RingSocketFactories {
             clientFactoryInForce = MethodHandles.privateLookupIn(Socket.class, MethodHandles.lookup())
                     .findStaticVarHandle(Socket.class, "factory", SocketImplFactory.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Ringloom: java.net.Socket's factory cannot be read", e);
+            System.getLogger("io.ringloom").log(System.Logger.Level.DEBUG, "Ringloom: java.net.Socket's factory cannot be read", e);
         }
         try {
             Socket.setSocketImplFactory(client);
             installedClient = client;
         } catch (IOException e) {
             client = null;
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own Socket factory, which is kept:"
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom: the application set its own Socket factory, which is kept:"
                     + " java.net client sockets stay off the rings (" + e.getMessage() + ")");
         }
         try {
             ServerSocket.setSocketFactory(server);
         } catch (IOException e) {
             server = null;
-            LOG.log(System.Logger.Level.WARNING, "Ringloom: the application set its own ServerSocket factory, which is"
+            System.getLogger("io.ringloom").log(System.Logger.Level.WARNING, "Ringloom: the application set its own ServerSocket factory, which is"
                     + " kept: java.net server sockets stay off the rings (" + e.getMessage() + ")");
         }
         return new Installed(client, server);

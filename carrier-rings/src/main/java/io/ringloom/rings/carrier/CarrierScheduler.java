@@ -1,5 +1,6 @@
 package io.ringloom.rings.carrier;
 
+
 import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
@@ -9,6 +10,7 @@ import io.ringloom.rings.jfr.CarrierSampleEvent;
 import io.ringloom.rings.jfr.PinnedWaitEvent;
 import io.ringloom.rings.jfr.Recorder;
 import io.ringloom.rings.jfr.SlowOperationEvent;
+import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -143,11 +146,35 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     public static CarrierScheduler start(int carrierCount, int ringEntries, RingMode mode, String name,
                                          boolean startJdkPoller) throws IOException {
+        prepare();
         String unavailable = Loom.unavailableReason();
         if (unavailable != null) throw new IllegalStateException(unavailable);
         if (carrierCount <= 0) throw new IllegalArgumentException("carrier count must be positive: " + carrierCount);
         if (ringEntries <= 0) throw new IllegalArgumentException("ring entries must be positive: " + ringEntries);
         return new CarrierScheduler(carrierCount, ringEntries, mode, name, startJdkPoller);
+    }
+
+    private static final AtomicBoolean PREPARING = new AtomicBoolean();
+
+    /**
+     * Begins the native backend's set-up on a daemon thread of its own, once per JVM.
+     * The rings' first system call waits for it (~20 ms of generated code for the FFM
+     * backend); meanwhile the caller goes on, finding the JDK hooks (docs/DESIGN.md,
+     * "Start-up"). {@link #start} calls it; a caller with work of its own before that
+     * may call it sooner.
+     */
+    public static void prepare() {
+        if (PREPARING.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("ringloom-prepare").start(CarrierScheduler::prepareSysCalls);
+        }
+    }
+
+    private static void prepareSysCalls() {
+        try {
+            SysCalls.get().prepare();
+        } catch (RuntimeException | LinkageError e) {
+            // not reported here: the carriers' first system call meets it and fails their start
+        }
     }
 
     // ------------------------------------------------------------ threads

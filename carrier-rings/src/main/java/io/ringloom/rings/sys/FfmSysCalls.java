@@ -103,6 +103,12 @@ final class FfmSysCalls implements SysCalls {
     }
 
     @Override
+    public void prepare() {
+        CAPTURE.get();
+        Syscall6.HANDLE.type();
+    }
+
+    @Override
     public int ioUringSetup(int entries, long paramsAddress) {
         return (int) syscall(IoUring.SYS_IO_URING_SETUP, Integer.toUnsignedLong(entries), paramsAddress, 0, 0, 0, 0);
     }

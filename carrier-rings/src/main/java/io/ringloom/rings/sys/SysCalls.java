@@ -146,6 +146,13 @@ public interface SysCalls {
     /** {@code "ffm"} or {@code "jnr"}. */
     String name();
 
+    /**
+     * Makes now what the first call would make on its way (the FFM backend's downcall
+     * handle, ~20 ms of generated code), so that another thread can pay for it while
+     * the caller's goes on (docs/DESIGN.md, "Start-up").
+     */
+    default void prepare() {}
+
     /** The backend chosen by {@code -Dringloom.native} (default {@code ffm}). */
     static SysCalls get() {
         return Holder.INSTANCE;
