@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  * (README, "Observability").
  */
 public final class CarrierPool implements AutoCloseable {
-
     private final CarrierScheduler scheduler;     // null in fallback mode
     private final String fallbackReason;          // null unless fallback
     private final ThreadFactory factory;

@@ -347,7 +347,10 @@ public final class RingFiles {
      * get their own {@code read} and {@code write}. {@code copied} hears each
      * chunk's byte count once it is written, from the worker that wrote it.
      * Returns the bytes copied: fewer than {@code to - from} when the source
-     * shrank meanwhile.
+     * shrank meanwhile. Between two ring channels the calling thread starts alone
+     * and the other workers join it at the first chunk that goes through the ring:
+     * one in-kernel copy into {@code out} runs at a time, so a cached file gains
+     * nothing from them but their turns at the lock.
      */
     public static long copyRange(FileChannel in, FileChannel out, long from, long to, int parallelism,
                                  LongConsumer copied) throws IOException {
@@ -365,7 +368,10 @@ public final class RingFiles {
         AtomicLong next = new AtomicLong();
         AtomicLong total = new AtomicLong();
         IOException[] failure = new IOException[1];
-        Runnable worker = () -> {
+        List<Thread> helpers = new ArrayList<>();   // started and joined by the calling thread only
+        Thread caller = Thread.currentThread();
+        Runnable[] worker = new Runnable[1];        // the caller's worker starts helpers that run it too
+        worker[0] = () -> {
             // Freed when this worker's last call has returned, so after its last CQE;
             // not left to the GC, as a direct buffer would be.
             try (Arena arena = Arena.ofConfined()) {
@@ -384,6 +390,10 @@ public final class RingFiles {
                         }
                     }
                     if (length < want) {
+                        // the first chunk the ring reads: now parallel chunks pay (the caller is alone until then)
+                        if (inKernel && helpers.size() < workers - 1 && Thread.currentThread() == caller) {
+                            startHelpers(helpers, workers, worker[0]);
+                        }
                         if (buf == null) buf = arena.allocate(bufferSize, 4096).asByteBuffer();
                         long at = pos + length;
                         buf.clear().limit(want - length);
@@ -404,12 +414,8 @@ public final class RingFiles {
                 next.set(chunks);
             }
         };
-        List<Thread> helpers = new ArrayList<>();
-        for (int i = 1; i < workers; i++) {
-            // Started from a pool thread, these inherit its scheduler (docs/DESIGN.md, "Carrier loop").
-            helpers.add(Thread.ofVirtual().start(worker));
-        }
-        worker.run();
+        if (!inKernel) startHelpers(helpers, workers, worker[0]);
+        worker[0].run();
         for (Thread t : helpers) {
             try {
                 t.join();
@@ -420,5 +426,13 @@ public final class RingFiles {
         }
         if (failure[0] != null) throw failure[0];
         return total.get();
+    }
+
+    /** Starts the copy's other {@code workers - 1} workers, each running {@code worker}. */
+    private static void startHelpers(List<Thread> helpers, int workers, Runnable worker) {
+        for (int i = 1; i < workers; i++) {
+            // Started from a pool thread, these inherit its scheduler (docs/DESIGN.md, "Carrier loop").
+            helpers.add(Thread.ofVirtual().start(worker));
+        }
     }
 }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -260,7 +261,7 @@ class RingCopyIT {
         } finally {
             child.destroy();   // SIGTERM, as kill(1) sends
         }
-        assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
         Path copied = target.resolve("big.bin");
         if (Files.exists(copied)) {
             assertTrue(sameContent(big, copied), "a file under its final name must be complete");
@@ -276,23 +277,34 @@ class RingCopyIT {
         // main returns on success instead of calling System.exit: the JVM must still end,
         // no thread of the copy left running, and a failed path must still give status 1
         Path src = Files.write(dir.resolve("one"), random(100_000, 5));
-        Process ok = new ProcessBuilder(ringcopyCommand("-q", src.toString(), dir.resolve("copy").toString()))
-                .redirectErrorStream(true).start();
-        assertTrue(ok.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "ringcopy did not end after its copy");
-        assertEquals(0, ok.exitValue(), new String(ok.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Finished ok = runCommand("-q", src.toString(), dir.resolve("copy").toString());
+        assertEquals(0, ok.status(), ok.output());
         assertTrue(sameContent(src, dir.resolve("copy")));
-        Process failed = new ProcessBuilder(ringcopyCommand("-q", dir.resolve("missing").toString(),
-                dir.resolve("copy2").toString())).redirectErrorStream(true).start();
-        assertTrue(failed.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "ringcopy did not end after a failure");
-        assertEquals(ExitStatus.FAILED, failed.exitValue());
+        Path missing = dir.resolve("missing");
+        Finished failed = runCommand("-q", missing.toString(), dir.resolve("copy2").toString());
+        assertEquals(ExitStatus.FAILED, failed.status(), failed.output());
+        assertTrue(failed.output().contains(missing.toString()), failed.output());
+        assertFalse(failed.output().contains("Exception in thread"), "a crash, not a failed path: " + failed.output());
+        Finished usage = runCommand("only-one-path");
+        assertEquals(ExitStatus.USAGE, usage.status(), usage.output());
     }
 
-    private static List<String> ringcopyCommand(String... args) {
+    private record Finished(int status, String output) {}
+
+    /** Runs ringcopy with {@code args} as a process of its own, which must end within 30 s. */
+    private static Finished runCommand(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-Dringloom.native=" + System.getProperty("ringloom.native", "ffm"),
                 "-cp", System.getProperty("java.class.path"), RingCopy.class.getName()));
         cmd.addAll(List.of(args));
-        return cmd;
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "ringcopy " + String.join(" ", args) + " did not end");
+            return new Finished(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */

@@ -44,7 +44,6 @@ public final class FdHolder {
         void close() throws IOException;
     }
 
-
     public FdHolder(int fdVal, Runnable afterClose) {
         this(fdVal, afterClose, null);
     }

@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * than one without them.
  */
 public final class RingSelectorProvider extends SelectorProvider {
-
     /** The JDK's provider, which makes every channel underneath. */
     private final SelectorProvider jdk;
 

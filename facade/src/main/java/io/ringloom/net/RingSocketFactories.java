@@ -27,7 +27,6 @@ import java.nio.channels.spi.SelectorProvider;
 public final class RingSocketFactories {
     private RingSocketFactories() {}
 
-
     /** {@code new sun.nio.ch.NioSocketImpl(boolean server)}: the JDK's impl, for sockets no ring serves. */
     private static final MethodHandle JDK_IMPL;
 

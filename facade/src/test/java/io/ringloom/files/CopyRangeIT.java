@@ -21,8 +21,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -146,6 +149,34 @@ class CopyRangeIT {
             }
         });
         assertSameBytes(src, dst);
+    }
+
+    @Test
+    void otherWorkersJoinOnlyAtTheFirstChunkTheRingReads() throws Exception {
+        // One in-kernel copy into a target runs at a time: a cached file is copied by the
+        // caller alone; from the first chunk read through the ring on, chunks are parallel.
+        Path cached = Files.write(dir.resolve("cached"), random(6 * MIB, 6));
+        Path half = Files.write(dir.resolve("half"), random(8 * MIB, 7));
+        evict(half);
+        PageCache.cacheOnlyFront(half, 2 * MIB);
+        onPool(() -> {
+            for (Path src : List.of(cached, half)) {
+                Set<Thread> writers = ConcurrentHashMap.newKeySet();
+                try (var in = (RingFileChannelImpl) RingFiles.open(src, READ);
+                     var out = (RingFileChannelImpl) RingFiles.open(dir.resolve(src.getFileName() + ".copy"), CREATE_NEW, WRITE)) {
+                    long size = Files.size(src);
+                    assertEquals(size, RingFiles.copyRange(in, out, 0, size, 4, n -> writers.add(Thread.currentThread())));
+                }
+                boolean parallel = src == half && !FALLBACK;   // off a ring every chunk is copied in the kernel
+                if (parallel) {
+                    assertTrue(writers.size() > 1, "the uncached chunks of " + src + " by one worker only");
+                } else {
+                    assertEquals(Set.of(Thread.currentThread()), writers, "chunks of " + src + " written by");
+                }
+            }
+        });
+        assertSameBytes(cached, dir.resolve("cached.copy"));
+        assertSameBytes(half, dir.resolve("half.copy"));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.ringloom.rings.carrier;
 
-
 import io.ringloom.core.CarrierPoolClosedException;
 import io.ringloom.core.CarrierStats;
 import io.ringloom.core.RingMode;
@@ -36,6 +35,8 @@ import java.util.function.BooleanSupplier;
  * failed start move it.
  */
 public final class CarrierScheduler implements Executor, AutoCloseable {
+    /** Set once the native backend's set-up has been begun ({@link #prepare}). */
+    private static final AtomicBoolean PREPARING = new AtomicBoolean();
     private static final long POLL_NANOS = 1_000_000L;
     private static final long FAIL_WAIT_SECONDS = 5;
     private static final long STOP_WAIT_SECONDS = 5;
@@ -154,8 +155,6 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         return new CarrierScheduler(carrierCount, ringEntries, mode, name, startJdkPoller);
     }
 
-    private static final AtomicBoolean PREPARING = new AtomicBoolean();
-
     /**
      * Begins the native backend's set-up on a daemon thread of its own, once per JVM.
      * The rings' first system call waits for it (~20 ms of generated code for the FFM
@@ -164,6 +163,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * may call it sooner.
      */
     public static void prepare() {
+        if (Config.forcedFallback()) return;   // no ring will start
         if (PREPARING.compareAndSet(false, true)) {
             Thread.ofPlatform().daemon().name("ringloom-prepare").start(CarrierScheduler::prepareSysCalls);
         }

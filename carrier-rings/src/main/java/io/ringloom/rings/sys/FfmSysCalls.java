@@ -20,9 +20,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>One handle, not one per libc function: the JDK spins a downcall stub and
  * its method-handle classes per distinct function descriptor at run time, which
- * the AOT cache does not keep. Measured on JDK 25.0.3, the first handle costs
- * about 90 ms and each further descriptor 6-7 ms; ringcopy copying one file made
- * ten (docs/DESIGN.md, "Native backends").
+ * the AOT cache does not keep. Measured on JDK 25.0.3, the first handle cost
+ * about 90 ms and each further descriptor 6-7 ms when ringcopy copying one file made
+ * ten (docs/DESIGN.md, "Native backends"); with the AOT cache of today the one
+ * handle takes about 20 ms, begun early on a thread of its own ({@link #prepare}).
  */
 final class FfmSysCalls implements SysCalls {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -74,7 +75,7 @@ final class FfmSysCalls implements SysCalls {
     private static final long SYS_PREADV2 = 327;
     private static final long SYS_PWRITEV2 = 328;
 
-    /** The handle, made on the first call (a class's static final is a constant to the JIT). */
+    /** The handle, made on the first call or by {@link #prepare} (a class's static final is a constant to the JIT). */
     private static final class Syscall6 {
         // long syscall(long number, ...) with six variadic longs
         static final MethodHandle HANDLE = LINKER.downcallHandle(
@@ -104,8 +105,8 @@ final class FfmSysCalls implements SysCalls {
 
     @Override
     public void prepare() {
-        CAPTURE.get();
-        Syscall6.HANDLE.type();
+        CAPTURE.get();           // the thread-local's code path, not this thread's segment, is what is wanted
+        Syscall6.HANDLE.type();  // the holder's initialisation makes the handle
     }
 
     @Override
