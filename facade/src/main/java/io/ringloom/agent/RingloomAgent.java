@@ -101,7 +101,7 @@ public final class RingloomAgent {
         }
         openJavaLang(inst);
         VarHandle supplier = SchedulerHook.define();
-        startJdkPollers();
+        CarrierScheduler.keepJdkPollersOffCarriers();
         VirtualThreadTransformer transformer = new VirtualThreadTransformer();
         inst.addTransformer(transformer, true);
         try {
@@ -164,23 +164,5 @@ public final class RingloomAgent {
         ringloom.add(CarrierScheduler.class.getModule());   // the same module on the class path
         inst.redefineModule(Object.class.getModule(), Set.of(), Map.of("sun.nio.ch", ringloom),
                 Map.of("java.lang", ringloom, "java.net", ringloom), Set.of(), Map.of());
-    }
-
-    /**
-     * Starts the JDK's socket poller now, from this platform thread and before
-     * the hook is live: in JDK 25 its sub-pollers are virtual threads made by
-     * {@code Thread.ofVirtual()} on the thread that initialises
-     * {@code sun.nio.ch.Poller}. Made by a platform thread once the hook is
-     * live, they land on carriers (measured without this call: a platform
-     * thread that initialises the poller before any virtual thread puts
-     * SubPoller-0..2 on the CarrierScheduler), where the JDK's polling would
-     * share the carriers and their rings with the application's threads.
-     */
-    private static void startJdkPollers() {
-        try {
-            Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            System.getLogger("io.ringloom").log(System.Logger.Level.DEBUG, "JDK poller not initialised by the agent", e);
-        }
     }
 }

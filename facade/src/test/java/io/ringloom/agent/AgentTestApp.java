@@ -20,10 +20,12 @@ import java.util.concurrent.locks.LockSupport;
  * An unmodified application for {@link RingloomAgentIT}: it uses only JDK
  * APIs and prints, for each way of making a virtual thread, the carrier it
  * ran on ({@code case=NAME carrier=THREAD}). With {@code --pollers} it also
- * prints the scheduler of each JDK socket sub-poller (needs
+ * prints the scheduler of each JDK socket poller (needs
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, and java.lang open,
  * which the agent does), and the agent's status when the agent is there. With
- * {@code --poller-first} a platform thread starts the JDK's poller first.
+ * {@code --poller-first} a platform thread starts the JDK's poller first, with
+ * {@code --poller-from-virtual} a virtual thread starts it after the others ran;
+ * {@code --poller-threads} prints the JDK's poller threads alive before that.
  */
 public final class AgentTestApp {
     private AgentTestApp() {}
@@ -37,6 +39,17 @@ public final class AgentTestApp {
         listener.join();
         int files = List.of(args).indexOf("--fifo-read");
         if (files >= 0) readFifo(Path.of(args[files + 1]));
+        if (List.of(args).contains("--poller-threads")) printPollerThreads();   // before --pollers starts them
+        if (List.of(args).contains("--poller-from-virtual")) {
+            // the JDK's poller started by a virtual thread, as its first socket would
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Class.forName("sun.nio.ch.Poller");
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).join();
+        }
         if (List.of(args).contains("--pollers")) printPollers();
         printStatus();
         System.out.println("done");
@@ -130,7 +143,14 @@ public final class AgentTestApp {
         System.out.println("case=" + how + " virtual=" + me.isVirtual() + " carrier=" + s.substring(s.lastIndexOf('@') + 1));
     }
 
-    /** Each JDK sub-poller (a virtual thread in JDK 25's default poller mode) and its scheduler's class. */
+    /** The JDK's poller threads alive now (MasterPoller, Read-Poller, Write-Poller), by name, sorted. */
+    private static void printPollerThreads() {
+        List<String> names = Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName).filter(n -> n.endsWith("Poller")).sorted().toList();
+        System.out.println("pollerthreads=" + names);
+    }
+
+    /** Each JDK poller (a virtual sub-poller in JDK 25's default poller mode) and its scheduler's class, or "platform". */
     private static void printPollers() throws ReflectiveOperationException {
         Class<?> poller = Class.forName("sun.nio.ch.Poller");
         Method readPollers = poller.getDeclaredMethod("readPollers");

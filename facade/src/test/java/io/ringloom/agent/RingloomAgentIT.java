@@ -67,19 +67,39 @@ class RingloomAgentIT {
     }
 
     @Test
-    void theJdkSocketSubPollersStayOnTheJdkScheduler() throws Exception {
+    void theJdkSocketPollersStayOffTheCarriers() throws Exception {
+        // The agent makes them platform threads (jdk.pollerMode=1), started by whoever first needs
+        // one; an application's own virtual-poller mode is kept, and those pollers are started
+        // before the hook is live: made later, they would land on the carriers.
         List<String> flags = withAgent();
         flags.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
-        // Started while the pool is built (the first virtual thread), or by a platform thread before it.
-        for (String[] args : List.of(new String[] {"--pollers"}, new String[] {"--pollers", "--poller-first"})) {
-            String out = runApp(flags, args);
-            assertCarriers(out, RINGLOOM_CARRIER);
-            List<String> pollers = out.lines().filter(l -> l.startsWith("poller=")).toList();
-            assertFalse(pollers.isEmpty(), out);
-            for (String p : pollers) {
-                assertTrue(p.matches("poller=SubPoller-\\d+ scheduler=java.util.concurrent.ForkJoinPool"), out);
+        List<String> virtualMode = new ArrayList<>(flags);
+        virtualMode.add("-Djdk.pollerMode=2");
+        for (List<String> f : List.of(flags, virtualMode)) {
+            // started by a virtual thread on the pool, by a platform thread before any virtual thread, or after
+            for (String[] args : List.of(new String[] {"--pollers", "--poller-from-virtual"},
+                    new String[] {"--pollers", "--poller-first"}, new String[] {"--pollers"})) {
+                String out = runApp(f, args);
+                assertCarriers(out, RINGLOOM_CARRIER);
+                List<String> pollers = out.lines().filter(l -> l.startsWith("poller=")).toList();
+                assertFalse(pollers.isEmpty(), out);
+                String expected = f == flags ? "poller=[RW][a-z]+-Poller scheduler=platform"
+                        : "poller=SubPoller-\\d+ scheduler=java.util.concurrent.ForkJoinPool";
+                for (String p : pollers) assertTrue(p.matches(expected), p + " in " + out);
             }
         }
+    }
+
+    @Test
+    void aJvmThatUsesNoJdkSocketStartsNoJdkPoller() throws Exception {
+        // A started poller waits in epoll_wait, and HotSpot waits up to 300 ms at exit for it
+        String out = runApp(withAgent(), "--poller-threads");
+        assertCarriers(out, RINGLOOM_CARRIER);
+        assertTrue(out.contains("pollerthreads=[]"), out);
+        List<String> virtualMode = withAgent();
+        virtualMode.add("-Djdk.pollerMode=2");   // the application's choice: started up front, as before
+        String started = runApp(virtualMode, "--poller-threads");
+        assertTrue(started.contains("pollerthreads=[MasterPoller]"), started);
     }
 
     @Test

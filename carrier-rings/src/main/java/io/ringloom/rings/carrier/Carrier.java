@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static io.ringloom.rings.carrier.CarrierCounters.*;
@@ -33,6 +34,8 @@ import static io.ringloom.rings.sys.IoUring.IORING_SQ_TASKRUN;
  */
 final class Carrier implements Runnable {
     private static final long WAIT_IN_PLACE_NANOS = 5_000_000L;
+    /** Between two looks at the ring while the JVM exits ({@link #sleep}). */
+    private static final long EXIT_POLL_NANOS = 1_000_000L;
     private static final long RELEASE_WAKE_NANOS = 1_000_000_000L;
     private static final long RELEASE_WAIT_NANOS = 10_000_000L;
 
@@ -305,6 +308,12 @@ final class Carrier implements Runnable {
     }
 
     private void sleep() throws IOException {
+        if (group.jvmExiting()) {
+            // not asleep in the kernel while the JVM exits (CarrierScheduler.jvmExiting); the
+            // loop looks again, entering the kernel when requests or completions' task work wait
+            LockSupport.parkNanos(EXIT_POLL_NANOS);
+            return;
+        }
         mailbox.sleeping();
         if (!runQueue.isEmpty() || !woken.isEmpty() || !mailbox.isEmpty() || lifecycle.isStopping()) {
             mailbox.awake();

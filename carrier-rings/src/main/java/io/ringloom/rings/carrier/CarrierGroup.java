@@ -21,4 +21,10 @@ interface CarrierGroup {
 
     /** A runnable thread taken from another carrier's run queue for {@code thief}, or null. */
     Runnable steal(Carrier thief);
+
+    /**
+     * Whether the JVM is exiting: the carrier polls, parked in Java between looks,
+     * instead of sleeping in the kernel ({@link CarrierScheduler#jvmExiting}).
+     */
+    boolean jvmExiting();
 }

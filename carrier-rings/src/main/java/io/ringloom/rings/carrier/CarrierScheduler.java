@@ -14,6 +14,8 @@ import io.ringloom.rings.sys.SysCalls;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -37,6 +39,8 @@ import java.util.function.BooleanSupplier;
 public final class CarrierScheduler implements Executor, AutoCloseable {
     /** Set once the native backend's set-up has been begun ({@link #prepare}). */
     private static final AtomicBoolean PREPARING = new AtomicBoolean();
+    /** Set by the JVM's shutdown ({@link ExitHook}); carriers read it before each sleep. */
+    private volatile boolean jvmExiting;
     private static final long POLL_NANOS = 1_000_000L;
     private static final long FAIL_WAIT_SECONDS = 5;
     private static final long STOP_WAIT_SECONDS = 5;
@@ -85,6 +89,38 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         PinWatchdog watchdog = new PinWatchdog(progress, () -> !lifecycle.isClosed() || anyCarrierAlive());
         Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(watchdog);
         CarrierSamples.add(this);
+        ExitHook.LIVE.add(this);
+    }
+
+    /**
+     * The JVM is exiting: from now on this pool's carriers poll their rings, parked in
+     * Java for up to a millisecond between looks, instead of sleeping in
+     * {@code io_uring_enter}. HotSpot waits up to 300 ms at exit while any thread is
+     * in native code, and an idle carrier asleep in the kernel is one: a program
+     * that ended with a pool still open (the agent's, which lives as long as the JVM)
+     * ended ~340 ms later (docs/DESIGN.md, "Lifecycle and close"). The threads
+     * themselves run on as before, only their wake-ups may come up to 1 ms later.
+     */
+    void jvmExiting() {
+        jvmExiting = true;
+        wakeAll();
+    }
+
+    /** One shutdown hook for every pool still running when the JVM exits. */
+    private static final class ExitHook {
+        static final Set<CarrierScheduler> LIVE = ConcurrentHashMap.newKeySet();
+
+        static {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(ExitHook::run, "ringloom-exit"));
+            } catch (IllegalStateException alreadyExiting) {
+                // made during the JVM's shutdown: its carriers sleep in the kernel to the end
+            }
+        }
+
+        private static void run() {
+            for (CarrierScheduler s : LIVE) s.jvmExiting();
+        }
     }
 
     /** The pool as its carriers may reach it. */
@@ -107,6 +143,11 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         @Override
         public void shareWork(Carrier busy) {
             CarrierScheduler.this.shareWork(busy);
+        }
+
+        @Override
+        public boolean jvmExiting() {
+            return jvmExiting;
         }
 
         @Override
@@ -167,6 +208,19 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         if (PREPARING.compareAndSet(false, true)) {
             Thread.ofPlatform().daemon().name("ringloom-prepare").start(CarrierScheduler::prepareSysCalls);
         }
+    }
+
+    /**
+     * For a JVM whose every virtual thread a hook puts on one pool (the agent):
+     * makes the JDK's socket pollers platform threads ({@code jdk.pollerMode=1})
+     * unless the application chose a mode, and starts them now, from this
+     * platform thread, only where they are still virtual threads
+     * ({@link Loom#initializeJdkPoller}). Called before the hook goes live, while
+     * a virtual thread made here still gets the JDK's scheduler.
+     */
+    public static void keepJdkPollersOffCarriers() {
+        if (System.getProperty(Loom.JDK_POLLER_MODE) == null) System.setProperty(Loom.JDK_POLLER_MODE, "1");
+        Loom.initializeJdkPoller();
     }
 
     private static void prepareSysCalls() {
@@ -509,6 +563,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     private boolean stopCarriers(long timeout, TimeUnit unit) {
         lifecycle.advanceTo(Lifecycle.STOPPING);
         CarrierSamples.remove(this);
+        ExitHook.LIVE.remove(this);
         wakeAll();
         boolean all = true;
         long deadline = System.nanoTime() + unit.toNanos(timeout);

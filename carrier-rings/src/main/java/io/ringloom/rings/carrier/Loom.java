@@ -29,6 +29,9 @@ import java.util.concurrent.Executor;
 final class Loom {
     private Loom() {}
 
+    /** The JDK's system property for how {@code sun.nio.ch.Poller} polls: 1 (platform threads) or 2 (virtual). */
+    static final String JDK_POLLER_MODE = "jdk.pollerMode";
+
     /**
      * The hooks, reached. The last four tell a start ({@link #isStart}); they are
      * null when this JDK's continuation task is not the lambda described above,
@@ -137,16 +140,28 @@ final class Loom {
     }
 
     /**
-     * Starts the JDK's socket poller threads from this (platform) thread: the
+     * Starts the JDK's socket poller threads from this (platform) thread where
+     * they are virtual threads (JDK 25's default {@code jdk.pollerMode}): the
      * first socket operation would otherwise create them inside whatever
      * scheduler it runs on, and a poller on our carriers would block one.
+     * Platform pollers ({@code jdk.pollerMode=1}, as the agent chooses) are
+     * left to the first socket that needs them: once started, the JVM ends
+     * ~340 ms later, HotSpot waiting at exit for the poller's thread in
+     * {@code epoll_wait} (docs/DESIGN.md, "Drop-in").
      */
     static void initializeJdkPoller() {
+        if (jdkPollersArePlatformThreads()) return;
         try {
             Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
             // Not fatal: only socket I/O through the JDK (not Ringloom) would use it.
             System.getLogger("io.ringloom").log(System.Logger.Level.DEBUG, "JDK poller not initialised", e);
         }
+    }
+
+    /** Whether {@code sun.nio.ch.Poller} is told to poll on platform threads only ({@code SYSTEM_THREADS}). */
+    static boolean jdkPollersArePlatformThreads() {
+        String mode = System.getProperty(JDK_POLLER_MODE);
+        return mode != null && (mode.trim().equals("1") || mode.trim().equalsIgnoreCase("SYSTEM_THREADS"));
     }
 }

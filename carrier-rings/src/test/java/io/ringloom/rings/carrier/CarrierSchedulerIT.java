@@ -6,6 +6,7 @@ import io.ringloom.core.RingMode;
 import io.ringloom.rings.Request;
 import io.ringloom.rings.TestPipes;
 import io.ringloom.rings.sys.Errno;
+import io.ringloom.rings.sys.IoUring;
 import io.ringloom.rings.sys.ProcFds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -225,6 +229,54 @@ class CarrierSchedulerIT {
         assertEquals(1000, zeros.get());
         long sqes = scheduler.stats().stream().mapToLong(CarrierStats::sqesSubmitted).sum();
         assertTrue(sqes >= 1000, "sqes submitted: " + sqes);
+    }
+
+    @Test
+    void whileTheJvmExitsCarriersPollInsteadOfSleepingInTheKernel() throws Exception {
+        // HotSpot waits up to 300 ms at exit while any thread is in native code, and an idle
+        // carrier asleep in io_uring_enter is one, until the JVM's shutdown tells the pool
+        List<Path> carriers = carrierSyscallFiles();
+        assertEquals(2, carriers.size(), "carrier threads found in /proc/self/task: " + carriers);
+        await().atMost(WAIT).until(() -> carriers.stream().allMatch(f -> syscallOf(f) == IoUring.SYS_IO_URING_ENTER));
+        scheduler.jvmExiting();
+        int inKernel = 0;
+        for (int i = 0; i < 50; i++) {
+            for (Path f : carriers) if (syscallOf(f) == IoUring.SYS_IO_URING_ENTER) inKernel++;
+            Thread.sleep(2);
+        }
+        // parked in Java between looks, in the kernel only for a look (microseconds of each millisecond)
+        assertTrue(inKernel <= 10, inKernel + " of 100 samples found a carrier in io_uring_enter");
+        // and the pool works on: a request completes, a blocked read too
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        startThread(() -> assertEquals(0, scheduler.submitAndAwait(Request.nop())), failures).join(WAIT.toMillis());
+        assertEquals(List.of(), List.copyOf(failures));
+        try (BlockedRead read = new BlockedRead(4, true)) {
+            read.completesWhenWritten(new byte[] {5, 6, 7, 8});
+        }
+    }
+
+    /** {@code /proc/self/task/TID/syscall} of each of this test's carrier threads (named by their comm, 15 bytes). */
+    private static List<Path> carrierSyscallFiles() throws IOException {
+        String comm = (NAME + "-carrier-").substring(0, Math.min(15, NAME.length() + 9));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).strip().equals(comm);
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).map(t -> t.resolve("syscall")).toList();
+        }
+    }
+
+    /** The system call the thread is blocked in, or -1 when it is in none (running, or gone). */
+    private static long syscallOf(Path syscallFile) {
+        try {
+            String first = Files.readString(syscallFile).strip().split(" ")[0];
+            return first.equals("running") ? -1 : Long.parseLong(first);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Test
