@@ -391,7 +391,8 @@ public final class RingFiles {
                     }
                     if (length < want) {
                         // the first chunk the ring reads: now parallel chunks pay (the caller is alone until then)
-                        if (inKernel && helpers.size() < workers - 1 && Thread.currentThread() == caller) {
+                        if (inKernel && Thread.currentThread() == caller && helpers.size() < workers - 1
+                                && next.get() < chunks) {
                             startHelpers(helpers, workers, worker[0]);
                         }
                         if (buf == null) buf = arena.allocate(bufferSize, 4096).asByteBuffer();

@@ -315,7 +315,9 @@ final class Carrier implements Runnable {
             return;
         }
         mailbox.sleeping();
-        if (!runQueue.isEmpty() || !woken.isEmpty() || !mailbox.isEmpty() || lifecycle.isStopping()) {
+        // jvmExiting again: set between the look above and sleeping(), its wake found no sleeper
+        if (!runQueue.isEmpty() || !woken.isEmpty() || !mailbox.isEmpty() || lifecycle.isStopping()
+                || group.jvmExiting()) {
             mailbox.awake();
             return;
         }

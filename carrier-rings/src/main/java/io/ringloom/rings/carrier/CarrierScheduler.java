@@ -90,6 +90,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         Thread.ofPlatform().daemon().name(name + "-pin-watchdog").start(watchdog);
         CarrierSamples.add(this);
         ExitHook.LIVE.add(this);
+        if (ExitHook.ran) jvmExiting();   // started while the JVM exits, after the hook's pass
     }
 
     /**
@@ -109,16 +110,23 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
     /** One shutdown hook for every pool still running when the JVM exits. */
     private static final class ExitHook {
         static final Set<CarrierScheduler> LIVE = ConcurrentHashMap.newKeySet();
+        /** Set once the hook has run, or could not be added because the JVM already exits. */
+        static volatile boolean ran;
 
         static {
+            // no context class loader or inherited values of whichever thread starts the first pool
+            Thread hook = Thread.ofPlatform().name("ringloom-exit").inheritInheritableThreadLocals(false)
+                    .unstarted(ExitHook::run);
+            hook.setContextClassLoader(null);
             try {
-                Runtime.getRuntime().addShutdownHook(new Thread(ExitHook::run, "ringloom-exit"));
+                Runtime.getRuntime().addShutdownHook(hook);
             } catch (IllegalStateException alreadyExiting) {
-                // made during the JVM's shutdown: its carriers sleep in the kernel to the end
+                ran = true;
             }
         }
 
         private static void run() {
+            ran = true;
             for (CarrierScheduler s : LIVE) s.jvmExiting();
         }
     }

@@ -162,6 +162,6 @@ final class Loom {
     /** Whether {@code sun.nio.ch.Poller} is told to poll on platform threads only ({@code SYSTEM_THREADS}). */
     static boolean jdkPollersArePlatformThreads() {
         String mode = System.getProperty(JDK_POLLER_MODE);
-        return mode != null && (mode.trim().equals("1") || mode.trim().equalsIgnoreCase("SYSTEM_THREADS"));
+        return mode != null && (mode.equals("1") || mode.equalsIgnoreCase("SYSTEM_THREADS"));   // as Poller parses it
     }
 }

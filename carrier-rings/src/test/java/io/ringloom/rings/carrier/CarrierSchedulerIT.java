@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -253,6 +255,31 @@ class CarrierSchedulerIT {
         try (BlockedRead read = new BlockedRead(4, true)) {
             read.completesWhenWritten(new byte[] {5, 6, 7, 8});
         }
+    }
+
+    @Test
+    void aProgramThatEndsWithAPoolRunningHasNoCarrierInTheKernelAtExit() throws Exception {
+        // the real shutdown hook, in a JVM of its own: ExitHookApp returns from main with its
+        // pool running and samples the carriers from a shutdown hook of its own
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-Dringloom.native=" + System.getProperty("ringloom.native", "ffm"),
+                "-cp", System.getProperty("java.class.path"), ExitHookApp.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ExitHookApp did not end");
+            out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(0, p.exitValue(), out);
+        Matcher before = Pattern.compile("carriers=2 before=(\\d+)").matcher(out);
+        assertTrue(before.find(), out);
+        assertTrue(Integer.parseInt(before.group(1)) >= 30, "idle carriers asleep in the kernel before: " + out);
+        Matcher atExit = Pattern.compile("inkernel=(\\d+)").matcher(out);
+        assertTrue(atExit.find(), out);
+        assertTrue(Integer.parseInt(atExit.group(1)) <= 4, "samples of 40 with a carrier in io_uring_enter at exit: " + out);
     }
 
     /** {@code /proc/self/task/TID/syscall} of each of this test's carrier threads (named by their comm, 15 bytes). */
