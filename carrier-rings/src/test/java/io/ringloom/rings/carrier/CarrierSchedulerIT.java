@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +33,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -237,15 +235,11 @@ class CarrierSchedulerIT {
     void whileTheJvmExitsCarriersPollInsteadOfSleepingInTheKernel() throws Exception {
         // HotSpot waits up to 300 ms at exit while any thread is in native code, and an idle
         // carrier asleep in io_uring_enter is one, until the JVM's shutdown tells the pool
-        List<Path> carriers = carrierSyscallFiles();
+        List<Path> carriers = ExitHookApp.carrierSyscallFiles(NAME);
         assertEquals(2, carriers.size(), "carrier threads found in /proc/self/task: " + carriers);
-        await().atMost(WAIT).until(() -> carriers.stream().allMatch(f -> syscallOf(f) == IoUring.SYS_IO_URING_ENTER));
+        await().atMost(WAIT).until(() -> carriers.stream().allMatch(f -> ExitHookApp.syscallOf(f) == IoUring.SYS_IO_URING_ENTER));
         scheduler.jvmExiting();
-        int inKernel = 0;
-        for (int i = 0; i < 50; i++) {
-            for (Path f : carriers) if (syscallOf(f) == IoUring.SYS_IO_URING_ENTER) inKernel++;
-            Thread.sleep(2);
-        }
+        int inKernel = ExitHookApp.samplesInKernel(carriers, 50);
         // parked in Java between looks, in the kernel only for a look (microseconds of each millisecond)
         assertTrue(inKernel <= 10, inKernel + " of 100 samples found a carrier in io_uring_enter");
         // and the pool works on: a request completes, a blocked read too
@@ -280,30 +274,6 @@ class CarrierSchedulerIT {
         Matcher atExit = Pattern.compile("inkernel=(\\d+)").matcher(out);
         assertTrue(atExit.find(), out);
         assertTrue(Integer.parseInt(atExit.group(1)) <= 4, "samples of 40 with a carrier in io_uring_enter at exit: " + out);
-    }
-
-    /** {@code /proc/self/task/TID/syscall} of each of this test's carrier threads (named by their comm, 15 bytes). */
-    private static List<Path> carrierSyscallFiles() throws IOException {
-        String comm = (NAME + "-carrier-").substring(0, Math.min(15, NAME.length() + 9));
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.filter(t -> {
-                try {
-                    return Files.readString(t.resolve("comm")).strip().equals(comm);
-                } catch (IOException gone) {
-                    return false;
-                }
-            }).map(t -> t.resolve("syscall")).toList();
-        }
-    }
-
-    /** The system call the thread is blocked in, or -1 when it is in none (running, or gone). */
-    private static long syscallOf(Path syscallFile) {
-        try {
-            String first = Files.readString(syscallFile).strip().split(" ")[0];
-            return first.equals("running") ? -1 : Long.parseLong(first);
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
     }
 
     @Test
