@@ -70,6 +70,15 @@ final class Carrier implements Runnable {
     private boolean reaping;                 // unparks now come from completions; carrier only
     /** When the task now running on this carrier was mounted ({@link System#nanoTime}); carrier only. */
     private long taskStartNanos;
+    /**
+     * The clock as the last task ended, and whether it is still about now: nothing
+     * that takes time (a kernel entry, a reap, a park) came since. The next mount
+     * then takes it as its start, so a run costs one reading of the clock, which
+     * {@link SubmitPacing} also uses (docs/DESIGN.md, "Socket I/O on the ring").
+     * Carrier only.
+     */
+    private long lastTaskEndNanos;
+    private boolean lastTaskEndIsNow;
     private final QueueTurns turns = new QueueTurns();   // carrier only
     /** Whether another carrier of the pool sleeps, for {@link QueueTurns#spills}. */
     private final BooleanSupplier anotherAsleep;
@@ -171,7 +180,11 @@ final class Carrier implements Runnable {
             failure = t;
             System.getLogger("io.ringloom").log(System.Logger.Level.ERROR, "carrier " + id + " died", t);
         } finally {
-            release();
+            try {
+                release();
+            } finally {
+                if (Thread.currentThread() instanceof CarrierThread ct) CarrierCache.carrierEnded(ct);
+            }
         }
     }
 
@@ -229,8 +242,10 @@ final class Carrier implements Runnable {
 
     private void runTask(Runnable task) {
         counters.inc(RUN);
-        taskStartNanos = System.nanoTime();
+        taskStartNanos = lastTaskEndIsNow ? lastTaskEndNanos : System.nanoTime();
         task.run();
+        lastTaskEndNanos = System.nanoTime();
+        lastTaskEndIsNow = true;
         progress.taskEnded();
     }
 
@@ -288,7 +303,7 @@ final class Carrier implements Runnable {
         int pending = ring.sq().pending();
         int flags = ring.sq().flags();
         boolean waiting = pending > 0 || (flags & IORING_SQ_TASKRUN) != 0;
-        boolean enterNow = waiting && (idle || pacing.ranWhileWaiting() || runQueue.peek() == null && woken.isEmpty());
+        boolean enterNow = waiting && (idle || pacing.ranWhileWaiting(lastTaskEndNanos) || runQueue.peek() == null && woken.isEmpty());
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) counters.inc(OVERFLOWS);
             enter(0);
@@ -298,6 +313,7 @@ final class Carrier implements Runnable {
     }
 
     private void enter(int minComplete) throws IOException {
+        lastTaskEndIsNow = false;
         int pending = ring.sq().pending();
         int ret = ring.submit(minComplete, 0);
         counters.inc(ENTERS);
@@ -311,6 +327,7 @@ final class Carrier implements Runnable {
         if (group.jvmExiting()) {
             // not asleep in the kernel while the JVM exits (CarrierScheduler.jvmExiting); the
             // loop looks again, entering the kernel when requests or completions' task work wait
+            lastTaskEndIsNow = false;
             LockSupport.parkNanos(EXIT_POLL_NANOS);
             return;
         }
@@ -350,6 +367,7 @@ final class Carrier implements Runnable {
     // -------------------------------------------------------------- reaping
 
     private int reap() {
+        lastTaskEndIsNow = false;
         reaping = true;
         try {
             return ring.reap(this::completed);

@@ -69,7 +69,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
         this.name = name;
         CarrierGroup group = new Group();
         for (int i = 0; i < carrierCount; i++) {
-            SubmitPacing pacing = new SubmitPacing(submitBatch, submitDelayMicros * 1_000L, System::nanoTime);
+            SubmitPacing pacing = new SubmitPacing(submitBatch, submitDelayMicros * 1_000L);
             carriers[i] = new Carrier(this, group, lifecycle, i, ringEntries, mode, pacing, name);
         }
         if (startJdkPoller) Loom.initializeJdkPoller();

@@ -7,6 +7,8 @@ package io.ringloom.rings.carrier;
 final class CarrierThread extends Thread {
     final Carrier carrier;
     final CarrierScheduler scheduler;
+    /** {@link CarrierCache}s' stacks on this carrier, by cache; this thread only (and virtual threads mounted on it). */
+    CarrierCache.Stack[] caches = new CarrierCache.Stack[0];
 
     CarrierThread(Carrier carrier, CarrierScheduler scheduler, String name) {
         super(null, carrier, name, 0, false);

@@ -112,10 +112,28 @@ final class Loom {
      * yielded or blocked. Any thread may ask.
      */
     static boolean isStart(Runnable continuation) {
-        Hooks h = hooks;
-        if (h == null || continuation.getClass() != h.continuationClass()) return false;
-        Object thread = h.continuationThread().get(continuation);
-        return (int) h.state().getVolatile(thread) == h.startedState();
+        if (hooks == null || continuation.getClass() != Reached.CONTINUATION_CLASS) return false;
+        Object thread = Reached.CONTINUATION_THREAD.get(continuation);
+        return (int) Reached.STATE.getVolatile(thread) == Reached.STARTED_STATE;
+    }
+
+    /**
+     * The hooks as constants, for the calls made on every blocking call and every
+     * execute. A {@link VarHandle} read from a field is no constant to the JIT: each
+     * access then goes through the handle's generic dispatch, where a constant one
+     * compiles to a plain field load ({@link #currentCarrierThread} was about 1% of a
+     * pinned HTTP server's CPU that way). Initialised only once {@link #hooks} is set,
+     * by a caller that saw it set: its initializer cannot fail then, and so cannot
+     * leave the class unusable before the agent opens {@code java.lang}.
+     */
+    private static final class Reached {
+        private Reached() {}
+
+        static final VarHandle CARRIER_THREAD = hooks.carrierThread();
+        static final Class<?> CONTINUATION_CLASS = hooks.continuationClass();
+        static final VarHandle CONTINUATION_THREAD = hooks.continuationThread();
+        static final VarHandle STATE = hooks.state();
+        static final int STARTED_STATE = hooks.startedState();
     }
 
     static Thread.Builder.OfVirtual newBuilder(Executor scheduler) {
@@ -135,8 +153,7 @@ final class Loom {
      */
     static Thread currentCarrierThread() {
         Thread t = Thread.currentThread();
-        Hooks h = hooks;
-        return t.isVirtual() && h != null ? (Thread) h.carrierThread().getVolatile(t) : t;
+        return t.isVirtual() && hooks != null ? (Thread) Reached.CARRIER_THREAD.getVolatile(t) : t;
     }
 
     /**

@@ -1,0 +1,71 @@
+package io.ringloom.internal;
+
+import io.ringloom.CarrierPool;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Staging}'s chunks kept per carrier: a chunk given back on a carrier is taken
+ * again there, one taken and not given back is never handed out twice, and what a
+ * carrier holds goes to the shared pool when the carrier ends.
+ */
+class StagingOnCarriersIT {
+    private static <T> T onPool(CarrierPool pool, java.util.concurrent.Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        pool.startVirtualThread(() -> {
+            try {
+                result.complete(body.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aCarrierReusesItsChunksAndGivesThemBackWhenItEnds() throws Exception {
+        long kept;
+        try (CarrierPool pool = CarrierPool.builder().carriers(1).name("staging-test").build()) {
+            long[] addresses = onPool(pool, () -> {
+                MemorySegment a = Staging.acquire(100);
+                MemorySegment b = Staging.acquire(100);   // a is out: b must be another chunk
+                long[] out = {a.address(), b.address(), 0};
+                Staging.release(a);
+                MemorySegment again = Staging.acquire(100);
+                out[2] = again.address();
+                Staging.release(again);
+                Staging.release(b);
+                return out;
+            });
+            assertNotEquals(addresses[0], addresses[1], "two chunks out at once are two chunks");
+            assertEquals(addresses[0], addresses[2], "a chunk given back on the carrier is taken again there");
+            // another thread on the same (only) carrier takes the last one given back
+            kept = onPool(pool, () -> {
+                MemorySegment c = Staging.acquire(100);
+                Staging.release(c);
+                return c.address();
+            });
+            assertEquals(addresses[1], kept);
+        }
+        // The carrier has ended: what it held is in the shared pool, for any thread.
+        java.util.Set<Long> shared = new java.util.HashSet<>();
+        java.util.List<MemorySegment> taken = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4096 && !shared.contains(kept); i++) {   // the shared queue is FIFO; earlier tests may have left many
+                MemorySegment s = Staging.acquire(100);
+                taken.add(s);
+                shared.add(s.address());
+            }
+        } finally {
+            taken.forEach(Staging::release);
+        }
+        assertTrue(shared.contains(kept), "the ended carrier's chunks went back to the shared pool");
+    }
+}
