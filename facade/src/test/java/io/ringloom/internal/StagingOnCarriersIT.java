@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * {@link Staging}'s chunks kept per carrier: a chunk given back on a carrier is taken
@@ -31,8 +33,11 @@ class StagingOnCarriersIT {
 
     @Test
     void aCarrierReusesItsChunksAndGivesThemBackWhenItEnds() throws Exception {
+        assumeFalse(Boolean.getBoolean("ringloom.fallback"),
+                "per-carrier staging needs carriers; a fallback pool is the JDK's own scheduler");
         long kept;
         try (CarrierPool pool = CarrierPool.builder().carriers(1).name("staging-test").build()) {
+            assertFalse(pool.isFallback(), () -> "pool fell back: " + pool.fallbackReason());
             long[] addresses = onPool(pool, () -> {
                 MemorySegment a = Staging.acquire(100);
                 MemorySegment b = Staging.acquire(100);   // a is out: b must be another chunk
