@@ -44,6 +44,13 @@ public final class Staging {
         if (!(small ? SMALL_HERE : LARGE_HERE).offer(chunk)) (small ? SMALL_FREE : LARGE_FREE).offer(chunk);
     }
 
+    /** Whether the chunk at {@code address} waits in a shared pool (not on a carrier, not handed out); for tests. */
+    static boolean isShared(long address) {
+        for (MemorySegment s : SMALL_FREE) if (s.address() == address) return true;
+        for (MemorySegment s : LARGE_FREE) if (s.address() == address) return true;
+        return false;
+    }
+
     /** Addresses of the chunks handed out; kept only with assertions on (the tests run so). */
     private static final java.util.Set<Long> IN_USE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

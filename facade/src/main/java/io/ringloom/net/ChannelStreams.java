@@ -114,6 +114,9 @@ final class ChannelStreams {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
+                // Nothing to write: done, whatever the socket's state, as NioSocketImpl.write and
+                // SocketChannelImpl.blockingWriteFully do (found by the socket fuzzing, seed 59462754129).
+                if (len == 0) return;
                 try {
                     ch.writeFully(ByteBuffer.wrap(b, off, len), translation == AS_SOCKET_IMPL);
                 } catch (IOException e) {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -212,6 +213,32 @@ class DropInSocketEdgesIT {
                 assertEquals(-1, in.read());
                 s.close();
                 assertEquals(-1, in.read());
+            }
+        });
+    }
+
+    /**
+     * A stream write of no bytes returns at once, whatever the socket's state: NioSocketImpl.write
+     * and SocketChannelImpl.blockingWriteFully check only the bounds (socket fuzzing, seed 59462754129).
+     */
+    @Test
+    void aStreamWriteOfNoBytesOnAClosedSocketReturns() throws Exception {
+        onVirtualThread(() -> {
+            try (ServerSocket l = new ServerSocket(0, 50, LOOPBACK)) {
+                Socket s = new Socket(LOOPBACK, l.getLocalPort());
+                OutputStream out = s.getOutputStream();
+                s.getInputStream().close();   // closes the socket
+                assertTrue(s.isClosed());
+                out.write(new byte[8], 3, 0);
+                assertThrows(IndexOutOfBoundsException.class, () -> out.write(new byte[8], 7, 2));
+                assertThrows(java.net.SocketException.class, () -> out.write(new byte[8], 3, 1));
+                l.accept().close();
+            }
+            try (Pair p = Pair.open()) {
+                OutputStream out = p.client().socket().getOutputStream();
+                p.client().close();
+                out.write(new byte[8], 3, 0);
+                assertThrows(java.io.IOException.class, () -> out.write(new byte[8], 3, 1));
             }
         });
     }

@@ -72,7 +72,8 @@ final class Carrier implements Runnable {
     private long taskStartNanos;
     /**
      * The clock as the last task ended, and whether it is still about now: nothing
-     * that takes time (a kernel entry, a reap, a park) came since. The next mount
+     * that takes time (a kernel entry, a reap, a park, the mailbox's submissions, an
+     * idle turn of the loop) came since. The next mount
      * then takes it as its start, so a run costs one reading of the clock, which
      * {@link SubmitPacing} also uses (docs/DESIGN.md, "Socket I/O on the ring").
      * Carrier only.
@@ -202,6 +203,7 @@ final class Carrier implements Runnable {
                 pollRing(false);
                 continue;
             }
+            lastTaskEndIsNow = false;   // idle from here on: the time until the next run is unbounded
             if (pollRing(true) > 0) {
                 continue;
             }
@@ -307,7 +309,6 @@ final class Carrier implements Runnable {
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) counters.inc(OVERFLOWS);
             enter(0);
-            pacing.entered();
         }
         return ring.cq().ready() > 0 ? reap() : 0;
     }
@@ -316,6 +317,7 @@ final class Carrier implements Runnable {
         lastTaskEndIsNow = false;
         int pending = ring.sq().pending();
         int ret = ring.submit(minComplete, 0);
+        pacing.entered();   // whichever enter it was, nothing waits for one any more
         counters.inc(ENTERS);
         if (ret > 0) counters.add(SQES, ret);
         else if (ret < 0 && ret != -Errno.EINTR && ret != -Errno.EBUSY && ret != -Errno.EAGAIN && ret != -Errno.ETIME) {
@@ -492,6 +494,7 @@ final class Carrier implements Runnable {
     }
 
     private void drainMailbox() throws IOException {
+        lastTaskEndIsNow = false;   // many foreign submissions can take a while
         Op op;
         while ((op = mailbox.pollSubmission()) != null) {
             boolean stopping = lifecycle.isStopping();

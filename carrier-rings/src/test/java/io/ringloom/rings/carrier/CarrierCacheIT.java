@@ -44,7 +44,8 @@ class CarrierCacheIT {
         List<Object> spilled = Collections.synchronizedList(new ArrayList<>());
         CarrierCache<Object> cache = new CarrierCache<>(2, spilled::add);
         Object a = new Object(), b = new Object(), c = new Object();
-        try (CarrierScheduler scheduler = CarrierScheduler.start(1, 8, RingMode.COOP, "cache-test")) {
+        CarrierScheduler scheduler = CarrierScheduler.start(1, 8, RingMode.COOP, "cache-test");
+        try {
             List<Object> seen = onPool(scheduler, () -> {
                 List<Object> out = new ArrayList<>();
                 out.add(cache.offer(a));
@@ -60,6 +61,9 @@ class CarrierCacheIT {
             assertNull(onPool(scheduler, cache::poll));
             assertTrue(onPool(scheduler, () -> cache.offer(c)));
             assertTrue(spilled.isEmpty(), "nothing given back while the carrier runs");
+        } finally {
+            // the carrier gives back what it holds as its thread ends, which close waits for
+            assertTrue(scheduler.close(30, TimeUnit.SECONDS), "the carrier ended");
         }
         assertEquals(List.of(c), spilled, "what the carrier held went back when it ended");
     }
