@@ -70,16 +70,8 @@ final class Carrier implements Runnable {
     private boolean reaping;                 // unparks now come from completions; carrier only
     /** When the task now running on this carrier was mounted ({@link System#nanoTime}); carrier only. */
     private long taskStartNanos;
-    /**
-     * The clock as the last task ended, and whether it is still about now: nothing
-     * that takes time (a kernel entry, a reap, a park, the mailbox's submissions, an
-     * idle turn of the loop) came since. The next mount
-     * then takes it as its start, so a run costs one reading of the clock, which
-     * {@link SubmitPacing} also uses (docs/DESIGN.md, "Socket I/O on the ring").
-     * Carrier only.
-     */
-    private long lastTaskEndNanos;
-    private boolean lastTaskEndIsNow;
+    /** Kernel entries made by this carrier; {@link #loop} compares it across a {@link #pollRing}. Carrier only. */
+    private long entersMade;
     private final QueueTurns turns = new QueueTurns();   // carrier only
     /** Whether another carrier of the pool sleeps, for {@link QueueTurns#spills}. */
     private final BooleanSupplier anotherAsleep;
@@ -189,28 +181,39 @@ final class Carrier implements Runnable {
         }
     }
 
+    /**
+     * The carrier's loop. A run costs one reading of the clock: the one taken as the
+     * previous run ended is the next run's start when nothing else came in between
+     * ({@code lastRunEnd}; no kernel entry, reap, mailbox or idle turn), and the
+     * pacing uses it too (docs/DESIGN.md, "Socket I/O on the ring").
+     */
     private void loop() throws IOException {
+        long lastRunEnd = NO_TIME;
         while (true) {
             if (!mailbox.isEmpty()) {
                 drainMailbox();
+                lastRunEnd = NO_TIME;
             }
             if (lifecycle.failsInFlight()) {
                 ops.failAll(this::failOnClose);
+                lastRunEnd = NO_TIME;
             }
             Runnable task = nextTask();
             if (task != null) {
-                runTask(task);
-                pollRing(false);
+                long end = runTask(task, lastRunEnd);
+                long enters = entersMade;
+                boolean quiet = pollRing(false, end) == 0 && entersMade == enters;
+                lastRunEnd = quiet ? end : NO_TIME;
                 continue;
             }
-            lastTaskEndIsNow = false;   // idle from here on: the time until the next run is unbounded
-            if (pollRing(true) > 0) {
+            lastRunEnd = NO_TIME;   // idle from here on: the time until the next run is unbounded
+            if (pollRing(true, NO_TIME) > 0) {
                 continue;
             }
             task = group.steal(this);
             if (task != null) {
                 counters.inc(STEALS);
-                runTask(task);
+                lastRunEnd = runTask(task, NO_TIME);
                 continue;
             }
             if (lifecycle.isStopping() && ops.inFlight() == 0 && runQueue.isEmpty() && woken.isEmpty()
@@ -242,13 +245,17 @@ final class Carrier implements Runnable {
         runQueue.offer(continuation);
     }
 
-    private void runTask(Runnable task) {
+    /** No clock reading to reuse ({@link #loop}). */
+    private static final long NO_TIME = Long.MIN_VALUE;
+
+    /** Runs {@code task}, mounted at {@code start} ({@link #NO_TIME}: now); returns the clock as it ended. */
+    private long runTask(Runnable task, long start) {
         counters.inc(RUN);
-        taskStartNanos = lastTaskEndIsNow ? lastTaskEndNanos : System.nanoTime();
+        taskStartNanos = start != NO_TIME ? start : System.nanoTime();
         task.run();
-        lastTaskEndNanos = System.nanoTime();
-        lastTaskEndIsNow = true;
+        long end = System.nanoTime();
         progress.taskEnded();
+        return end;
     }
 
     /**
@@ -299,13 +306,14 @@ final class Carrier implements Runnable {
      * carries several SQEs and runs several completions' task work.
      *
      * @param idle nothing is runnable: submit whatever is pending
+     * @param runEnd the clock as the run before this call ended (the pacing's), unless {@code idle}
      * @return CQEs reaped
      */
-    private int pollRing(boolean idle) throws IOException {
+    private int pollRing(boolean idle, long runEnd) throws IOException {
         int pending = ring.sq().pending();
         int flags = ring.sq().flags();
         boolean waiting = pending > 0 || (flags & IORING_SQ_TASKRUN) != 0;
-        boolean enterNow = waiting && (idle || pacing.ranWhileWaiting(lastTaskEndNanos) || runQueue.peek() == null && woken.isEmpty());
+        boolean enterNow = waiting && (idle || pacing.ranWhileWaiting(runEnd) || runQueue.peek() == null && woken.isEmpty());
         if (enterNow || (flags & IORING_SQ_CQ_OVERFLOW) != 0) {
             if ((flags & IORING_SQ_CQ_OVERFLOW) != 0) counters.inc(OVERFLOWS);
             enter(0);
@@ -314,7 +322,7 @@ final class Carrier implements Runnable {
     }
 
     private void enter(int minComplete) throws IOException {
-        lastTaskEndIsNow = false;
+        entersMade++;
         int pending = ring.sq().pending();
         int ret = ring.submit(minComplete, 0);
         pacing.entered();   // whichever enter it was, nothing waits for one any more
@@ -329,7 +337,6 @@ final class Carrier implements Runnable {
         if (group.jvmExiting()) {
             // not asleep in the kernel while the JVM exits (CarrierScheduler.jvmExiting); the
             // loop looks again, entering the kernel when requests or completions' task work wait
-            lastTaskEndIsNow = false;
             LockSupport.parkNanos(EXIT_POLL_NANOS);
             return;
         }
@@ -369,7 +376,6 @@ final class Carrier implements Runnable {
     // -------------------------------------------------------------- reaping
 
     private int reap() {
-        lastTaskEndIsNow = false;
         reaping = true;
         try {
             return ring.reap(this::completed);
@@ -494,7 +500,6 @@ final class Carrier implements Runnable {
     }
 
     private void drainMailbox() throws IOException {
-        lastTaskEndIsNow = false;   // many foreign submissions can take a while
         Op op;
         while ((op = mailbox.pollSubmission()) != null) {
             boolean stopping = lifecycle.isStopping();
