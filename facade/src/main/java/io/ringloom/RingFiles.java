@@ -1,5 +1,6 @@
 package io.ringloom;
 
+import io.ringloom.internal.Directories;
 import io.ringloom.internal.Errors;
 import io.ringloom.internal.IoDispatcher;
 import io.ringloom.internal.NativeStrings;
@@ -221,6 +222,19 @@ public final class RingFiles {
         return extras(channel).status();
     }
 
+    /**
+     * The file's size, permission bits and times as they were when {@code channel}
+     * was opened (by {@link #open} or {@link #openUnnamed}): every open reads them
+     * with one {@code fstat(2)} of the new fd, and this gives that reading, with no
+     * further call. Nothing done to the file since, by this channel or anyone, shows
+     * in it: {@link #status} reads them now. A copier that opens its source and at
+     * once needs these saves a call per file; so does one that compares the mode a
+     * new file was given with the mode it wants.
+     */
+    public static FileStatus statusAtOpen(FileChannel channel) {
+        return extras(channel).statusAtOpen();
+    }
+
     /** Whether {@code /proc/self} is this process's: then {@code /proc/self/fd/N} is this process's fd N. */
     private static final class ProcSelf {
         static final boolean WORKS = check();
@@ -238,6 +252,19 @@ public final class RingFiles {
     private static FileExtras extras(FileChannel channel) {
         if (channel instanceof FileExtras r) return r;
         throw new IllegalArgumentException("not a channel from RingFiles.open: " + channel);
+    }
+
+    /**
+     * The entries of the directory {@code dir} ("." and ".." left out), each with the
+     * type the directory records for it ({@code getdents64(2)}'s {@code d_type}), so
+     * that a walk of a tree needs no {@code lstat} of each file: {@link DirectoryEntry.Type#UNKNOWN}
+     * where the file system keeps no types. Links are not followed. A name that is not
+     * valid in the file-name encoding keeps its bytes, as the JDK's listing does.
+     *
+     * @throws java.nio.file.NotDirectoryException when {@code dir} is not a directory
+     */
+    public static List<DirectoryEntry> entries(Path dir) throws IOException {
+        return Directories.entries(java.util.Objects.requireNonNull(dir, "dir"));
     }
 
     public static long size(Path path) throws IOException {

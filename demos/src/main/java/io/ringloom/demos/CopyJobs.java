@@ -21,6 +21,11 @@ final class CopyJobs {
     /** Starts {@code job} once a slot is free; the caller waits meanwhile. */
     void start(Runnable job) {
         slots.acquireUninterruptibly();
+        run(job);
+    }
+
+    /** Runs {@code job} in the slot just taken. */
+    private void run(Runnable job) {
         running.incrementAndGet();
         pool.startVirtualThread(() -> {
             try {
@@ -34,6 +39,13 @@ final class CopyJobs {
                 }
             }
         });
+    }
+
+    /** Starts {@code job} if a slot is free at once; false, and nothing started, if none is. */
+    boolean tryStart(Runnable job) {
+        if (!slots.tryAcquire()) return false;
+        run(job);
+        return true;
     }
 
     /** Waits until every job started has ended; an interrupt meanwhile runs {@code onInterrupt} and waits on. */

@@ -14,14 +14,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 /**
  * Copies one file or symbolic link. A file's data goes to a file without a name
@@ -57,17 +61,18 @@ final class FileCopier {
     }
 
     /**
-     * Copies {@code src}, whose attributes the walker read as {@code attrs}, to
-     * {@code target}. Without --force nothing is looked up first: the rename into
-     * place refuses an existing target by itself ({@code RENAME_NOREPLACE}), and
-     * only then is the source told apart from the target. With --force an
-     * existing target is replaced, unless it is the source.
+     * Copies {@code src} to {@code target}: a symbolic link as a link when {@code link}
+     * (as the walker saw it), else the file it is. {@code sizeKnown} hears the file's
+     * size once it is open, before its data is copied. Without --force nothing is looked
+     * up first: the link into place refuses an existing target by itself, and only then
+     * is the source told apart from the target. With --force an existing target is
+     * replaced, unless it is the source.
      */
-    void copy(Path src, Path target, BasicFileAttributes attrs) throws IOException {
+    void copy(Path src, Path target, boolean link, LongConsumer sizeKnown) throws IOException {
         if (opt.force() && Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(src, target)) {
             throw sameFile(src, target);
         }
-        if (attrs.isSymbolicLink()) {
+        if (link) {
             if (opt.dereference()) {
                 // Following links, a link still seen as a link points nowhere (as cp -L says).
                 throw new NoSuchFileException(src.toString(), null, "dangling symbolic link");
@@ -75,27 +80,37 @@ final class FileCopier {
             copyLink(src, target);
             return;
         }
-        FileChannel unnamedCopy = openUnnamed(target);
-        if (unnamedCopy != null) {
-            try (FileChannel out = unnamedCopy; FileChannel in = RingFiles.open(src, StandardOpenOption.READ)) {
-                write(in, out);
-                linkInto(src, out, target);
+        try (FileChannel in = RingFiles.open(src, StandardOpenOption.READ)) {
+            // size, mode and times as the open's own fstat read them: before the data,
+            // whose reading may move the access time on (relatime), and with no call of their own
+            FileStatus status = RingFiles.statusAtOpen(in);
+            sizeKnown.accept(status.size());
+            FileChannel unnamedCopy = openUnnamed(target, status);
+            if (unnamedCopy != null) {
+                try (FileChannel out = unnamedCopy) {
+                    write(in, out, status);
+                    linkInto(src, out, target);
+                }
+            } else {
+                copyUnderTempName(src, in, status, target);
             }
-            if (opt.verify()) verify(src, target);
-            return;
         }
+        if (opt.verify()) verify(src, target);
+    }
+
+    /** The copy written under a temporary name in {@code target}'s folder and renamed into place. */
+    private void copyUnderTempName(Path src, FileChannel in, FileStatus status, Path target) throws IOException {
         Path temp = tempName(target);
         temps.add(temp);
         boolean renamed = false;
         try {
-            try (FileChannel in = RingFiles.open(src, StandardOpenOption.READ);
-                 FileChannel out = RingFiles.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                write(in, out);
+            try (FileChannel out = RingFiles.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    createdWith(status))) {
+                write(in, out, status);
             }
             moveInto(src, temp, target);
             renamed = true;
             temps.remove(temp);
-            if (opt.verify()) verify(src, target);
         } finally {
             if (!renamed) {
                 Files.deleteIfExists(temp);
@@ -106,25 +121,31 @@ final class FileCopier {
 
     /**
      * The copy's data, then with -p its mode and times, then with --sync to disk.
-     * Size, mode and times come from one {@code fstat} of the open source (no path
-     * looked up again), made before its data is read, which may move its access
-     * time on (relatime).
+     * The copy was made with the source's mode (-p), so the mode is set only where
+     * the umask or a default ACL of the folder left it otherwise: the copy's open
+     * read what it got.
      */
-    private void write(FileChannel in, FileChannel out) throws IOException {
-        FileStatus status = RingFiles.status(in);
+    private void write(FileChannel in, FileChannel out, FileStatus status) throws IOException {
         copyData(in, out, status.size());
         if (opt.preserve()) {
-            RingFiles.setPermissions(out, status.permissions());
+            if (RingFiles.statusAtOpen(out).mode() != status.mode()) RingFiles.setPermissions(out, status.permissions());
             RingFiles.setTimes(out, status.lastModifiedTime(), status.lastAccessTime());
         }
         if (opt.sync()) out.force(true);
     }
 
+    /** With -p a new copy is made with the source's permission bits (the umask applies), as cp makes it. */
+    private FileAttribute<?>[] createdWith(FileStatus status) {
+        return opt.preserve()
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(status.permissions())}
+                : new FileAttribute<?>[0];
+    }
+
     /** A file without a name in {@code target}'s folder, or null where there can be none (and from then on). */
-    private FileChannel openUnnamed(Path target) throws IOException {
+    private FileChannel openUnnamed(Path target, FileStatus status) throws IOException {
         if (!unnamed) return null;
         try {
-            return RingFiles.openUnnamed(target.getParent() != null ? target.getParent() : Path.of("."));
+            return RingFiles.openUnnamed(target.getParent() != null ? target.getParent() : Path.of("."), createdWith(status));
         } catch (UnsupportedOperationException e) {
             unnamed = false;
             return null;

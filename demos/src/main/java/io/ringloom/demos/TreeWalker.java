@@ -1,5 +1,6 @@
 package io.ringloom.demos;
 
+import io.ringloom.DirectoryEntry;
 import io.ringloom.RingFiles;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongConsumer;
 
 /**
  * Decides what a ringcopy run copies: walks the sources (following links with
@@ -41,6 +43,16 @@ final class TreeWalker {
      * large files of one folder must be in different jobs to copy in parallel.
      */
     private static final long OWN_JOB_SIZE = 1 << 20;
+    /**
+     * A folder whose first file took this long to look up ({@code lstat}) is taken to be
+     * on the disk, not in the cache: the walk then looks up each of its files in turn, in
+     * the folder's order, before a job opens it. A job's open of a file not in the cache
+     * goes to an io-wq worker, and 64 of those at once cost more CPU than the walk's one
+     * lookup after another, which also reads the inode table in order (docs/DESIGN.md,
+     * "ringcopy's calls per file"). A cached lookup takes a few microseconds, a read
+     * from the disk a hundred or more.
+     */
+    private static final long COLD_LOOKUP_NANOS = 50_000;
     private final CopyOptions opt;
     private final FileCopier copier;
     private final CopyJobs jobs;
@@ -54,7 +66,8 @@ final class TreeWalker {
     /** The directory of {@link #batch}'s files; walker thread only. */
     private Path batchDir;
 
-    private record FileJob(Path src, Path target, BasicFileAttributes attrs) {}
+    /** One file or link to copy; {@code link}: a link seen as a link (with -L, one that points nowhere). */
+    private record FileJob(Path src, Path target, boolean link) {}
 
     private record Directory(Path source, Path target) {}
 
@@ -126,6 +139,15 @@ final class TreeWalker {
         }
     }
 
+    /** A file or link that the walk found by a {@code stat}: its kind and size known. */
+    private void submit(Path src, Path target, BasicFileAttributes attrs) {
+        if (attrs.isOther() || !attrs.isRegularFile() && !attrs.isSymbolicLink() && !attrs.isDirectory()) {
+            skipSpecial(src);
+            return;
+        }
+        submit(src, target, attrs.isSymbolicLink(), attrs.size());
+    }
+
     private void walk(Path root, Path targetRoot) {
         try {
             if (Files.exists(targetRoot) && Files.isSameFile(root, targetRoot)) {
@@ -136,6 +158,101 @@ final class TreeWalker {
                 failures.fail(root, "cannot copy a directory into itself ('" + targetRoot + "')");
                 return;
             }
+        } catch (IOException e) {
+            failures.fail(root, e);
+            return;
+        }
+        if (opt.dereference()) {
+            walkFollowingLinks(root, targetRoot);
+        } else {
+            walkEntries(root, targetRoot);
+        }
+    }
+
+    /**
+     * The walk without -L: each directory's entries with the types it records
+     * ({@link RingFiles#entries}, {@code getdents64}), so a folder in the cache costs
+     * no {@code lstat} per file (docs/DESIGN.md, "ringcopy's calls per file"): only the
+     * first file's, and every file's in a folder found on the disk
+     * ({@link #COLD_LOOKUP_NANOS}) or on a file system that keeps no types. Directories
+     * are made before their contents, depth first; a directory's files go to jobs
+     * before its subdirectories are read.
+     */
+    private void walkEntries(Path root, Path targetRoot) {
+        ArrayDeque<Path[]> pending = new ArrayDeque<>();   // {source, target}, next on top
+        pending.push(new Path[] {root, targetRoot});
+        while (!pending.isEmpty() && !failures.stopped()) {
+            Path[] next = pending.pop();
+            Path dir = next[0], target = next[1];
+            if (!makeDirectory(dir, target)) continue;
+            List<DirectoryEntry> entries;
+            try {
+                entries = RingFiles.entries(dir);
+            } catch (IOException e) {
+                failures.fail(dir, e);
+                continue;
+            }
+            List<Path[]> subdirectories = new ArrayList<>();
+            // Whether this folder's files are looked up here, one after another, before their
+            // jobs open them: decided by the first one's lookup (see COLD_LOOKUP_NANOS)
+            Boolean lookUpEach = null;
+            for (DirectoryEntry e : entries) {
+                if (failures.stopped()) break;
+                Path src = e.path(), copy = target.resolve(src.getFileName());
+                switch (e.type()) {
+                    case FILE -> {
+                        if (Boolean.FALSE.equals(lookUpEach)) {
+                            submit(src, copy, false, -1);
+                            continue;
+                        }
+                        long start = System.nanoTime();
+                        try {
+                            submit(src, copy, Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+                        } catch (IOException x) {
+                            failures.fail(src, x);
+                        }
+                        if (lookUpEach == null) lookUpEach = System.nanoTime() - start >= COLD_LOOKUP_NANOS;
+                    }
+                    case LINK -> submit(src, copy, true, -1);
+                    case DIRECTORY -> subdirectories.add(new Path[] {src, copy});
+                    case OTHER -> skipSpecial(src);
+                    case UNKNOWN -> {
+                        try {
+                            BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                            if (a.isDirectory()) subdirectories.add(new Path[] {src, copy});
+                            else submit(src, copy, a);
+                        } catch (IOException x) {
+                            failures.fail(src, x);
+                        }
+                    }
+                }
+            }
+            flushBatch();
+            for (int i = subdirectories.size() - 1; i >= 0; i--) pending.push(subdirectories.get(i));
+        }
+    }
+
+    /**
+     * Makes the copy of the directory {@code dir} (and any missing parent), to be given
+     * its mode and times at the end; false, with the failure reported, where it cannot be.
+     */
+    private boolean makeDirectory(Path dir, Path target) {
+        try {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
+            }
+            RingFiles.createDirectories(target);
+            directories.add(new Directory(dir, target));
+            return true;
+        } catch (IOException e) {
+            failures.fail(dir, e);
+            return false;
+        }
+    }
+
+    /** The walk with -L: the JDK's, which follows links and finds the loops they make. */
+    private void walkFollowingLinks(Path root, Path targetRoot) {
+        try {
             // The target of the directory being visited, and of each one above it: a file's
             // target is its directory's and its own name (relativizing every path against
             // the root was a seventh of ringcopy's Java time on a tree of small files).
@@ -145,18 +262,9 @@ final class TreeWalker {
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     if (failures.stopped()) return FileVisitResult.TERMINATE;
                     Path target = targets.isEmpty() ? targetRoot : targets.peek().resolve(dir.getFileName());
-                    try {
-                        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                            throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
-                        }
-                        RingFiles.createDirectories(target);
-                        directories.add(new Directory(dir, target));
-                        targets.push(target);
-                        return FileVisitResult.CONTINUE;
-                    } catch (IOException e) {
-                        failures.fail(dir, e);
-                        return FileVisitResult.SKIP_SUBTREE;   // no postVisitDirectory follows
-                    }
+                    if (!makeDirectory(dir, target)) return FileVisitResult.SKIP_SUBTREE;   // no postVisitDirectory follows
+                    targets.push(target);
+                    return FileVisitResult.CONTINUE;
                 }
 
                 @Override
@@ -185,28 +293,31 @@ final class TreeWalker {
         }
     }
 
+    /** A special file (FIFO, socket, device) is not copied: only counted, with a warning. */
+    private void skipSpecial(Path src) {
+        err.println("ringcopy: skipping " + describe(src) + ": not a regular file, directory or link");
+        summary.fileDone();
+    }
+
     /**
-     * Queues one file's or link's copy; a special file is only counted, with a warning.
+     * Queues one file's or link's copy; {@code size} -1 where the walk did not read it.
      * Files of one directory smaller than {@link #OWN_JOB_SIZE} are copied one after
      * another by one job, up to {@link #FILES_PER_JOB} of them, so that the jobs in flight
-     * work in different directories (docs/DESIGN.md, "ringcopy's calls per file").
+     * work in different directories (docs/DESIGN.md, "ringcopy's calls per file"). A file
+     * whose size the walk did not read may turn out that large in a job: the job then
+     * hands the files after it to a job of their own ({@link #runJob}).
      */
-    private void submit(Path src, Path target, BasicFileAttributes attrs) {
-        if (attrs.isOther() || !attrs.isRegularFile() && !attrs.isSymbolicLink() && !attrs.isDirectory()) {
-            err.println("ringcopy: skipping " + describe(src) + ": not a regular file, directory or link");
-            summary.fileDone();
-            return;
-        }
-        if (attrs.size() >= OWN_JOB_SIZE) {
+    private void submit(Path src, Path target, boolean link, long size) {
+        if (size >= OWN_JOB_SIZE) {
             // its chunks are in flight at once already, and one in-kernel copy at a time
             // per file: in a batch, such files of one folder would copy one at a time
-            startJob(List.of(new FileJob(src, target, attrs)));
+            startJob(List.of(new FileJob(src, target, link)));
             return;
         }
         Path dir = target.getParent();
         if (batch.size() >= FILES_PER_JOB || (batchDir != null && !batchDir.equals(dir))) flushBatch();
         batchDir = dir;
-        batch.add(new FileJob(src, target, attrs));
+        batch.add(new FileJob(src, target, link));
     }
 
     private void flushBatch() {
@@ -218,19 +329,37 @@ final class TreeWalker {
     }
 
     private void startJob(List<FileJob> files) {
-        jobs.start(() -> {
-            for (FileJob f : files) {
-                try {
-                    if (!failures.stopped()) copier.copy(f.src(), f.target(), f.attrs());
-                } catch (IOException e) {
-                    failures.fail(f.src(), e);
-                } catch (RuntimeException e) {
-                    failures.fail(f.src(), e.toString());
-                } finally {
-                    summary.fileDone();
+        jobs.start(() -> runJob(files));
+    }
+
+    /**
+     * Copies {@code files} one after another. When one turns out to be of
+     * {@link #OWN_JOB_SIZE} or more once open, the files after it go to a job of their
+     * own before its data is copied, where a job slot is free, so that large files of
+     * one folder still copy in parallel.
+     */
+    private void runJob(List<FileJob> files) {
+        for (int i = 0; i < files.size(); i++) {
+            FileJob f = files.get(i);
+            List<FileJob> rest = files.subList(i + 1, files.size());
+            boolean[] handedOn = {false};
+            LongConsumer sizeKnown = rest.isEmpty() ? size -> {} : size -> {
+                if (size >= OWN_JOB_SIZE && !handedOn[0]) {
+                    List<FileJob> after = List.copyOf(rest);
+                    handedOn[0] = jobs.tryStart(() -> runJob(after));
                 }
+            };
+            try {
+                if (!failures.stopped()) copier.copy(f.src(), f.target(), f.link(), sizeKnown);
+            } catch (IOException e) {
+                failures.fail(f.src(), e);
+            } catch (RuntimeException e) {
+                failures.fail(f.src(), e.toString());
+            } finally {
+                summary.fileDone();
             }
-        });
+            if (handedOn[0]) return;
+        }
     }
 
     private static String describe(Path p) {

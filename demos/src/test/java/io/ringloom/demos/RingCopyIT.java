@@ -72,6 +72,12 @@ class RingCopyIT {
         Files.write(src.resolve("one"), new byte[] {42});
         Files.write(deep.resolve("mib.bin"), random(1 << 20, 1));
         Files.write(src.resolve("name with spaces.txt"), "spaces".getBytes());
+        // a folder of more files than one job takes, some large enough for a job of their own
+        // that the walk (which reads no sizes) only learns of once a job has opened them
+        Path many = Files.createDirectories(src.resolve("many"));
+        for (int i = 0; i < 70; i++) {
+            Files.write(many.resolve("f" + i), random(i % 10 == 5 ? (3 << 19) + i : 100 + i, 100 + i));
+        }
         Files.write(src.resolve("new\nline"), "newline".getBytes());
         sh(src, "printf 'latin-1 bytes' > \"$(printf 'bad\\377name\\351')\"");
         try (FileChannel ch = FileChannel.open(src.resolve("a/sparse.bin"), StandardOpenOption.CREATE_NEW,
@@ -91,6 +97,8 @@ class RingCopyIT {
         Files.setPosixFilePermissions(src.resolve("one"), PosixFilePermissions.fromString("r--------"));
         Files.setPosixFilePermissions(deep.resolve("mib.bin"), PosixFilePermissions.fromString("rwxr-x---"));
         Files.setPosixFilePermissions(src.resolve("a/b"), PosixFilePermissions.fromString("rwx--x--x"));
+        // a mode the usual umask (022) takes bits from, so -p has to set it after the create
+        Files.setPosixFilePermissions(src.resolve("name with spaces.txt"), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.setLastModifiedTime(src.resolve("empty"), FileTime.fromMillis(1_000_000_000_123L));
         Files.setLastModifiedTime(deep.resolve("mib.bin"), FileTime.fromMillis(1_234_567_890_000L));
         Files.setLastModifiedTime(src.resolve("a/b/c"), FileTime.fromMillis(1_500_000_000_000L));

@@ -35,4 +35,11 @@ public interface FileExtras {
 
     /** {@code fstat(2)}: the open file's size, permission bits and times. */
     FileStatus status() throws IOException;
+
+    /**
+     * The size, permission bits and times that the open itself read ({@code fstat(2)}
+     * of the new fd, which every open makes to learn the file's kind): no call, and
+     * nothing later than the open; still given after the channel closed.
+     */
+    FileStatus statusAtOpen();
 }

@@ -1,5 +1,7 @@
 package io.ringloom.internal;
 
+import io.ringloom.FileStatus;
+
 /**
  * An open file as {@link IoDispatcher} routes its I/O: the fd's holder and
  * what kind of file it is, found once at open (docs/DESIGN.md, "Dispatcher").
@@ -27,10 +29,11 @@ public final class FileFd {
 
     /**
      * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
-     * {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits, and the file's device
-     * ({@code st_dev}), which tells in-kernel copies apart by file-system pair.
+     * {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits, the file's device
+     * ({@code st_dev}), which tells in-kernel copies apart by file-system pair, and the
+     * size, permission bits and times that the same {@code fstat} read ({@code atOpen}).
      */
-    public record Kind(int bits, long dev) {}
+    public record Kind(int bits, long dev, FileStatus atOpen) {}
 
     /** The fd, and the uses that keep it open; shared by every call on the file. */
     final FdHolder holder;

@@ -229,19 +229,21 @@ public final class IoDispatcher {
      * a small file (docs/DESIGN.md, "Unnamed copies"). The caller holds a use of
      * {@code f}, so its number names this file until the call returns.
      */
-    public static int linkat(FileFd f, Path targetFolder, MemorySegment target, Arena arena) throws IOException {
+    public static int linkat(FileFd f, Path targetFolder, MemorySegment target) throws IOException {
         // a file on a memory file system, into a folder known to be on one, is linked by a
         // plain call, as it was created (see create): no lookup there can wait for a server
         boolean plain = f.memoryFs() && targetFolder != null && MEMORY_FS_FOLDERS.containsKey(targetFolder);
         if (emptyPathLinks) {
-            int r = linkat(f.fdVal(), arena.allocateFrom(""), target, SysCalls.AT_EMPTY_PATH, plain);
+            int r = linkat(f.fdVal(), NativeStrings.EMPTY, target, SysCalls.AT_EMPTY_PATH, plain);
             if (r != -Errno.ENOENT) return r;
             // ENOENT: the target's folder is missing, or the empty path was refused; the /proc link tells which
         }
-        int r = linkat(Request.AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + f.fdVal()), target,
-                SysCalls.AT_SYMLINK_FOLLOW, plain);
-        if (r != -Errno.ENOENT && emptyPathLinks) emptyPathLinks = false;
-        return r;
+        try (Arena arena = Arena.ofConfined()) {
+            int r = linkat(Request.AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + f.fdVal()), target,
+                    SysCalls.AT_SYMLINK_FOLLOW, plain);
+            if (r != -Errno.ENOENT && emptyPathLinks) emptyPathLinks = false;
+            return r;
+        }
     }
 
     private static int linkat(int fromDirFd, MemorySegment from, MemorySegment target, int flags, boolean plain)
@@ -271,7 +273,10 @@ public final class IoDispatcher {
             int r = SYS.fstat(fdVal, st.address());
             if (r < 0) throw Errors.forFd(r, "fstat", fdVal, null);
             long dev = st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET);
-            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return new FileFd.Kind(0, dev);
+            FileStatus atOpen = statusOf(st);
+            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) {
+                return new FileFd.Kind(0, dev, atOpen);
+            }
             Integer fsBits = FS_BITS_BY_DEV.get(dev);
             if (fsBits == null) {
                 r = SYS.fstatfs(fdVal, st.address());
@@ -279,7 +284,7 @@ public final class IoDispatcher {
                 fsBits = fsBits(st.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET));
                 FS_BITS_BY_DEV.put(dev, fsBits);
             }
-            return new FileFd.Kind(FileFd.REGULAR | fsBits, dev);
+            return new FileFd.Kind(FileFd.REGULAR | fsBits, dev, atOpen);
         } finally {
             Scratch.release(st);
         }
@@ -291,6 +296,16 @@ public final class IoDispatcher {
         if (type == SysCalls.XFS_SUPER_MAGIC || type == SysCalls.BTRFS_SUPER_MAGIC
                 || type == SysCalls.OVERLAYFS_SUPER_MAGIC) return FileFd.LOCAL_FS | FileFd.CLONES;
         return type == SysCalls.EXT4_SUPER_MAGIC || type == SysCalls.F2FS_SUPER_MAGIC ? FileFd.LOCAL_FS : 0;
+    }
+
+    /**
+     * {@code getdents64(2)} into {@code buf}: the bytes of records filled, 0 at the end,
+     * or {@code -errno}. A plain call, as the JDK's {@code readdir} is: io_uring has no
+     * such op; after the time slice's check on a carrier.
+     */
+    static long getdents(int fdVal, MemorySegment buf) {
+        yieldAfterSlice(scheduler());
+        return SYS.getdents64(fdVal, buf.address(), buf.byteSize());
     }
 
     /** Closes an fd that no other thread has seen yet, so no request on it can be in flight. */
@@ -446,12 +461,17 @@ public final class IoDispatcher {
         try {
             int r = SYS.fstat(f.fdVal(), st.address());
             if (r < 0) throw Errors.forFd(r, "fstat", f.fdVal(), null);
-            return new FileStatus(st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
-                    st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
-                    timespec(st, Stat.MTIME_OFFSET), timespec(st, Stat.ATIME_OFFSET));
+            return statusOf(st);
         } finally {
             Scratch.release(st);
         }
+    }
+
+    /** Size, permission bits and times from a {@code struct stat} that {@code fstat(2)} filled. */
+    private static FileStatus statusOf(MemorySegment st) {
+        return new FileStatus(st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
+                st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
+                timespec(st, Stat.MTIME_OFFSET), timespec(st, Stat.ATIME_OFFSET));
     }
 
     /** {@code st_mode & 07777} from {@code fstat(2)}, or {@code -errno}. */

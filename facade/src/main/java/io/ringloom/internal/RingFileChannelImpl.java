@@ -5,7 +5,6 @@ import io.ringloom.rings.sys.Errno;
 import io.ringloom.rings.sys.SysCalls;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -53,6 +52,8 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     private final FileFd file;
     /** begin, a use of the fd, end: around every blocking call. */
     private final Bracket bracket;
+    /** What the open's own {@code fstat} read: size, permission bits and times at open. */
+    private final FileStatus atOpen;
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
     /** Guards the delegate. */
@@ -70,6 +71,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         this.append = append;
         this.file = new FileFd(fdVal, kind, IoDispatcher.nowaitReads(), this::closeDelegate);
         this.bracket = Bracket.forFile(this, file.holder(), path);
+        this.atOpen = kind.atOpen();
     }
 
     // ------------------------------------------------------------------ open
@@ -132,14 +134,16 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         Path folder = makesNew ? path.getParent() : null;
 
         int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cpath = NativeStrings.path(arena, path);
+        MemorySegment cpath = NativeStrings.lend(path);
+        try {
             fd = makesNew ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
             if (fd < 0) throw Errors.forPath(fd, "openat", path);
             if (deleteOnClose) {
                 // As the JDK does: unlink at once; the open fd keeps the file alive until close.
                 IoDispatcher.unlinkat(cpath, 0);
             }
+        } finally {
+            NativeStrings.giveBack(cpath);   // each call returned after its CQE
         }
         RingFileChannelImpl ch = withKind(fd, path, read, write, append);
         if (makesNew) IoDispatcher.createdIn(folder, ch.file);
@@ -158,9 +162,11 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         Objects.requireNonNull(dir, "dir");
         int mode = modeOf(attrs);
         int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            fd = IoDispatcher.create(dir, NativeStrings.path(arena, dir),
-                    SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
+        MemorySegment cdir = NativeStrings.lend(dir);
+        try {
+            fd = IoDispatcher.create(dir, cdir, SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
+        } finally {
+            NativeStrings.giveBack(cdir);   // the call returned after its CQE
         }
         if (fd == -Errno.EOPNOTSUPP || fd == -Errno.EISDIR) {
             throw new UnsupportedOperationException("no unnamed files on the file system of " + dir);
@@ -629,6 +635,11 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         return status[0];
     }
 
+    @Override
+    public FileStatus statusAtOpen() {
+        return atOpen;
+    }
+
     /**
      * {@inheritDoc} Under a use of the fd, so its {@code /proc/self/fd} link
      * names this file until the call returns, whatever a close does meanwhile.
@@ -639,12 +650,14 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         Objects.requireNonNull(target, "target");
         ensureOpen();
         int[] errno = new int[1];
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ctarget = NativeStrings.path(arena, target);
+        MemorySegment ctarget = NativeStrings.lend(target);
+        try {
             bracket.run("linkat", () -> {
-                errno[0] = Math.min(0, IoDispatcher.linkat(file, target.getParent(), ctarget, arena));
+                errno[0] = Math.min(0, IoDispatcher.linkat(file, target.getParent(), ctarget));
                 return 0;
             });
+        } finally {
+            NativeStrings.giveBack(ctarget);   // the call returned after its CQE
         }
         if (errno[0] < 0) throw Errors.forPath(errno[0], "linkat", target);
     }

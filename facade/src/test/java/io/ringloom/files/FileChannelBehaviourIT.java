@@ -263,6 +263,18 @@ class FileChannelBehaviourIT {
             assertThrows(UnsupportedOperationException.class,
                     () -> impl.open(existing, READ, java.nio.file.StandardOpenOption.valueOf("READ"),
                             new java.nio.file.OpenOption() {}));
+            // past PATH_MAX (4096 with its NUL) and at it: the kernel's ENAMETOOLONG, as a plain FileSystemException
+            for (int length : new int[] {4095, 4096, 10_000}) {
+                Path tooLong = dir.resolve("n".repeat(length - dir.toString().length() - 1));
+                assertEquals(length, tooLong.toString().length());
+                FileSystemException e = assertThrows(FileSystemException.class, () -> impl.open(tooLong, CREATE_NEW, WRITE));
+                assertEquals(FileSystemException.class, e.getClass(), "length " + length);
+                assertTrue(e.getMessage().contains("File name too long"), e.getMessage());
+            }
+            // a path just short of it reaches the kernel whole: its last name is too long for ext4 or tmpfs
+            Path longName = dir.resolve("m".repeat(300));
+            FileSystemException e = assertThrows(FileSystemException.class, () -> impl.open(longName, CREATE_NEW, WRITE));
+            assertTrue(e.getMessage().contains("File name too long"), e.getMessage());
         });
     }
 

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * {@code RingFiles.setPermissions}, {@code setTimes}, {@code rename},
- * {@code openUnnamed}, {@code linkInto} and {@code status}, the calls a copier makes on each
+ * {@code openUnnamed}, {@code linkInto}, {@code status} and {@code statusAtOpen}, the calls a copier makes on each
  * copy it writes: on a pool thread and off the
  * pools ({@link Impl#RING_POOL}, {@link Impl#RING_PLATFORM}), checked with the
  * answers {@code Files} gives for the same files by path.
@@ -226,6 +226,57 @@ class FileMetadataIT {
         assertEquals(jdk.lastModifiedTime(), seen[0].lastModifiedTime());
         assertEquals(jdk.lastAccessTime(), seen[0].lastAccessTime(), "before 1970 too");
         assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 01777, Instant.EPOCH, Instant.EPOCH));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void statusAtOpenIsWhatTheOpenRead(Impl impl) throws Exception {
+        Path f = Files.write(dir.resolve("f"), new byte[4321]);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-x--x"));
+        Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-09-09T01:46:40.123456789Z")));
+        Files.setAttribute(f, "lastAccessTime", FileTime.from(Instant.parse("1969-07-20T20:17:40.5Z")));
+        PosixFileAttributes jdk = Files.readAttributes(f, PosixFileAttributes.class);
+        FileStatus[] atOpen = new FileStatus[2];
+        FileStatus[] now = new FileStatus[1];
+        int[] unnamedMode = new int[1];
+        impl.run(() -> {
+            try (FileChannel ch = RingFiles.open(f, READ, WRITE)) {
+                ch.write(ByteBuffer.wrap(new byte[100]), 4321);
+                RingFiles.setPermissions(ch, PosixFilePermissions.fromString("rwx------"));
+                RingFiles.setTimes(ch, FileTime.from(Instant.EPOCH), null);
+                atOpen[0] = RingFiles.statusAtOpen(ch);
+                now[0] = RingFiles.status(ch);
+                ch.close();
+                atOpen[1] = RingFiles.statusAtOpen(ch);
+            }
+            try (FileChannel other = FileChannel.open(f, READ)) {
+                assertThrows(IllegalArgumentException.class, () -> RingFiles.statusAtOpen(other));
+            }
+            try (FileChannel copy = RingFiles.openUnnamed(dir, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwxrwxrwx")))) {
+                unnamedMode[0] = RingFiles.statusAtOpen(copy).mode();
+                assertEquals(0, RingFiles.statusAtOpen(copy).size());
+            }
+        });
+        assertEquals(4321, atOpen[0].size(), "the size before the write");
+        assertEquals(0651, atOpen[0].mode(), "the mode before the change");
+        assertEquals(jdk.lastModifiedTime(), atOpen[0].lastModifiedTime());
+        assertEquals(jdk.lastAccessTime(), atOpen[0].lastAccessTime());
+        assertEquals(atOpen[0], atOpen[1], "the same after the close");
+        assertEquals(4421, now[0].size());
+        assertEquals(0700, now[0].mode());
+        assertEquals(Instant.EPOCH, now[0].lastModified());
+        // made with 0777: what the umask (or a default ACL of the folder) left, read by the open
+        int umask = umask();
+        assertEquals(0777 & ~umask, unnamedMode[0], "umask 0" + Integer.toOctalString(umask));
+    }
+
+    /** This process's umask, from /proc/self/status. */
+    private static int umask() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Umask:")) return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+        throw new AssertionError("no Umask line in /proc/self/status");
     }
 
     private List<Path> listing() throws java.io.IOException {

@@ -194,4 +194,23 @@ class ErrorsTest {
         assertFalse(Errors.isCancellation(0));
         assertFalse(Errors.isCancellation(Errno.ECANCELED));
     }
+
+    /** The texts are the C library's, as the JDK's exceptions give them ({@code strerror}). */
+    @Test
+    void everyNamedErrnoReadsAsTheCLibrarySaysIt() throws Throwable {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        java.lang.invoke.MethodHandle strerror = linker.downcallHandle(
+                linker.defaultLookup().find("strerror").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS,
+                        java.lang.foreign.ValueLayout.JAVA_INT));
+        int named = 0;
+        for (int e = 1; e < 134; e++) {
+            if (Errno.name(e).startsWith("errno ")) continue;
+            java.lang.foreign.MemorySegment text = (java.lang.foreign.MemorySegment) strerror.invokeExact(e);
+            assertEquals(text.reinterpret(1024).getString(0) + " (" + Errno.name(e) + ")", Errors.describe(e));
+            named++;
+        }
+        assertTrue(named >= 40, "named errnos: " + named);
+        assertEquals("error (errno 200)", Errors.describe(200));
+    }
 }

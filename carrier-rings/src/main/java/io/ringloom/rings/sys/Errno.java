@@ -41,6 +41,17 @@ public final class Errno {
     public static final int EHOSTUNREACH = 113;
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;
+    public static final int ENXIO = 6;
+    public static final int E2BIG = 7;
+    public static final int ENODEV = 19;
+    public static final int ETXTBSY = 26;
+    public static final int EFBIG = 27;
+    public static final int EROFS = 30;
+    public static final int EMLINK = 31;
+    public static final int ENAMETOOLONG = 36;
+    public static final int EOVERFLOW = 75;
+    public static final int ESTALE = 116;
+    public static final int EDQUOT = 122;
     /**
      * Kernel-internal, seen from a cancelled io-wq request: treat as EINTR
      * (docs/DESIGN.md, "Decisions and measurements").
@@ -84,6 +95,17 @@ public final class Errno {
             case EHOSTUNREACH -> "EHOSTUNREACH";
             case EALREADY -> "EALREADY";
             case ECANCELED -> "ECANCELED";
+            case ENXIO -> "ENXIO";
+            case E2BIG -> "E2BIG";
+            case ENODEV -> "ENODEV";
+            case ETXTBSY -> "ETXTBSY";
+            case EFBIG -> "EFBIG";
+            case EROFS -> "EROFS";
+            case EMLINK -> "EMLINK";
+            case ENAMETOOLONG -> "ENAMETOOLONG";
+            case EOVERFLOW -> "EOVERFLOW";
+            case ESTALE -> "ESTALE";
+            case EDQUOT -> "EDQUOT";
             case ERESTARTSYS -> "ERESTARTSYS";
             default -> "errno " + e;
         };

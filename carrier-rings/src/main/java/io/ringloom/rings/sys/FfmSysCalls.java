@@ -283,6 +283,11 @@ final class FfmSysCalls implements SysCalls {
     }
 
     @Override
+    public long getdents64(int fd, long bufAddress, long length) {
+        return syscall(SYS_GETDENTS64, Integer.toUnsignedLong(fd), bufAddress, length, 0, 0, 0);
+    }
+
+    @Override
     public int socket(int domain, int type, int protocol) {
         return (int) syscall(SYS_SOCKET, domain, type, protocol, 0, 0, 0);
     }

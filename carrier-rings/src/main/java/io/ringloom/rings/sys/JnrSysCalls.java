@@ -324,6 +324,12 @@ final class JnrSysCalls implements SysCalls {
                 Integer.toUnsignedLong(flags), 0, 0));
     }
 
+    /** Through {@code syscall(3)}: glibc's wrapper came only in 2.30. */
+    @Override
+    public long getdents64(int fd, long bufAddress, long length) {
+        return check(libc6.syscall(SYS_GETDENTS64, Integer.toUnsignedLong(fd), bufAddress, length, 0, 0, 0));
+    }
+
     @Override
     public int socket(int domain, int type, int protocol) {
         return (int) check(files.socket(domain, type, protocol));

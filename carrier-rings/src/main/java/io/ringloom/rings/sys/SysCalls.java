@@ -115,6 +115,13 @@ public interface SysCalls {
      */
     int cachestat(int fd, long rangeAddress, long cachestatAddress, int flags);
 
+    /**
+     * {@code getdents64(2)}: the next entries of the directory open on {@code fd}, as
+     * {@link io.ringloom.rings.layout.Dirent64} records filling up to {@code length}
+     * bytes at {@code bufAddress}; the bytes filled, 0 at the end, or {@code -errno}.
+     */
+    long getdents64(int fd, long bufAddress, long length);
+
     int socket(int domain, int type, int protocol);
 
     int bind(int fd, long addrAddress, int addrLen);
@@ -217,6 +224,8 @@ public interface SysCalls {
     int POSIX_FADV_DONTNEED = 4;
     /** The x86-64 syscall number of cachestat (arch/x86/entry/syscalls/syscall_64.tbl). */
     long SYS_CACHESTAT = 451;
+    /** The x86-64 syscall number of getdents64 (glibc's wrapper came only in 2.30). */
+    long SYS_GETDENTS64 = 217;
     // sockets (bits/socket.h, netinet/in.h, netinet/tcp.h)
     int AF_INET = 2;
     int AF_INET6 = 10;

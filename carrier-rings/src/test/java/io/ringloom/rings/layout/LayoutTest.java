@@ -28,7 +28,8 @@ class LayoutTest {
                 Arguments.of("__kernel_timespec", KernelTimespec.FIELDS, KernelTimespec.SIZE),
                 Arguments.of("iovec", Iovec.FIELDS, Iovec.SIZE),
                 Arguments.of("cachestat_range", Cachestat.RANGE_FIELDS, Cachestat.RANGE_SIZE),
-                Arguments.of("cachestat", Cachestat.FIELDS, Cachestat.SIZE));
+                Arguments.of("cachestat", Cachestat.FIELDS, Cachestat.SIZE),
+                Arguments.of("linux_dirent64 (its fixed part)", Dirent64.FIELDS, Dirent64.HEADER_SIZE));
     }
 
     @ParameterizedTest(name = "{0}")
