@@ -258,8 +258,10 @@ public final class RingFiles {
      * The entries of the directory {@code dir} ("." and ".." left out), each with the
      * type the directory records for it ({@code getdents64(2)}'s {@code d_type}), so
      * that a walk of a tree needs no {@code lstat} of each file: {@link DirectoryEntry.Type#UNKNOWN}
-     * where the file system keeps no types. Links are not followed. A name that is not
-     * valid in the file-name encoding keeps its bytes, as the JDK's listing does.
+     * where the file system keeps no types. Links in it are not followed ({@code dir}
+     * itself may be one). The order is the file system's, with names that are not ASCII
+     * last; such a name keeps its bytes, as in the JDK's listing, even where they are not
+     * valid in the file-name encoding. The whole listing is read before this returns.
      *
      * @throws java.nio.file.NotDirectoryException when {@code dir} is not a directory
      */

@@ -27,18 +27,28 @@ final class CopyJobs {
     /** Runs {@code job} in the slot just taken. */
     private void run(Runnable job) {
         running.incrementAndGet();
-        pool.startVirtualThread(() -> {
-            try {
-                job.run();
-            } finally {
-                slots.release();
-                if (running.decrementAndGet() == 0) {
-                    synchronized (idle) {
-                        idle.notifyAll();
-                    }
+        try {
+            pool.startVirtualThread(() -> {
+                try {
+                    job.run();
+                } finally {
+                    ended();
                 }
+            });
+        } catch (RuntimeException | Error e) {
+            ended();   // not started (the pool closed, no memory for a thread): the slot and the count go back
+            throw e;
+        }
+    }
+
+    /** A job's slot and count go back; the last one wakes {@link #awaitIdle}. */
+    private void ended() {
+        slots.release();
+        if (running.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
             }
-        });
+        }
     }
 
     /** Starts {@code job} if a slot is free at once; false, and nothing started, if none is. */

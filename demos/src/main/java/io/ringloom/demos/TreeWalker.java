@@ -184,14 +184,14 @@ final class TreeWalker {
         while (!pending.isEmpty() && !failures.stopped()) {
             Path[] next = pending.pop();
             Path dir = next[0], target = next[1];
-            if (!makeDirectory(dir, target)) continue;
             List<DirectoryEntry> entries;
             try {
                 entries = RingFiles.entries(dir);
             } catch (IOException e) {
-                failures.fail(dir, e);
+                failures.fail(dir, e);   // as the JDK's walk: a folder that cannot be read is not made
                 continue;
             }
+            if (!makeDirectory(dir, target)) continue;
             List<Path[]> subdirectories = new ArrayList<>();
             // Whether this folder's files are looked up here, one after another, before their
             // jobs open them: decided by the first one's lookup (see COLD_LOOKUP_NANOS)

@@ -222,6 +222,34 @@ class RingCopyIT {
         assertEquals(1, fast.status());
     }
 
+    /**
+     * The same without -L, where the walk takes types from the folder's listing: a FIFO
+     * is skipped, a link that points nowhere is copied as a link, and a file whose target
+     * is in the way fails alone.
+     */
+    @Test
+    void withoutFollowingLinksAFailingPathIsReportedAndTheRestIsCopied() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        for (int i = 0; i < 70; i++) Files.write(src.resolve("f" + i), random(10_000, i));
+        Files.createSymbolicLink(src.resolve("gone"), Path.of("removed-before-the-copy"));
+        Files.createDirectories(src.resolve("sub"));
+        Files.write(src.resolve("sub/inner"), random(100, 99));
+        sh(src, "mkfifo fifo");
+        Path dst = Files.createDirectories(dir.resolve("dst"));
+        Files.write(dst.resolve("f5"), "in the way".getBytes());
+        Run run = copy("-r", src.toString() + "/.", dst.toString());
+        assertEquals(1, run.status(), "a failed path makes the exit status non-zero: " + run.err());
+        assertTrue(run.err().contains("f5") && run.err().contains("exists"), run.err());
+        assertTrue(run.err().contains("skipping") && run.err().contains("fifo"), run.err());
+        assertEquals("in the way", Files.readString(dst.resolve("f5")), "kept");
+        for (int i = 0; i < 70; i++) {
+            if (i != 5) assertTrue(sameContent(src.resolve("f" + i), dst.resolve("f" + i)), "f" + i);
+        }
+        assertTrue(sameContent(src.resolve("sub/inner"), dst.resolve("sub/inner")));
+        assertEquals(Path.of("removed-before-the-copy"), Files.readSymbolicLink(dst.resolve("gone")));
+        assertFalse(Files.exists(dst.resolve("fifo"), LinkOption.NOFOLLOW_LINKS));
+    }
+
     @Test
     void diskFullLeavesNoPartialFile() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));

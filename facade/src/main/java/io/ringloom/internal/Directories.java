@@ -29,17 +29,14 @@ public final class Directories {
 
     /**
      * The entries of {@code dir}, "." and ".." left out, in the order the file system
-     * gives them. The directory is opened through the ring on a pool thread and read
-     * with plain calls into a staging chunk; its fd is closed before this returns.
+     * gives them (names that are not ASCII last). The directory is opened through the
+     * ring on a pool thread and read with plain calls into a staging chunk; its fd is
+     * closed before this returns. The empty path is the current directory, as for the JDK.
      */
     public static List<DirectoryEntry> entries(Path dir) throws IOException {
-        int fd;
-        MemorySegment cdir = NativeStrings.lend(dir);
-        try {
-            fd = IoDispatcher.openat(cdir, SysCalls.O_RDONLY | SysCalls.O_DIRECTORY | SysCalls.O_CLOEXEC, 0);
-        } finally {
-            NativeStrings.giveBack(cdir);   // the call returned after its CQE
-        }
+        MemorySegment cdir = NativeStrings.lend(dir.toString().isEmpty() ? Path.of(".") : dir);
+        int fd = IoDispatcher.openat(cdir, SysCalls.O_RDONLY | SysCalls.O_DIRECTORY | SysCalls.O_CLOEXEC, 0);
+        NativeStrings.giveBack(cdir);   // after the CQE; not if the call threw (NativeStrings.lend)
         if (fd == -Errno.ENOTDIR) throw new NotDirectoryException(dir.toString());
         if (fd < 0) throw Errors.forPath(fd, "openat", dir);
         List<DirectoryEntry> entries = new ArrayList<>();
@@ -47,8 +44,9 @@ public final class Directories {
         // name the same file (bytes invalid in the file-name encoding), so the JDK's own
         // listing, which keeps a name's bytes, supplies their paths.
         Map<ByteBuffer, DirectoryEntry.Type> unusual = null;
-        MemorySegment buf = Staging.acquire(Staging.SMALL);
+        MemorySegment buf = null;
         try {
+            buf = Staging.acquire(Staging.SMALL);
             while (true) {
                 long n = IoDispatcher.getdents(fd, buf);
                 if (n < 0) throw Errors.forPath((int) n, "getdents64", dir);
@@ -74,7 +72,7 @@ public final class Directories {
                 }
             }
         } finally {
-            Staging.release(buf);
+            if (buf != null) Staging.release(buf);
             IoDispatcher.closeUnshared(fd);
         }
         if (unusual != null) addByTheirBytes(dir, unusual, entries);

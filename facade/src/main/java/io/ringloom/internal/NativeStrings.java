@@ -34,7 +34,9 @@ public final class NativeStrings {
      * {@code path} as NUL-terminated bytes in a native block lent until {@link #giveBack}:
      * a file's open, create or link costs no arena made and closed. The caller gives it
      * back once the call that used it has returned, which for a ring request is after
-     * its CQE, so the kernel never reads a block lent to another call.
+     * its CQE, so the kernel never reads a block lent to another call. A call that threw
+     * may have left its SQE in the ring (an {@code io_uring_enter} that failed after the
+     * push): its block is then not given back, and 4 KiB stay lent for good.
      */
     public static MemorySegment lend(Path path) {
         byte[] bytes = bytes(path);

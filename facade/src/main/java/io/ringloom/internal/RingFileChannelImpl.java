@@ -133,18 +133,21 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         boolean makesNew = IoDispatcher.makesOnlyNew(flags);
         Path folder = makesNew ? path.getParent() : null;
 
-        int fd;
+        // Given back only after calls that returned, each after its CQE; one that threw may
+        // have left its request in the ring, and then the block stays lent (NativeStrings.lend)
         MemorySegment cpath = NativeStrings.lend(path);
-        try {
-            fd = makesNew ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
-            if (fd < 0) throw Errors.forPath(fd, "openat", path);
-            if (deleteOnClose) {
-                // As the JDK does: unlink at once; the open fd keeps the file alive until close.
+        int fd = makesNew ? IoDispatcher.create(folder, cpath, flags, mode) : IoDispatcher.openat(cpath, flags, mode);
+        if (fd >= 0 && deleteOnClose) {
+            // As the JDK does: unlink at once; the open fd keeps the file alive until close.
+            try {
                 IoDispatcher.unlinkat(cpath, 0);
+            } catch (IOException | RuntimeException e) {
+                IoDispatcher.closeUnshared(fd);
+                throw e;
             }
-        } finally {
-            NativeStrings.giveBack(cpath);   // each call returned after its CQE
         }
+        NativeStrings.giveBack(cpath);
+        if (fd < 0) throw Errors.forPath(fd, "openat", path);
         RingFileChannelImpl ch = withKind(fd, path, read, write, append);
         if (makesNew) IoDispatcher.createdIn(folder, ch.file);
         return ch;
@@ -161,13 +164,9 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     public static RingFileChannelImpl openUnnamed(Path dir, FileAttribute<?>... attrs) throws IOException {
         Objects.requireNonNull(dir, "dir");
         int mode = modeOf(attrs);
-        int fd;
         MemorySegment cdir = NativeStrings.lend(dir);
-        try {
-            fd = IoDispatcher.create(dir, cdir, SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
-        } finally {
-            NativeStrings.giveBack(cdir);   // the call returned after its CQE
-        }
+        int fd = IoDispatcher.create(dir, cdir, SysCalls.O_TMPFILE | SysCalls.O_WRONLY | SysCalls.O_CLOEXEC, mode);
+        NativeStrings.giveBack(cdir);   // after the CQE; not if the call threw (NativeStrings.lend)
         if (fd == -Errno.EOPNOTSUPP || fd == -Errno.EISDIR) {
             throw new UnsupportedOperationException("no unnamed files on the file system of " + dir);
         }
@@ -651,14 +650,11 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         ensureOpen();
         int[] errno = new int[1];
         MemorySegment ctarget = NativeStrings.lend(target);
-        try {
-            bracket.run("linkat", () -> {
-                errno[0] = Math.min(0, IoDispatcher.linkat(file, target.getParent(), ctarget));
-                return 0;
-            });
-        } finally {
-            NativeStrings.giveBack(ctarget);   // the call returned after its CQE
-        }
+        bracket.run("linkat", () -> {
+            errno[0] = Math.min(0, IoDispatcher.linkat(file, target.getParent(), ctarget));
+            return 0;
+        });
+        NativeStrings.giveBack(ctarget);   // after the CQE; not if the call threw (NativeStrings.lend)
         if (errno[0] < 0) throw Errors.forPath(errno[0], "linkat", target);
     }
 

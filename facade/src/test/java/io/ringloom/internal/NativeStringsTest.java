@@ -65,9 +65,4 @@ class NativeStringsTest {
         assertEquals(NativeStrings.PATH_MAX, next.byteSize());
         NativeStrings.giveBack(next);
     }
-
-    @Test
-    void aNulInAPathIsRefused() {
-        assertThrows(Exception.class, () -> NativeStrings.lend(Path.of("/a\0b")));
-    }
 }

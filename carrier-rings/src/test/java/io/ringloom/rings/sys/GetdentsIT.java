@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * getdents64 through whichever backend -Dringloom.native selects (CI runs both):
@@ -73,6 +74,7 @@ class GetdentsIT {
             SYS.close(fd);
         }
         assertTrue(calls > 1, "calls: " + calls);
+        assumeFalse(seen.get("sub") == Dirent64.DT_UNKNOWN, "the file system keeps no entry types");
         Map<String, Byte> expected;
         try (Stream<Path> s = Files.list(dir)) {
             expected = s.collect(Collectors.toMap(p -> p.getFileName().toString(), p -> Files.isSymbolicLink(p)
