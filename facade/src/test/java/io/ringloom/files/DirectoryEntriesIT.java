@@ -58,6 +58,7 @@ class DirectoryEntriesIT {
     void nothingLeaked() {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(
                 () -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked"));
+        Impl.pool.stats().forEach(s -> assertEquals(0, s.inFlight(), () -> "in flight: " + s));
     }
 
     @ParameterizedTest
