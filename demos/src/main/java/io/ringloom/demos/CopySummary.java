@@ -9,19 +9,34 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What a ringcopy run has to do and has done: the totals counted before it
- * starts, the files and bytes done as it goes (read by the {@link Progress}
+ * What a ringcopy run has to do and has done: the totals, counted while it
+ * runs, the files and bytes done as it goes (read by the {@link Progress}
  * line), and the two summary lines at the end.
  */
 final class CopySummary {
-    /** Counted by the walker before the copy starts, so before the progress thread reads them. */
-    private long filesTotal, bytesTotal;
+    /**
+     * Counted by the counting thread while the copy runs (written by it alone, read by the
+     * progress thread); final once {@link #counted} is set.
+     */
+    private volatile long filesTotal, bytesTotal;
+    /** Set by the counting thread when the totals are complete. */
+    private volatile boolean counted;
     private final AtomicLong filesDone = new AtomicLong();
     private final AtomicLong bytesDone = new AtomicLong();
 
+    /** One file more to do; the counting thread's alone. */
     void planned(BasicFileAttributes attrs) {
-        filesTotal++;
-        if (attrs.isRegularFile()) bytesTotal += attrs.size();
+        filesTotal = filesTotal + 1;
+        if (attrs.isRegularFile()) bytesTotal = bytesTotal + attrs.size();
+    }
+
+    /** The totals are complete: the progress line may show them and an ETA. */
+    void countingDone() {
+        counted = true;
+    }
+
+    boolean counted() {
+        return counted;
     }
 
     void fileDone() {

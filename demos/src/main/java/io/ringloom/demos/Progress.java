@@ -22,10 +22,16 @@ final class Progress {
                 double s = (System.nanoTime() - t0) / 1e9;
                 long bytes = summary.bytesDone();
                 double rate = bytes / Math.max(s, 1e-9);
-                long left = Math.max(0, summary.bytesTotal() - bytes);
-                String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
-                out.printf(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
-                        summary.filesDone(), summary.filesTotal(), bytes / 1e6, summary.bytesTotal() / 1e6, rate / 1e6, eta);
+                if (summary.counted()) {
+                    long left = Math.max(0, summary.bytesTotal() - bytes);
+                    String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
+                    out.printf(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
+                            summary.filesDone(), summary.filesTotal(), bytes / 1e6, summary.bytesTotal() / 1e6, rate / 1e6, eta);
+                } else {
+                    // the totals are still being counted beside the copy
+                    out.printf(Locale.ROOT, "\r%d files, %.1f MB, %.1f MB/s, counting %d files, %.1f MB   ",
+                            summary.filesDone(), bytes / 1e6, rate / 1e6, summary.filesTotal(), summary.bytesTotal() / 1e6);
+                }
                 out.flush();
             }
         });

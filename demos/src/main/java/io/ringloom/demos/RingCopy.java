@@ -5,6 +5,7 @@ import io.ringloom.CarrierPool;
 import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code ringcopy}: copies files and trees like {@code cp -a} where it
@@ -62,7 +63,13 @@ public final class RingCopy {
             FileCopier copier = new FileCopier(opt, summary);
             TreeWalker walker = new TreeWalker(opt, copier, new CopyJobs(pool, opt.jobs()), summary, failures, err);
             boolean showProgress = opt.progress() || isTerminal();
-            if (showProgress) walker.countSources();   // the totals only the progress line's ETA uses
+            // The totals only the progress line uses, counted beside the copy: counted first,
+            // they held the copy back until the count was done (docs/DESIGN.md, "The walk")
+            AtomicBoolean copied = new AtomicBoolean();
+            Thread counting = showProgress ? Thread.ofPlatform().daemon().name("ringcopy-count").start(() -> {
+                walker.countSources(copied::get);
+                summary.countingDone();
+            }) : null;
             Thread cleanup = new Thread(copier::removeTemps, "ringcopy-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             long[] irq0 = opt.quiet() ? null : Interrupts.read();   // only the summary shows them
@@ -71,6 +78,7 @@ public final class RingCopy {
             try {
                 pool.startVirtualThread(() -> walker.copyAll(intoDirectory)).join();
             } finally {
+                copied.set(true);   // the counting, if still going, ends at its next file
                 progress.stop();
                 Runtime.getRuntime().removeShutdownHook(cleanup);
                 copier.removeTemps();

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -81,16 +82,21 @@ final class TreeWalker {
         this.err = err;
     }
 
-    /** Counts what there is to copy, for the progress line's ETA. */
-    void countSources() {
+    /**
+     * Counts what there is to copy, for the progress line's totals and ETA: the JDK's walk,
+     * which reads each file's size. It runs beside the copy on a thread of its own
+     * (RingCopy), and ends early when {@code stop} turns true.
+     */
+    void countSources(BooleanSupplier stop) {
         for (Path src : opt.sources()) {
+            if (stop.getAsBoolean()) return;
             try {
                 Files.walkFileTree(src, visitOptions(), opt.recursive() ? Integer.MAX_VALUE : 0,
                         new SimpleFileVisitor<>() {
                             @Override
                             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                                 summary.planned(attrs);
-                                return FileVisitResult.CONTINUE;
+                                return stop.getAsBoolean() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
                             }
 
                             @Override

@@ -152,6 +152,20 @@ class RingCopyIT {
         }
     }
 
+    /** With the progress line the totals are counted beside the copy, which comes out the same. */
+    @Test
+    void copiesATreeExactlyWithTheProgressLine() throws Exception {
+        Path src = tree();
+        Path dst = dir.resolve("dst");
+        Run run = copy("-a", "--progress", src.toString(), dst.toString());
+        assertEquals(0, run.status(), run.err());
+        assertSameTree(src, dst);
+        // a line drawn every 200 ms, if the copy lasted that long, then erased
+        assertTrue(run.err().endsWith("\r\033[K"), () -> "the line is erased at the end: " + run.err());
+        String drawn = run.err().substring(0, run.err().length() - "\r\033[K".length());
+        if (!drawn.isEmpty()) assertTrue(drawn.startsWith("\r") && drawn.contains(" files, "), drawn);
+    }
+
     @Test
     void verifyAndIntoAnExistingDirectory() throws Exception {
         Path a = Files.write(dir.resolve("a.bin"), random(300_000, 5));
