@@ -2,6 +2,8 @@ package io.ringloom.internal;
 
 import io.ringloom.FileStatus;
 
+import java.time.Instant;
+
 /**
  * An open file as {@link IoDispatcher} routes its I/O: the fd's holder and
  * what kind of file it is, found once at open (docs/DESIGN.md, "Dispatcher").
@@ -31,9 +33,17 @@ public final class FileFd {
      * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
      * {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits, the file's device
      * ({@code st_dev}), which tells in-kernel copies apart by file-system pair, and the
-     * size, permission bits and times that the same {@code fstat} read ({@code atOpen}).
+     * size, permission bits and times that the same {@code fstat} read, kept as numbers:
+     * most opens never ask for them ({@link #atOpen} builds them).
      */
-    public record Kind(int bits, long dev, FileStatus atOpen) {}
+    public record Kind(int bits, long dev, long size, int mode, long mtimeSeconds, long mtimeNanos,
+                       long atimeSeconds, long atimeNanos) {
+        /** Size, permission bits and times as the open's {@code fstat} read them. */
+        public FileStatus atOpen() {
+            return new FileStatus(size, mode, Instant.ofEpochSecond(mtimeSeconds, mtimeNanos),
+                    Instant.ofEpochSecond(atimeSeconds, atimeNanos));
+        }
+    }
 
     /** The fd, and the uses that keep it open; shared by every call on the file. */
     final FdHolder holder;

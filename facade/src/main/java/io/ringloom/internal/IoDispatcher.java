@@ -273,21 +273,34 @@ public final class IoDispatcher {
             int r = SYS.fstat(fdVal, st.address());
             if (r < 0) throw Errors.forFd(r, "fstat", fdVal, null);
             long dev = st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET);
-            FileStatus atOpen = statusOf(st);
-            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) {
-                return new FileFd.Kind(0, dev, atOpen);
-            }
+            if ((st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & Stat.S_IFMT) != Stat.S_IFREG) return kind(0, dev, st);
             Integer fsBits = FS_BITS_BY_DEV.get(dev);
             if (fsBits == null) {
-                r = SYS.fstatfs(fdVal, st.address());
-                if (r < 0) throw Errors.forFd(r, "fstatfs", fdVal, null);
-                fsBits = fsBits(st.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET));
+                // into a block of its own: st's size, mode and times are read after
+                MemorySegment sfs = Scratch.acquire();
+                try {
+                    r = SYS.fstatfs(fdVal, sfs.address());
+                    if (r < 0) throw Errors.forFd(r, "fstatfs", fdVal, null);
+                    fsBits = fsBits(sfs.get(ValueLayout.JAVA_LONG, STATFS_TYPE_OFFSET));
+                } finally {
+                    Scratch.release(sfs);
+                }
                 FS_BITS_BY_DEV.put(dev, fsBits);
             }
-            return new FileFd.Kind(FileFd.REGULAR | fsBits, dev, atOpen);
+            return kind(FileFd.REGULAR | fsBits, dev, st);
         } finally {
             Scratch.release(st);
         }
+    }
+
+    /** A {@link FileFd.Kind} with the size, permission bits and times of {@code st}, filled by {@code fstat(2)}. */
+    private static FileFd.Kind kind(int bits, long dev, MemorySegment st) {
+        return new FileFd.Kind(bits, dev, st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
+                st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
+                st.get(ValueLayout.JAVA_LONG, Stat.MTIME_OFFSET + KernelTimespec.TV_SEC_OFFSET),
+                st.get(ValueLayout.JAVA_LONG, Stat.MTIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET),
+                st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_SEC_OFFSET),
+                st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET));
     }
 
     /** The {@link FileFd} bits of a file system by its statfs {@code f_type}. */
@@ -467,11 +480,9 @@ public final class IoDispatcher {
         }
     }
 
-    /** Size, permission bits and times from a {@code struct stat} that {@code fstat(2)} filled. */
+    /** Size, permission bits and times from a {@code struct stat} that {@code fstat(2)} filled, read as an open reads them. */
     private static FileStatus statusOf(MemorySegment st) {
-        return new FileStatus(st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
-                st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
-                timespec(st, Stat.MTIME_OFFSET), timespec(st, Stat.ATIME_OFFSET));
+        return kind(0, 0, st).atOpen();
     }
 
     /** {@code st_mode & 07777} from {@code fstat(2)}, or {@code -errno}. */
@@ -483,11 +494,6 @@ public final class IoDispatcher {
         } finally {
             Scratch.release(st);
         }
-    }
-
-    private static Instant timespec(MemorySegment st, long offset) {
-        return Instant.ofEpochSecond(st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_SEC_OFFSET),
-                st.get(ValueLayout.JAVA_LONG, offset + KernelTimespec.TV_NSEC_OFFSET));
     }
 
     /** {@code st_size} from {@code fstat(2)}, or {@code -errno}. */

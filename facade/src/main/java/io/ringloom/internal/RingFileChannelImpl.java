@@ -52,8 +52,8 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     private final FileFd file;
     /** begin, a use of the fd, end: around every blocking call. */
     private final Bracket bracket;
-    /** What the open's own {@code fstat} read: size, permission bits and times at open. */
-    private final FileStatus atOpen;
+    /** What the open's own {@code fstat} read, size, permission bits and times at open among it. */
+    private final FileFd.Kind opened;
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
     /** Guards the delegate. */
@@ -71,7 +71,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
         this.append = append;
         this.file = new FileFd(fdVal, kind, IoDispatcher.nowaitReads(), this::closeDelegate);
         this.bracket = Bracket.forFile(this, file.holder(), path);
-        this.atOpen = kind.atOpen();
+        this.opened = kind;
     }
 
     // ------------------------------------------------------------------ open
@@ -636,7 +636,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
 
     @Override
     public FileStatus statusAtOpen() {
-        return atOpen;
+        return opened.atOpen();
     }
 
     /**
