@@ -134,11 +134,14 @@ final class FileCopier {
         if (opt.sync()) out.force(true);
     }
 
-    /** With -p a new copy is made with the source's permission bits (the umask applies), as cp makes it. */
-    private FileAttribute<?>[] createdWith(FileStatus status) {
-        return opt.preserve()
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(status.permissions())}
-                : new FileAttribute<?>[0];
+    /**
+     * A new copy is made with the source's permission bits, which the umask then
+     * reduces, as cp makes it with or without -p (a file of mode 0600 copied with -r
+     * stays 0600; a script keeps its x bits); with -p {@link #write} puts back what
+     * the umask took.
+     */
+    private static FileAttribute<?>[] createdWith(FileStatus status) {
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(status.permissions())};
     }
 
     /** A file without a name in {@code target}'s folder, or null where there can be none (and from then on). */

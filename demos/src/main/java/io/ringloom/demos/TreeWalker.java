@@ -16,6 +16,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -60,7 +61,7 @@ final class TreeWalker {
     private final CopySummary summary;
     private final PathFailures failures;
     private final PrintStream err;
-    /** Directories whose modes and times are set at the end; walker thread only. */
+    /** Directories whose modes (and with -p times) are set at the end; walker thread only. */
     private final List<Directory> directories = new ArrayList<>();
     /** Files of one directory not yet started, copied one after another by one job; walker thread only. */
     private List<FileJob> batch = new ArrayList<>();
@@ -70,7 +71,8 @@ final class TreeWalker {
     /** One file or link to copy; {@code link}: a link seen as a link (with -L, one that points nowhere). */
     private record FileJob(Path src, Path target, boolean link) {}
 
-    private record Directory(Path source, Path target) {}
+    /** {@code made}: this run made the copy (a folder that was there keeps its mode without -p, as with cp). */
+    private record Directory(Path source, Path target, boolean made) {}
 
     TreeWalker(CopyOptions opt, FileCopier copier, CopyJobs jobs, CopySummary summary, PathFailures failures,
                PrintStream err) {
@@ -244,11 +246,12 @@ final class TreeWalker {
      */
     private boolean makeDirectory(Path dir, Path target) {
         try {
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            boolean there = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+            if (there && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
             }
             RingFiles.createDirectories(target);
-            directories.add(new Directory(dir, target));
+            directories.add(new Directory(dir, target, !there));
             return true;
         } catch (IOException e) {
             failures.fail(dir, e);
@@ -378,16 +381,29 @@ final class TreeWalker {
         }
     }
 
-    /** Directory modes and times, deepest first, once their contents are in place. */
+    /**
+     * Directory modes, deepest first, once their contents are in place: with -p the
+     * source's mode and times; without, as cp: a folder this run made keeps only the
+     * permission bits its source has (it was made with all of them less the umask, so
+     * that its contents could be written), which is the source's mode less the umask.
+     */
     private void finishDirectories() {
-        if (!opt.preserve()) return;
         for (int i = directories.size() - 1; i >= 0; i--) {
             Directory d = directories.get(i);
+            if (!opt.preserve() && !d.made()) continue;
             try {
                 PosixFileAttributes a = Files.readAttributes(d.source(), PosixFileAttributes.class);
                 PosixFileAttributeView v = Files.getFileAttributeView(d.target(), PosixFileAttributeView.class);
-                v.setPermissions(a.permissions());
-                v.setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+                if (opt.preserve()) {
+                    v.setPermissions(a.permissions());
+                    v.setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+                } else {
+                    Set<PosixFilePermission> made = v.readAttributes().permissions();
+                    Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
+                    kept.addAll(made);
+                    kept.retainAll(a.permissions());
+                    if (!kept.equals(made)) v.setPermissions(kept);
+                }
             } catch (IOException e) {
                 failures.fail(d.source(), e);
             }

@@ -166,6 +166,61 @@ class RingCopyIT {
         if (!drawn.isEmpty()) assertTrue(drawn.startsWith("\r") && drawn.contains(" files, "), drawn);
     }
 
+    /**
+     * Without -p each copy, file or folder, gets its source's permission bits less the
+     * umask, the modes {@code cp -r} gives: a private file stays private, a script keeps
+     * its x bits, a folder without write permission is still filled. A folder that was
+     * there keeps its mode.
+     */
+    @Test
+    void withoutPreserveTheModesAreTheSourcesLessTheUmaskAsCpMakesThem() throws Exception {
+        Path src = tree();
+        Path secret = Files.createDirectories(src.resolve("secret"));
+        Files.write(secret.resolve("key"), random(100, 8));
+        Files.setPosixFilePermissions(secret.resolve("key"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rwx------"));
+        Path readOnly = Files.createDirectories(src.resolve("read-only"));
+        Files.write(readOnly.resolve("script.sh"), "#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(readOnly.resolve("script.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Path byCp = dir.resolve("by-cp");
+            sh(dir, "cp -r '" + src + "' '" + byCp + "'");
+            Path byRingcopy = dir.resolve("by-ringcopy");
+            Run run = copy("-r", src.toString(), byRingcopy.toString());
+            assertEquals(0, run.status(), run.err());
+            List<Path> paths = entries(byCp);
+            assertEquals(paths, entries(byRingcopy));
+            int compared = 0;
+            for (Path rel : paths) {
+                if (Files.isSymbolicLink(byCp.resolve(rel))) continue;
+                assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(byCp.resolve(rel))),
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve(rel))), "mode of " + rel);
+                compared++;
+            }
+            assertTrue(compared > 10, "compared " + compared);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("secret/key"))));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("secret"))));
+            assertTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("read-only"))).startsWith("r-x"));
+
+            // into a folder that is there: its mode stays, as with cp
+            Path existing = Files.createDirectories(dir.resolve("existing"));
+            Files.setPosixFilePermissions(existing, PosixFilePermissions.fromString("rwxr-x--x"));
+            Run into = copy("-r", secret + "/.", existing.toString());
+            assertEquals(0, into.status(), into.err());
+            assertEquals("rwxr-x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(existing)));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(existing.resolve("key"))));
+        } finally {
+            // @TempDir's clean-up needs to write into it (the tests run as any user)
+            Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (String copy : List.of("by-cp/read-only", "by-ringcopy/read-only")) {
+                if (Files.isDirectory(dir.resolve(copy))) {
+                    Files.setPosixFilePermissions(dir.resolve(copy), PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
+        }
+    }
+
     @Test
     void verifyAndIntoAnExistingDirectory() throws Exception {
         Path a = Files.write(dir.resolve("a.bin"), random(300_000, 5));
