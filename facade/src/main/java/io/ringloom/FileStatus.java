@@ -9,19 +9,26 @@ import java.util.Set;
 
 /**
  * What {@code fstat(2)} says of an open file ({@link RingFiles#status}): its
- * size, permission bits and times, read through the fd with no path looked up.
+ * size, mode bits, owner and times, read through the fd with no path looked up.
  *
  * @param size          {@code st_size}
- * @param mode          the permission bits of {@code st_mode} (0 to 0777; set-id and sticky bits left out)
+ * @param mode          the mode bits of {@code st_mode} without the file type: the permission
+ *                      bits with the set-user-ID, set-group-ID and sticky bits (0 to 07777),
+ *                      as {@code chmod(2)} takes them
  * @param lastModified  {@code st_mtim}
  * @param lastAccess    {@code st_atim}
+ * @param uid           {@code st_uid}, the owner's user ID (32 bits, unsigned: {@link Integer#toUnsignedLong})
+ * @param gid           {@code st_gid}, the group ID (likewise)
  */
-public record FileStatus(long size, int mode, Instant lastModified, Instant lastAccess) {
+public record FileStatus(long size, int mode, Instant lastModified, Instant lastAccess, int uid, int gid) {
     public FileStatus {
-        if ((mode & ~0777) != 0) throw new IllegalArgumentException("not permission bits: 0" + Integer.toOctalString(mode));
+        if ((mode & ~07777) != 0) throw new IllegalArgumentException("not mode bits: 0" + Integer.toOctalString(mode));
     }
 
-    /** The permission bits as {@link java.nio.file.attribute.PosixFileAttributes#permissions()} gives them. */
+    /**
+     * The permission bits as {@link java.nio.file.attribute.PosixFileAttributes#permissions()}
+     * gives them: the set-id and sticky bits of {@link #mode} have no place there.
+     */
     public Set<PosixFilePermission> permissions() {
         return Permissions.of(mode);
     }

@@ -151,6 +151,32 @@ public final class RingFiles {
     }
 
     /**
+     * Sets the mode bits of the file open on {@code channel} (from {@link #open}),
+     * {@code fchmod(2)}: the permission bits with the set-user-ID, set-group-ID and
+     * sticky bits, 0 to 07777, as {@link FileStatus#mode()} gives them (the kernel
+     * drops set-group-ID for a caller outside the file's group, without an error).
+     *
+     * @throws IllegalArgumentException if {@code mode} has bits outside 07777
+     */
+    public static void setMode(FileChannel channel, int mode) throws IOException {
+        extras(channel).setMode(mode);
+    }
+
+    /**
+     * Sets the owner and group of the file open on {@code channel} (from
+     * {@link #open}), {@code fchown(2)}: what {@link Files#setOwner} and the
+     * {@code unix:uid}/{@code unix:gid} attributes do by path, by number and without
+     * looking the path up again. An ID is 32 bits, unsigned, as {@link FileStatus#uid()}
+     * gives it; -1 leaves that ID as it is. Changing the owner
+     * takes privilege ({@code CAP_CHOWN}); an owner may give the file to a group of
+     * its own. The kernel then clears the set-user-ID bit and, for an executable,
+     * the set-group-ID bit. Refused: {@link java.nio.file.AccessDeniedException}.
+     */
+    public static void setOwner(FileChannel channel, int uid, int gid) throws IOException {
+        extras(channel).setOwner(uid, gid);
+    }
+
+    /**
      * Sets the last modification and access times of the file open on
      * {@code channel} (from {@link #open}) through its fd, {@code futimens(3)};
      * a null time stays as it is, as {@link BasicFileAttributeView#setTimes}

@@ -18,7 +18,8 @@ record CopyOptions(boolean recursive, boolean preserve, boolean dereference, boo
     static final String USAGE_TEXT = """
             usage: ringloom copy [options] SRC... DST
               -r, --recursive    copy directories recursively
-              -p, --preserve     keep permissions and modification times
+              -p, --preserve     keep mode (set-id and sticky bits too), owner and group
+                                 (as far as allowed), modification and access times
               -a, --archive      -r -p, symbolic links copied as links
               -L, --dereference  follow symbolic links in the sources
               -f, --force        replace existing destination files
@@ -31,7 +32,7 @@ record CopyOptions(boolean recursive, boolean preserve, boolean dereference, boo
                   --depth N      chunks in flight for one large file (default DEPTH)
               -q, --quiet        no summary
             Symbolic links are copied as links unless -L. FIFOs, sockets and devices are
-            skipped with a warning. Exit status: 0 all copied, 1 some path failed, 2 usage."""
+            skipped with a warning; hard links are copied as separate files. Exit status: 0 all copied, 1 some path failed, 2 usage."""
             // not String.formatted: its Formatter costs the command ~5 ms of start-up
             .replace("JOBS", Integer.toString(DEFAULT_JOBS)).replace("DEPTH", Integer.toString(DEFAULT_DEPTH));
 

@@ -15,12 +15,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -120,15 +122,20 @@ final class FileCopier {
     }
 
     /**
-     * The copy's data, then with -p its mode and times, then with --sync to disk.
-     * The copy was made with the source's mode (-p), so the mode is set only where
-     * the umask or a default ACL of the folder left it otherwise: the copy's open
-     * read what it got.
+     * The copy's data, then with -p its owner, mode and times, then with --sync to disk.
+     * The copy's open read what it was made with, so each is set only where it differs:
+     * the owner where another user's file is copied, the mode where the umask or a
+     * default ACL of the folder took bits away or the source has set-id or sticky bits.
      */
     private void write(FileChannel in, FileChannel out, FileStatus status) throws IOException {
         copyData(in, out, status.size());
         if (opt.preserve()) {
-            if (RingFiles.statusAtOpen(out).mode() != status.mode()) RingFiles.setPermissions(out, status.permissions());
+            FileStatus made = RingFiles.statusAtOpen(out);
+            int mode = Owners.keep(status.uid(), status.gid(), made.uid(), made.gid(), (u, g) -> RingFiles.setOwner(out, u, g))
+                    ? status.mode() : status.mode() & ~Owners.SET_ID_BITS;
+            // The copy was made with permission bits only, so a source with set-id or sticky bits
+            // always gets this fchmod, and after the owner's change, which would clear them.
+            if (made.mode() != mode) RingFiles.setMode(out, mode);
             RingFiles.setTimes(out, status.lastModifiedTime(), status.lastAccessTime());
         }
         if (opt.sync()) out.force(true);
@@ -229,10 +236,21 @@ final class FileCopier {
             throw refused(src, target);
         }
         if (opt.preserve()) {
-            BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // the link's own owner (lchown) and times, as cp -p keeps them
+            Map<String, Object> a = Files.readAttributes(src, "unix:uid,gid,lastModifiedTime,lastAccessTime",
+                    LinkOption.NOFOLLOW_LINKS);
+            Map<String, Object> made = Files.readAttributes(target, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+            Owners.keep((Integer) a.get("uid"), (Integer) a.get("gid"), (Integer) made.get("uid"), (Integer) made.get("gid"),
+                    (u, g) -> setOwnerOf(target, u, g));
             Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+                    .setTimes((FileTime) a.get("lastModifiedTime"), (FileTime) a.get("lastAccessTime"), null);
         }
+    }
+
+    /** {@code lchown(2)} of {@code p} by the JDK's unix attributes (one call per ID given; -1 leaves it). */
+    static void setOwnerOf(Path p, int uid, int gid) throws IOException {
+        if (uid != -1) Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        if (gid != -1) Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -383,21 +385,30 @@ final class TreeWalker {
 
     /**
      * Directory modes, deepest first, once their contents are in place: with -p the
-     * source's mode and times; without, as cp: a folder this run made keeps only the
-     * permission bits its source has (it was made with all of them less the umask, so
-     * that its contents could be written), which is the source's mode less the umask.
+     * source's owner, mode (set-id and sticky bits too) and times; without, as cp: a
+     * folder this run made keeps only the permission bits its source has (it was made
+     * with all of them less the umask, so that its contents could be written), which is
+     * the source's mode less the umask.
      */
     private void finishDirectories() {
         for (int i = directories.size() - 1; i >= 0; i--) {
             Directory d = directories.get(i);
             if (!opt.preserve() && !d.made()) continue;
             try {
-                PosixFileAttributes a = Files.readAttributes(d.source(), PosixFileAttributes.class);
-                PosixFileAttributeView v = Files.getFileAttributeView(d.target(), PosixFileAttributeView.class);
                 if (opt.preserve()) {
-                    v.setPermissions(a.permissions());
-                    v.setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+                    Map<String, Object> a = Files.readAttributes(d.source(), "unix:mode,uid,gid,lastModifiedTime,lastAccessTime");
+                    Map<String, Object> made = Files.readAttributes(d.target(), "unix:uid,gid");
+                    int mode = (Integer) a.get("mode") & 07777;
+                    if (!Owners.keep((Integer) a.get("uid"), (Integer) a.get("gid"), (Integer) made.get("uid"),
+                            (Integer) made.get("gid"), (u, g) -> FileCopier.setOwnerOf(d.target(), u, g))) {
+                        mode &= ~Owners.SET_ID_BITS;
+                    }
+                    Files.setAttribute(d.target(), "unix:mode", mode);
+                    Files.getFileAttributeView(d.target(), PosixFileAttributeView.class)
+                            .setTimes((FileTime) a.get("lastModifiedTime"), (FileTime) a.get("lastAccessTime"), null);
                 } else {
+                    PosixFileAttributes a = Files.readAttributes(d.source(), PosixFileAttributes.class);
+                    PosixFileAttributeView v = Files.getFileAttributeView(d.target(), PosixFileAttributeView.class);
                     Set<PosixFilePermission> made = v.readAttributes().permissions();
                     Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
                     kept.addAll(made);

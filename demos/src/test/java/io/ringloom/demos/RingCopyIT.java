@@ -121,16 +121,30 @@ class RingCopyIT {
             assertEquals(sa.isDirectory(), da.isDirectory(), rel.toString());
             assertEquals(sa.isSymbolicLink(), da.isSymbolicLink(), rel.toString());
             assertEquals(sa.lastModifiedTime(), da.lastModifiedTime(), "mtime of " + rel);
+            assertEquals(Files.getAttribute(s, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                    Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS), "owner of " + rel);
+            assertEquals(Files.getAttribute(s, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+                    Files.getAttribute(d, "unix:gid", LinkOption.NOFOLLOW_LINKS), "group of " + rel);
             if (sa.isSymbolicLink()) {
                 assertEquals(Files.readSymbolicLink(s), Files.readSymbolicLink(d), rel.toString());
                 continue;
             }
             assertEquals(sa.permissions(), da.permissions(), "mode of " + rel);
+            assertEquals(modeBits(s), modeBits(d), "set-id and sticky bits of " + rel);
             if (sa.isRegularFile()) {
                 assertEquals(sa.size(), da.size(), "size of " + rel);
                 assertTrue(sameContent(s, d), "content of " + rel);
             }
         }
+    }
+
+    /** {@code st_mode & 07777}: the permission bits with the set-id and sticky bits. */
+    private static int modeBits(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    private static boolean isRoot() throws IOException {
+        return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     }
 
     private static boolean sameContent(Path a, Path b) throws IOException {
@@ -164,6 +178,57 @@ class RingCopyIT {
         assertTrue(run.err().endsWith("\r\033[K"), () -> "the line is erased at the end: " + run.err());
         String drawn = run.err().substring(0, run.err().length() - "\r\033[K".length());
         if (!drawn.isEmpty()) assertTrue(drawn.startsWith("\r") && drawn.contains(" files, "), drawn);
+    }
+
+    /**
+     * -a keeps what cp -a keeps of a file, a folder and a link: owner and group (as root),
+     * the set-user-ID, set-group-ID and sticky bits, which a change of owner would clear
+     * if the mode were set before it, and the times; compared with the source and with
+     * what {@code cp -a} made of it.
+     */
+    @Test
+    void archiveKeepsOwnersAndTheSetIdAndStickyBitsAsCpDoes() throws Exception {
+        assumeTrue(isRoot(), "giving files to other users takes root");
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path shared = Files.createDirectories(src.resolve("shared"));
+        Path tool = Files.write(shared.resolve("tool"), random(5000, 9));
+        Path groupTool = Files.write(shared.resolve("group-tool"), random(70_000, 10));
+        Path theirs = Files.write(src.resolve("theirs"), random(10, 11));
+        Path link = Files.createSymbolicLink(src.resolve("their-link"), Path.of("theirs"));
+        Files.setAttribute(tool, "unix:uid", 65534);
+        Files.setAttribute(groupTool, "unix:gid", 65534);
+        Files.setAttribute(theirs, "unix:uid", 65533);
+        Files.setAttribute(theirs, "unix:gid", 65532);
+        Files.setAttribute(link, "unix:uid", 65531, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(shared, "unix:gid", 65534);
+        Files.setAttribute(tool, "unix:mode", 04755);        // after the chowns, which clear these bits
+        Files.setAttribute(groupTool, "unix:mode", 02750);
+        Files.setAttribute(shared, "unix:mode", 03775);      // set-group-ID and sticky folder
+        Files.setLastModifiedTime(tool, FileTime.fromMillis(1_300_000_000_000L));
+        Files.setLastModifiedTime(shared, FileTime.fromMillis(1_400_000_000_000L));
+
+        Path dst = dir.resolve("dst");
+        Run run = copy("-a", src.toString(), dst.toString());
+        assertEquals(0, run.status(), run.err());
+        assertSameTree(src, dst);
+        assertEquals(04755, modeBits(dst.resolve("shared/tool")));
+        assertEquals(65531, Files.getAttribute(dst.resolve("their-link"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+
+        Path byCp = dir.resolve("by-cp");
+        sh(dir, "cp -a '" + src + "' '" + byCp + "'");
+        for (Path rel : entries(byCp)) {
+            for (String a : List.of("unix:uid", "unix:gid", "unix:mode")) {
+                assertEquals(Files.getAttribute(byCp.resolve(rel), a, LinkOption.NOFOLLOW_LINKS),
+                        Files.getAttribute(dst.resolve(rel), a, LinkOption.NOFOLLOW_LINKS), a + " of " + rel);
+            }
+        }
+
+        // -r alone keeps none of it, as cp -r: the copier's own files, no set-id bits
+        Path plain = dir.resolve("plain");
+        Run r = copy("-r", src.toString(), plain.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(0, Files.getAttribute(plain.resolve("theirs"), "unix:uid"));
+        assertEquals(0, modeBits(plain.resolve("shared/tool")) & 07000);
     }
 
     /**

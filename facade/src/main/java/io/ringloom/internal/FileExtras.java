@@ -21,8 +21,11 @@ public interface FileExtras {
     /** Sets the file's size exactly, growing (with a hole) or shrinking: {@code ftruncate(2)}. */
     void setSize(long size) throws IOException;
 
-    /** {@code fchmod(2)} with the permission bits {@code mode} (0 to 0777). */
+    /** {@code fchmod(2)} with the mode bits {@code mode} (0 to 07777: set-id and sticky bits too). */
     void setMode(int mode) throws IOException;
+
+    /** {@code fchown(2)}: the owner and group; -1 leaves that one as it is. */
+    void setOwner(int uid, int gid) throws IOException;
 
     /** {@code futimens(3)}: the modification and access times; a null one stays as it is. */
     void setTimes(Instant modified, Instant accessed) throws IOException;
@@ -33,11 +36,11 @@ public interface FileExtras {
      */
     void linkInto(Path target) throws IOException;
 
-    /** {@code fstat(2)}: the open file's size, permission bits and times. */
+    /** {@code fstat(2)}: the open file's size, mode bits, times and owner. */
     FileStatus status() throws IOException;
 
     /**
-     * The size, permission bits and times that the open itself read ({@code fstat(2)}
+     * The size, mode bits, times and owner that the open itself read ({@code fstat(2)}
      * of the new fd, which every open makes to learn the file's kind): no call, and
      * nothing later than the open; still given after the channel closed.
      */

@@ -293,14 +293,15 @@ public final class IoDispatcher {
         }
     }
 
-    /** A {@link FileFd.Kind} with the size, permission bits and times of {@code st}, filled by {@code fstat(2)}. */
+    /** A {@link FileFd.Kind} with the size, mode bits, times and owner of {@code st}, filled by {@code fstat(2)}. */
     private static FileFd.Kind kind(int bits, long dev, MemorySegment st) {
         return new FileFd.Kind(bits, dev, st.get(ValueLayout.JAVA_LONG, Stat.SIZE_OFFSET),
-                st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 0777,
+                st.get(ValueLayout.JAVA_INT, Stat.MODE_OFFSET) & 07777,
                 st.get(ValueLayout.JAVA_LONG, Stat.MTIME_OFFSET + KernelTimespec.TV_SEC_OFFSET),
                 st.get(ValueLayout.JAVA_LONG, Stat.MTIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET),
                 st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_SEC_OFFSET),
-                st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET));
+                st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET),
+                st.get(ValueLayout.JAVA_INT, Stat.UID_OFFSET), st.get(ValueLayout.JAVA_INT, Stat.GID_OFFSET));
     }
 
     /** The {@link FileFd} bits of a file system by its statfs {@code f_type}. */
@@ -428,6 +429,11 @@ public final class IoDispatcher {
     /** {@code fchmod(2)}: there is no ring op for it, and on a local file it does not wait for the disk. */
     public static int fchmod(FileFd f, int mode) {
         return SYS.fchmod(f.fdVal(), mode);
+    }
+
+    /** {@code fchown(2)}; -1 leaves that ID as it is. No ring op, as {@link #fchmod}. */
+    public static int fchown(FileFd f, int uid, int gid) {
+        return SYS.fchown(f.fdVal(), uid, gid);
     }
 
     /**

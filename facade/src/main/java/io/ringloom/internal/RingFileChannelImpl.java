@@ -606,9 +606,15 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
 
     @Override
     public void setMode(int mode) throws IOException {
-        if ((mode & ~0777) != 0) throw new IllegalArgumentException("not permission bits: 0" + Integer.toOctalString(mode));
+        if ((mode & ~07777) != 0) throw new IllegalArgumentException("not mode bits: 0" + Integer.toOctalString(mode));
         ensureOpen();
         bracket.runNonBlocking("fchmod", () -> IoDispatcher.fchmod(file, mode));
+    }
+
+    @Override
+    public void setOwner(int uid, int gid) throws IOException {
+        ensureOpen();
+        bracket.runNonBlocking("fchown", () -> IoDispatcher.fchown(file, uid, gid));
     }
 
     @Override

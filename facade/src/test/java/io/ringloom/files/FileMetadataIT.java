@@ -12,9 +12,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -204,7 +206,8 @@ class FileMetadataIT {
     @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
     void statusIsWhatTheJdkReadsByPath(Impl impl) throws Exception {
         Path f = Files.write(dir.resolve("f"), new byte[12345]);
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-x-w-"));
+        if (isRoot()) Files.setAttribute(f, "unix:gid", 65534);   // a group other than the owner's
+        Files.setAttribute(f, "unix:mode", 04752);   // set-user-ID too (after the chown, which clears it)
         Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-09-09T01:46:40.123456789Z")));
         Files.setAttribute(f, "lastAccessTime", FileTime.from(Instant.parse("1969-07-20T20:17:40.5Z")));
         PosixFileAttributes jdk = Files.readAttributes(f, PosixFileAttributes.class);
@@ -221,11 +224,47 @@ class FileMetadataIT {
             }
         });
         assertEquals(12345, seen[0].size());
-        assertEquals(0752, seen[0].mode());
+        assertEquals(04752, seen[0].mode());
         assertEquals(jdk.permissions(), seen[0].permissions());
+        assertEquals(Files.getAttribute(f, "unix:uid"), seen[0].uid());
+        assertEquals(Files.getAttribute(f, "unix:gid"), seen[0].gid());
         assertEquals(jdk.lastModifiedTime(), seen[0].lastModifiedTime());
         assertEquals(jdk.lastAccessTime(), seen[0].lastAccessTime(), "before 1970 too");
-        assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 01777, Instant.EPOCH, Instant.EPOCH));
+        assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 010000, Instant.EPOCH, Instant.EPOCH, 0, 0));
+    }
+
+    private static boolean isRoot() throws IOException {
+        return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    }
+
+    /** setMode takes the set-id and sticky bits; setOwner gives the file away (root) or is refused (anyone else). */
+    @ParameterizedTest
+    @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
+    void modeAndOwnerAreSetThroughTheFd(Impl impl) throws Exception {
+        Path f = Files.write(dir.resolve("f"), new byte[10]);
+        int uid = (Integer) Files.getAttribute(f, "unix:uid"), gid = (Integer) Files.getAttribute(f, "unix:gid");
+        boolean root = isRoot();
+        impl.run(() -> {
+            try (FileChannel ch = RingFiles.open(f, READ, WRITE)) {
+                RingFiles.setMode(ch, 06751);
+                assertEquals(06751, (Integer) Files.getAttribute(f, "unix:mode") & 07777);
+                assertThrows(IllegalArgumentException.class, () -> RingFiles.setMode(ch, 010000));
+                RingFiles.setOwner(ch, -1, -1);
+                assertEquals(uid, Files.getAttribute(f, "unix:uid"), "-1 leaves the owner");
+                if (root) {
+                    RingFiles.setOwner(ch, 65534, -1);
+                    assertEquals(65534, Files.getAttribute(f, "unix:uid"));
+                    assertEquals(gid, Files.getAttribute(f, "unix:gid"), "-1 leaves the group");
+                    RingFiles.setOwner(ch, 65533, 65532);
+                    assertEquals(65533, Files.getAttribute(f, "unix:uid"));
+                    assertEquals(65532, Files.getAttribute(f, "unix:gid"));
+                } else {
+                    assertThrows(AccessDeniedException.class, () -> RingFiles.setOwner(ch, uid == 0 ? 1 : 0, -1));
+                }
+                ch.close();
+                assertThrows(ClosedChannelException.class, () -> RingFiles.setOwner(ch, -1, -1));
+            }
+        });
     }
 
     @ParameterizedTest

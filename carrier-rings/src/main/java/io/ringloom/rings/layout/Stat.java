@@ -14,6 +14,8 @@ public final class Stat {
 
     public static final long DEV_OFFSET = 0;
     public static final long MODE_OFFSET = 24;
+    public static final long UID_OFFSET = 28;
+    public static final long GID_OFFSET = 32;
     public static final long SIZE_OFFSET = 48;
     public static final long BLOCKS_OFFSET = 64;
     /** struct timespec: tv_sec, then tv_nsec 8 bytes on. */

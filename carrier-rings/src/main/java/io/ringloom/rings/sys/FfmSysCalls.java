@@ -60,6 +60,7 @@ final class FfmSysCalls implements SysCalls {
     private static final long SYS_FDATASYNC = 75;
     private static final long SYS_FTRUNCATE = 77;
     private static final long SYS_FCHMOD = 91;
+    private static final long SYS_FCHOWN = 93;
     private static final long SYS_FSTATFS = 138;
     private static final long SYS_FADVISE64 = 221;
     private static final long SYS_OPENAT = 257;
@@ -248,6 +249,12 @@ final class FfmSysCalls implements SysCalls {
     @Override
     public int fchmod(int fd, int mode) {
         return (int) syscall(SYS_FCHMOD, fd, mode, 0, 0, 0, 0);
+    }
+
+    /** uid_t and gid_t are 32 bits: -1 goes as 0xFFFFFFFF, which the kernel reads as "leave it". */
+    @Override
+    public int fchown(int fd, int uid, int gid) {
+        return (int) syscall(SYS_FCHOWN, fd, uid & 0xFFFFFFFFL, gid & 0xFFFFFFFFL, 0, 0, 0);
     }
 
     /**

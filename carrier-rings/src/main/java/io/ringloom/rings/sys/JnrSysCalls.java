@@ -80,6 +80,9 @@ final class JnrSysCalls implements SysCalls {
         int fchmod(int fd, int mode);
 
         @SaveError
+        int fchown(int fd, int uid, int gid);
+
+        @SaveError
         int futimens(int fd, long times);
 
         int posix_fadvise64(int fd, long offset, long length, int advice);
@@ -295,6 +298,11 @@ final class JnrSysCalls implements SysCalls {
     @Override
     public int fchmod(int fd, int mode) {
         return (int) check(files.fchmod(fd, mode));
+    }
+
+    @Override
+    public int fchown(int fd, int uid, int gid) {
+        return (int) check(files.fchown(fd, uid, gid));
     }
 
     @Override

@@ -81,6 +81,9 @@ public interface SysCalls {
     /** {@code fchmod(2)}: the mode bits of an open file. */
     int fchmod(int fd, int mode);
 
+    /** {@code fchown(2)}: the owner and group of an open file; -1 leaves that one as it is. */
+    int fchown(int fd, int uid, int gid);
+
     /**
      * {@code futimens(3)}, that is {@code utimensat(fd, NULL, times, 0)}: the access
      * and modification times of an open file from {@code struct timespec[2]}

@@ -19,7 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * renameat2, linkat, fchmod and futimens through whichever backend -Dringloom.native
+ * renameat2, linkat, fchmod, fchown and futimens through whichever backend -Dringloom.native
  * selects (CI runs both): the arguments arrive in their places and the
  * kernel's errors come back as -errno.
  */
@@ -105,6 +105,21 @@ class FileMetadataCallsIT {
             try {
                 assertEquals(0, SYS.fchmod(fd, 0640));
                 assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(f));
+                assertEquals(0, SYS.fchmod(fd, 04640));
+                assertEquals(04640, (Integer) Files.getAttribute(f, "unix:mode") & 07777, "set-user-ID");
+
+                int uid = (Integer) Files.getAttribute(f, "unix:uid"), gid = (Integer) Files.getAttribute(f, "unix:gid");
+                assertEquals(0, SYS.fchown(fd, -1, -1), "-1, -1 changes nothing, and is allowed to anyone");
+                assertEquals(uid, Files.getAttribute(f, "unix:uid"));
+                if (uid == 0) {
+                    assertEquals(0, SYS.fchown(fd, 65534, -1));
+                    assertEquals(65534, Files.getAttribute(f, "unix:uid"));
+                    assertEquals(gid, Files.getAttribute(f, "unix:gid"), "-1 leaves the group");
+                    assertEquals(0, SYS.fchown(fd, -1, 65533));
+                    assertEquals(65533, Files.getAttribute(f, "unix:gid"));
+                } else {
+                    assertEquals(-Errno.EPERM, SYS.fchown(fd, 0, -1), "giving a file away takes CAP_CHOWN");
+                }
 
                 MemorySegment times = arena.allocate(32, 8);
                 times.set(ValueLayout.JAVA_LONG, 0, 0);                       // atime: left alone
@@ -123,6 +138,7 @@ class FileMetadataCallsIT {
             }
             // -1 rather than the closed fd, whose number another thread may have been given meanwhile
             assertEquals(-Errno.EBADF, SYS.fchmod(-1, 0600));
+            assertEquals(-Errno.EBADF, SYS.fchown(-1, -1, -1));
             assertEquals(-Errno.EBADF, SYS.futimens(-1, arena.allocate(32, 8).address()));
         }
     }
