@@ -384,6 +384,50 @@ class RingCopyIT {
         assertFalse(Files.exists(dst.resolve("fifo"), LinkOption.NOFOLLOW_LINKS));
     }
 
+    /**
+     * On a file system that keeps no entry types (ext4 made without "filetype": every
+     * {@code getdents64} record says DT_UNKNOWN) the walk looks each entry up: the copy is
+     * still exact, folders are descended, links stay links, a FIFO is skipped.
+     */
+    @Test
+    void aTreeOnAFileSystemWithoutEntryTypesIsCopiedExactly() throws Exception {
+        Path mnt = Files.createDirectories(dir.resolve("no-types"));
+        sh(dir, "truncate -s 64M no-types.img && mkfs.ext4 -q -F -O ^filetype,^has_journal no-types.img");
+        Process mount = new ProcessBuilder("mount", "-o", "loop", dir.resolve("no-types.img").toString(), mnt.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        assumeTrue(mount.waitFor() == 0, "cannot loop-mount an image here (" + why.trim() + "): test skipped");
+        try {
+            Path src = Files.createDirectories(mnt.resolve("src"));
+            Path deep = Files.createDirectories(src.resolve("a/b"));
+            Files.createDirectories(src.resolve("empty"));
+            Files.write(src.resolve("one"), random(3000, 21));
+            Files.write(src.resolve("a/two"), random(70_000, 22));
+            Files.write(deep.resolve("large"), random(3 << 20, 23));   // a job of its own
+            for (int i = 0; i < 40; i++) Files.write(deep.resolve("f" + i), random(100 + i, 30 + i));
+            Files.createSymbolicLink(src.resolve("a/link"), Path.of("../one"));
+            Files.createSymbolicLink(src.resolve("dangling"), Path.of("nowhere"));
+            Files.setPosixFilePermissions(src.resolve("a/two"), PosixFilePermissions.fromString("rwx--x---"));
+            Files.setLastModifiedTime(deep, FileTime.fromMillis(1_200_000_000_000L));
+            sh(src, "mkfifo a/fifo");
+            // the premise: this listing has no types, so the walk's lookups are what is tested
+            List<io.ringloom.DirectoryEntry> entries = io.ringloom.RingFiles.entries(src);
+            assertFalse(entries.isEmpty());
+            for (io.ringloom.DirectoryEntry e : entries) assertEquals(io.ringloom.DirectoryEntry.Type.UNKNOWN, e.type(), e.path().toString());
+
+            Path dst = dir.resolve("dst");
+            Run run = copy("-a", src.toString(), dst.toString());
+            assertEquals(0, run.status(), run.err());
+            assertTrue(run.err().contains("skipping") && run.err().contains("fifo"), run.err());
+            FileTime aModified = Files.getLastModifiedTime(src.resolve("a"));
+            Files.delete(src.resolve("a/fifo"));   // skipped, so not in the copy
+            Files.setLastModifiedTime(src.resolve("a"), aModified);
+            assertSameTree(src, dst);
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).start().waitFor();
+        }
+    }
+
     @Test
     void diskFullLeavesNoPartialFile() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
