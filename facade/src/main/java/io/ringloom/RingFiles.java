@@ -311,14 +311,18 @@ public final class RingFiles {
         }
     }
 
-    /** As {@link Files#createDirectories}: every missing parent too; an existing directory is fine. */
+    /**
+     * As {@link Files#createDirectories}: every missing parent too; an existing directory
+     * is fine. Each directory made gets the permissions of {@code attrs} (default: all),
+     * less the umask, as {@code mkdir(2)} gives them; {@code mkdirat} through the ring.
+     */
     public static Path createDirectories(Path dir, FileAttribute<?>... attrs) throws IOException {
         Path abs = dir.toAbsolutePath();
         List<Path> missing = new ArrayList<>();
         for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
             missing.add(p);
         }
-        int mode = attrs.length == 0 ? 0777 : 0700;
+        int mode = attrs.length == 0 ? 0777 : Permissions.mode(permissions(attrs));
         for (int i = missing.size() - 1; i >= 0; i--) {
             Path p = missing.get(i);
             try (Arena arena = Arena.ofConfined()) {
@@ -327,9 +331,6 @@ public final class RingFiles {
                 if (r == -Errno.EEXIST && Files.isDirectory(p)) continue;
                 if (r < 0) throw r == -Errno.EEXIST ? new FileAlreadyExistsException(p.toString())
                         : Errors.forPath(r, "mkdirat", p);
-            }
-            if (attrs.length > 0) {
-                Files.getFileAttributeView(p, PosixFileAttributeView.class).setPermissions(permissions(attrs));
             }
         }
         return dir;

@@ -100,14 +100,22 @@ final class FileCopier {
         if (opt.verify()) verify(src, target);
     }
 
-    /** The copy written under a temporary name in {@code target}'s folder and renamed into place. */
+    /**
+     * The copy written under a temporary name in {@code target}'s folder and renamed into
+     * place. That name can be opened by others at once: with -p, a copy that will be given
+     * to another owner or group is made with the owner's permissions alone until it is
+     * (cp does the same); an unnamed copy needs no such care.
+     */
     private void copyUnderTempName(Path src, FileChannel in, FileStatus status, Path target) throws IOException {
         Path temp = tempName(target);
         temps.add(temp);
         boolean renamed = false;
+        FileAttribute<?>[] mode = opt.preserve() && Owners.ownedOtherwise(status.uid(), status.gid())
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : createdWith(status);
         try {
             try (FileChannel out = RingFiles.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    createdWith(status))) {
+                    mode)) {
                 write(in, out, status);
             }
             moveInto(src, temp, target);

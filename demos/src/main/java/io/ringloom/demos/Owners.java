@@ -1,19 +1,66 @@
 package io.ringloom.demos;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A copy's owner and group with -p, as {@code cp -p} keeps them (POSIX {@code cp},
  * -p): set only where they differ from what the copy was made with, which for a
- * user copying their own files is never.
+ * user copying their own files is never. Who may change what is decided from the
+ * process's own IDs, not from the refusals: a root process gives the copy its
+ * source's owner and group; any other may give it only a group it is in (the
+ * kernel's rule, {@code chown(2)}), and where the source's owner or group cannot be
+ * kept, the copy keeps no set-id bits either.
  */
 final class Owners {
-    private Owners() {}
-
     /** The set-user-ID and set-group-ID bits, which a copy keeps only with its owner and group. */
     static final int SET_ID_BITS = 06000;
+
+    /** This process: the IDs its files are made with ({@code fsuid}, {@code fsgid}) and its supplementary groups. */
+    record Identity(int uid, int gid, int[] groups) {
+        /** Whether this process may give files away: root. */
+        boolean privileged() {
+            return uid == 0;
+        }
+
+        /** Whether a file of this process's may be given to group {@code g}. */
+        boolean inGroup(int g) {
+            if (g == gid) return true;
+            for (int x : groups) if (x == g) return true;
+            return false;
+        }
+
+        /** From {@code /proc/self/status}: the fourth (file system) IDs of "Uid:" and "Gid:", and "Groups:". */
+        static Identity ofThisProcess() {
+            try {
+                List<String> lines = Files.readAllLines(Path.of("/proc/self/status"));
+                int uid = -1, gid = -1;
+                int[] groups = new int[0];
+                for (String line : lines) {
+                    if (line.startsWith("Uid:")) uid = Integer.parseInt(fields(line)[3]);
+                    else if (line.startsWith("Gid:")) gid = Integer.parseInt(fields(line)[3]);
+                    else if (line.startsWith("Groups:")) {
+                        groups = Arrays.stream(fields(line)).mapToInt(Integer::parseInt).toArray();
+                    }
+                }
+                return new Identity(uid, gid, groups);
+            } catch (IOException | RuntimeException e) {
+                // no /proc: never give anything away, which is right for anyone but root
+                return new Identity(-1, -1, new int[0]);
+            }
+        }
+
+        private static String[] fields(String line) {
+            String rest = line.substring(line.indexOf(':') + 1).trim();
+            return rest.isEmpty() ? new String[0] : rest.split("\\s+");
+        }
+    }
+
+    /** This process's identity, read once. */
+    static final Identity SELF = Identity.ofThisProcess();
 
     /** Sets a copy's owner and group; -1 leaves that one as it is. */
     @FunctionalInterface
@@ -21,42 +68,43 @@ final class Owners {
         void set(int uid, int gid) throws IOException;
     }
 
+    private Owners() {}
+
     /**
      * Gives a copy made owned by {@code madeUid:madeGid} the owner and group
-     * {@code uid:gid}. A caller without the privilege may not give a file away: there
-     * the group alone is tried (an owner may give its file to a group of its own), and
-     * where that is refused too, neither is kept, without an error, as {@code cp -p}
-     * does. A refusal to a copy made owned by root is reported.
+     * {@code uid:gid}, as far as {@code who} may: all of it as root (a refusal then is
+     * an error, as {@code cp -p} reports it), else the group where it is one of
+     * {@code who}'s. The calls that are made must succeed; none is made that the kernel
+     * would refuse for want of privilege.
      *
-     * @return whether both were kept; where not, the set-id bits must not be kept either
+     * @return whether both are kept; where not, the set-id bits must not be kept either
      *         (POSIX: they are cleared when the IDs cannot be duplicated)
      */
-    static boolean keep(int uid, int gid, int madeUid, int madeGid, Setter set) throws IOException {
+    static boolean keep(Identity who, int uid, int gid, int madeUid, int madeGid, Setter set) throws IOException {
         if (uid == madeUid && gid == madeGid) return true;
-        try {
+        if (who.privileged()) {
             set.set(uid, gid);
             return true;
-        } catch (IOException e) {
-            if (madeUid == 0 || !lacksPrivilege(e)) throw e;
         }
-        if (gid != madeGid) {
-            try {
-                set.set(-1, gid);
-            } catch (IOException e) {
-                if (!lacksPrivilege(e)) throw e;
-            }
+        boolean groupKept = gid == madeGid;
+        if (!groupKept && who.inGroup(gid)) {
+            set.set(-1, gid);
+            groupKept = true;
         }
-        return false;
+        return uid == madeUid && groupKept;
+    }
+
+    /** {@link #keep(Identity, int, int, int, int, Setter)} for this process. */
+    static boolean keep(int uid, int gid, int madeUid, int madeGid, Setter set) throws IOException {
+        return keep(SELF, uid, gid, madeUid, madeGid, set);
     }
 
     /**
-     * Whether a change of owner was refused for want of privilege: EPERM (Ringloom's
-     * {@link AccessDeniedException}, the JDK's "Operation not permitted"), or EINVAL for
-     * an ID that has no mapping in the caller's user namespace.
+     * Whether a copy made by this process would have another owner or group than a
+     * source of {@code uid:gid}: until {@link #keep} has run, such a copy must not give
+     * the source's group and other users its permissions (cp leaves them off until then).
      */
-    private static boolean lacksPrivilege(IOException e) {
-        if (e instanceof AccessDeniedException) return true;
-        String reason = e instanceof FileSystemException f ? f.getReason() : null;
-        return reason != null && (reason.startsWith("Operation not permitted") || reason.startsWith("Invalid argument"));
+    static boolean ownedOtherwise(int uid, int gid) {
+        return uid != SELF.uid() || gid != SELF.gid();
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -252,13 +253,33 @@ final class TreeWalker {
             if (there && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
             }
-            RingFiles.createDirectories(target);
+            if (!there) {
+                // Made with the source's permission bits and the owner's rwx (so that its contents
+                // can be written), less the umask, as cp makes it; with -p, for another owner or
+                // group, the owner's bits alone until finishDirectories has given it away. So a
+                // private folder is never open to others, even if the run is killed.
+                Map<String, Object> a = Files.readAttributes(dir, "unix:mode,uid,gid");
+                int mode = opt.preserve() && Owners.ownedOtherwise((Integer) a.get("uid"), (Integer) a.get("gid"))
+                        ? 0700 : (Integer) a.get("mode") & 0777 | 0700;
+                if (target.getParent() != null) RingFiles.createDirectories(target.getParent());
+                RingFiles.createDirectories(target, PosixFilePermissions.asFileAttribute(permissions(mode)));
+            }
             directories.add(new Directory(dir, target, !there));
             return true;
         } catch (IOException e) {
             failures.fail(dir, e);
             return false;
         }
+    }
+
+    /** The permissions of the bits of {@code mode} (0 to 0777). */
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();   // OWNER_READ first, OTHERS_EXECUTE last
+        for (int i = 0; i < all.length; i++) {
+            if ((mode & (0400 >> i)) != 0) perms.add(all[i]);
+        }
+        return perms;
     }
 
     /** The walk with -L: the JDK's, which follows links and finds the loops they make. */
@@ -407,13 +428,12 @@ final class TreeWalker {
                     Files.getFileAttributeView(d.target(), PosixFileAttributeView.class)
                             .setTimes((FileTime) a.get("lastModifiedTime"), (FileTime) a.get("lastAccessTime"), null);
                 } else {
-                    PosixFileAttributes a = Files.readAttributes(d.source(), PosixFileAttributes.class);
-                    PosixFileAttributeView v = Files.getFileAttributeView(d.target(), PosixFileAttributeView.class);
-                    Set<PosixFilePermission> made = v.readAttributes().permissions();
-                    Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
-                    kept.addAll(made);
-                    kept.retainAll(a.permissions());
-                    if (!kept.equals(made)) v.setPermissions(kept);
+                    // cp -r: the permission bits both have (the source's less the umask), the
+                    // source's sticky bit, and a set-group-ID bit inherited from the parent
+                    int source = (Integer) Files.readAttributes(d.source(), "unix:mode").get("mode") & 07777;
+                    int made = (Integer) Files.readAttributes(d.target(), "unix:mode").get("mode") & 07777;
+                    int kept = made & 02000 | source & 01000 | made & source & 0777;
+                    if (kept != made) Files.setAttribute(d.target(), "unix:mode", kept);
                 }
             } catch (IOException e) {
                 failures.fail(d.source(), e);

@@ -4,77 +4,82 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** cp -p's rule for a copy's owner, for callers with and without the privilege to give files away. */
+/** cp -p's rule for a copy's owner, for root and for a process without the privilege to give files away. */
 class OwnersTest {
-    /** Records each call; refuses those whose uid is not -1 with {@code uidRefusal}, and group changes with {@code gidRefusal}. */
-    private static final class FakeSetter implements Owners.Setter {
-        final List<String> calls = new ArrayList<>();
-        IOException uidRefusal, gidRefusal;
+    private static final Owners.Identity ROOT = new Owners.Identity(0, 0, new int[0]);
+    /** uid 1000, group 1000, also in groups 20 and 30. */
+    private static final Owners.Identity USER = new Owners.Identity(1000, 1000, new int[] {20, 30});
 
-        @Override
-        public void set(int uid, int gid) throws IOException {
-            calls.add(uid + ":" + gid);
-            if (uid != -1 && uidRefusal != null) throw uidRefusal;
-            if (gid != -1 && gidRefusal != null) throw gidRefusal;
-        }
-    }
+    private final List<String> calls = new ArrayList<>();
+    private final Owners.Setter recording = (uid, gid) -> calls.add(uid + ":" + gid);
 
     @Test
     void nothingIsSetWhereTheCopyAlreadyHasTheOwnerAndGroup() throws IOException {
-        FakeSetter set = new FakeSetter();
-        assertTrue(Owners.keep(1000, 100, 1000, 100, set));
-        assertEquals(List.of(), set.calls);
+        assertTrue(Owners.keep(USER, 1000, 1000, 1000, 1000, recording));
+        assertTrue(Owners.keep(ROOT, 0, 0, 0, 0, recording));
+        assertEquals(List.of(), calls);
     }
 
     @Test
-    void bothAreSetInOneCall() throws IOException {
-        FakeSetter set = new FakeSetter();
-        assertTrue(Owners.keep(65534, 65533, 0, 0, set));
-        assertEquals(List.of("65534:65533"), set.calls);
-    }
-
-    @Test
-    void withoutPrivilegeTheGroupAloneIsKeptAndTheSetIdBitsMustGo() throws IOException {
-        FakeSetter set = new FakeSetter();
-        set.uidRefusal = new AccessDeniedException("/copy");   // Ringloom's EPERM
-        assertFalse(Owners.keep(0, 100, 1000, 1000, set));
-        assertEquals(List.of("0:100", "-1:100"), set.calls);
-    }
-
-    @Test
-    void withoutPrivilegeARefusedGroupIsNoErrorEither() throws IOException {
-        FakeSetter set = new FakeSetter();
-        set.uidRefusal = new FileSystemException("/link", null, "Operation not permitted");   // the JDK's EPERM
-        set.gidRefusal = new FileSystemException("/link", null, "Invalid argument");          // an unmapped ID
-        assertFalse(Owners.keep(0, 0, 1000, 1000, set));
-        assertEquals(List.of("0:0", "-1:0"), set.calls);
-    }
-
-    @Test
-    void withoutPrivilegeAndTheSameGroupNoSecondCall() throws IOException {
-        FakeSetter set = new FakeSetter();
-        set.uidRefusal = new AccessDeniedException("/copy");
-        assertFalse(Owners.keep(0, 1000, 1000, 1000, set));
-        assertEquals(List.of("0:1000"), set.calls);
+    void rootSetsBothInOneCall() throws IOException {
+        assertTrue(Owners.keep(ROOT, 65534, 65533, 0, 0, recording));
+        assertEquals(List.of("65534:65533"), calls);
     }
 
     @Test
     void aRefusalToRootIsAnError() {
-        FakeSetter set = new FakeSetter();
-        set.uidRefusal = new AccessDeniedException("/nfs/copy");   // root squashed by a server, say
-        assertThrows(AccessDeniedException.class, () -> Owners.keep(65534, 0, 0, 0, set));
+        Owners.Setter refusing = (uid, gid) -> {
+            throw new AccessDeniedException("/nfs/copy");   // root squashed by a server, say
+        };
+        assertThrows(AccessDeniedException.class, () -> Owners.keep(ROOT, 65534, 0, 0, 0, refusing));
     }
 
     @Test
-    void otherFailuresAreErrors() {
-        FakeSetter set = new FakeSetter();
-        set.uidRefusal = new FileSystemException("/copy", null, "Input/output error");
-        assertThrows(FileSystemException.class, () -> Owners.keep(0, 0, 1000, 1000, set));
+    void aUserGivesNothingAwayButKeepsAGroupItIsIn() throws IOException {
+        assertFalse(Owners.keep(USER, 0, 20, 1000, 1000, recording), "the owner could not be kept");
+        assertEquals(List.of("-1:20"), calls);
+    }
+
+    @Test
+    void aUserKeepsItsOwnFileInAGroupItIsIn() throws IOException {
+        assertTrue(Owners.keep(USER, 1000, 30, 1000, 1000, recording));
+        assertEquals(List.of("-1:30"), calls);
+    }
+
+    @Test
+    void aUserMakesNoCallForAGroupItIsNotIn() throws IOException {
+        assertFalse(Owners.keep(USER, 1000, 0, 1000, 1000, recording));
+        assertFalse(Owners.keep(USER, 0, 0, 1000, 1000, recording));
+        assertEquals(List.of(), calls);
+    }
+
+    @Test
+    void aFailureOfACallThatShouldWorkIsAnError() {
+        Owners.Setter failing = (uid, gid) -> {
+            throw new IOException("Input/output error");
+        };
+        assertThrows(IOException.class, () -> Owners.keep(USER, 1000, 20, 1000, 1000, failing));
+    }
+
+    @Test
+    void thisProcessIsReadFromProcSelfStatus() throws IOException {
+        Owners.Identity self = Owners.Identity.ofThisProcess();
+        Path probe = Files.createTempFile("owners", ".probe");
+        try {
+            // a file this process makes is owned by its file system IDs
+            assertEquals(Files.getAttribute(probe, "unix:uid"), self.uid());
+            assertEquals(Files.getAttribute(probe, "unix:gid"), self.gid());
+            assertTrue(self.inGroup(self.gid()));
+            assertEquals(self.uid() == 0, self.privileged());
+        } finally {
+            Files.delete(probe);
+        }
     }
 }

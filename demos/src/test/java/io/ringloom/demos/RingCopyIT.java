@@ -232,6 +232,71 @@ class RingCopyIT {
     }
 
     /**
+     * A user without the privilege to give files away copies, with -a, files, folders and
+     * links of other users and its own: nothing fails, the copies are its own, set-id bits
+     * go where the owner could not be kept and stay where it was, and every owner, group
+     * and mode is the one {@code cp -a} gives the same user. Run as uid 65534 in a JVM of
+     * its own ({@code setpriv}), with a copy of this class path that user can read.
+     */
+    @Test
+    void withoutPrivilegeArchiveCopiesOthersFilesAsCpDoes() throws Exception {
+        assumeTrue(isRoot(), "switching to another user takes root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "no setpriv here");
+        Path open = Files.createTempDirectory("ringcopy-user");   // @TempDir is private to root
+        try {
+            Files.setAttribute(open, "unix:mode", 0755);
+            List<String> classPath = new ArrayList<>();
+            int n = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path from = Path.of(entry), to = open.resolve("cp").resolve(n++ + "-" + from.getFileName());
+                if (!Files.exists(from)) continue;
+                sh(open, "mkdir -p '" + to.getParent() + "' && cp -r '" + from + "' '" + to + "'");
+                classPath.add(to.toString());
+            }
+            sh(open, "chmod -R a+rX cp");
+            Path src = Files.createDirectories(open.resolve("src/sub"));
+            Files.write(src.resolve("roots"), random(100, 40));                          // root:root 0644
+            Files.write(src.resolve("set-user-id"), random(100, 41));
+            Files.setAttribute(src.resolve("set-user-id"), "unix:mode", 04755);           // root's set-user-ID
+            Path mine = Files.write(open.resolve("src/mine"), random(100, 42));
+            Files.setAttribute(mine, "unix:uid", 65534);
+            Files.setAttribute(mine, "unix:gid", 65534);
+            Files.setAttribute(mine, "unix:mode", 02750);                                   // its own, set-group-ID
+            Files.createSymbolicLink(src.resolve("roots-link"), Path.of("roots"));
+            Files.setAttribute(src, "unix:mode", 01755);
+            Path out = Files.createDirectories(open.resolve("out"));
+            Files.setAttribute(out, "unix:uid", 65534);
+
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                    "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
+                    "-cp", String.join(java.io.File.pathSeparator, classPath), RingCopy.class.getName(),
+                    "-a", open.resolve("src").toString(), out.resolve("by-ringcopy").toString()));
+            Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(child.getInputStream().readAllBytes());
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, child.exitValue(), output);
+            sh(open, "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups cp -a src out/by-cp");
+
+            Path byCp = out.resolve("by-cp"), byRingcopy = out.resolve("by-ringcopy");
+            List<Path> paths = entries(byCp);
+            assertEquals(paths, entries(byRingcopy));
+            for (Path rel : paths) {
+                for (String a : List.of("unix:uid", "unix:gid", "unix:mode")) {
+                    assertEquals(Files.getAttribute(byCp.resolve(rel), a, LinkOption.NOFOLLOW_LINKS),
+                            Files.getAttribute(byRingcopy.resolve(rel), a, LinkOption.NOFOLLOW_LINKS), a + " of " + rel);
+                }
+            }
+            assertEquals(0755, modeBits(byRingcopy.resolve("sub/set-user-id")), "root's set-user-ID bit is not kept by another user");
+            assertEquals(02750, modeBits(byRingcopy.resolve("mine")), "its own file keeps its set-group-ID bit");
+            assertEquals(65534, Files.getAttribute(byRingcopy.resolve("sub/roots"), "unix:uid"));
+        } finally {
+            sh(Path.of("/"), "rm -rf '" + open + "'");
+        }
+    }
+
+    /**
      * Without -p each copy, file or folder, gets its source's permission bits less the
      * umask, the modes {@code cp -r} gives: a private file stays private, a script keeps
      * its x bits, a folder without write permission is still filled. A folder that was
@@ -248,22 +313,35 @@ class RingCopyIT {
         Files.write(readOnly.resolve("script.sh"), "#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
         Files.setPosixFilePermissions(readOnly.resolve("script.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Path sticky = Files.createDirectories(src.resolve("sticky"));
+        Files.write(sticky.resolve("inside"), random(10, 12));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Path setGroupId = Files.createDirectories(src.resolve("set-group-id"));
+        Files.setAttribute(setGroupId, "unix:mode", 02755);
+        Files.write(setGroupId.resolve("tool"), random(10, 13));
+        Files.setAttribute(setGroupId.resolve("tool"), "unix:mode", 06755);
+        // a destination folder whose set-group-ID bit its new folders inherit
+        Path inheriting = Files.createDirectories(dir.resolve("inheriting"));
+        Files.setAttribute(inheriting, "unix:mode", 02775);
         try {
-            Path byCp = dir.resolve("by-cp");
-            sh(dir, "cp -r '" + src + "' '" + byCp + "'");
-            Path byRingcopy = dir.resolve("by-ringcopy");
-            Run run = copy("-r", src.toString(), byRingcopy.toString());
-            assertEquals(0, run.status(), run.err());
-            List<Path> paths = entries(byCp);
-            assertEquals(paths, entries(byRingcopy));
-            int compared = 0;
-            for (Path rel : paths) {
-                if (Files.isSymbolicLink(byCp.resolve(rel))) continue;
-                assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(byCp.resolve(rel))),
-                        PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve(rel))), "mode of " + rel);
-                compared++;
+            for (Path into : List.of(dir, inheriting)) {
+                Path byCp = into.resolve("by-cp");
+                sh(dir, "cp -r '" + src + "' '" + byCp + "'");
+                Path byRingcopy = into.resolve("by-ringcopy");
+                Run run = copy("-r", src.toString(), byRingcopy.toString());
+                assertEquals(0, run.status(), run.err());
+                List<Path> paths = entries(byCp);
+                assertEquals(paths, entries(byRingcopy));
+                int compared = 0;
+                for (Path rel : paths) {
+                    if (Files.isSymbolicLink(byCp.resolve(rel))) continue;
+                    assertEquals(Integer.toOctalString(modeBits(byCp.resolve(rel))),
+                            Integer.toOctalString(modeBits(byRingcopy.resolve(rel))), "mode of " + rel + " in " + into);
+                    compared++;
+                }
+                assertTrue(compared > 10, "compared " + compared);
             }
-            assertTrue(compared > 10, "compared " + compared);
+            Path byRingcopy = dir.resolve("by-ringcopy");
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("secret/key"))));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("secret"))));
             assertTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(byRingcopy.resolve("read-only"))).startsWith("r-x"));
@@ -278,7 +356,8 @@ class RingCopyIT {
         } finally {
             // @TempDir's clean-up needs to write into it (the tests run as any user)
             Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
-            for (String copy : List.of("by-cp/read-only", "by-ringcopy/read-only")) {
+            for (String copy : List.of("by-cp/read-only", "by-ringcopy/read-only", "inheriting/by-cp/read-only",
+                    "inheriting/by-ringcopy/read-only")) {
                 if (Files.isDirectory(dir.resolve(copy))) {
                     Files.setPosixFilePermissions(dir.resolve(copy), PosixFilePermissions.fromString("rwxr-xr-x"));
                 }
@@ -522,6 +601,37 @@ class RingCopyIT {
     }
 
     /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */
+    /**
+     * A private folder's copy is private from the moment it is made, not only once the
+     * run has set its mode at the end: a run killed midway leaves it closed to others.
+     */
+    @Test
+    void aPrivateFoldersCopyIsNeverOpenToOthers() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/private"));
+        try (FileChannel ch = FileChannel.open(src.resolve("big.bin"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] chunk = random(1 << 20, 12);
+            for (int i = 0; i < 300; i++) ch.write(ByteBuffer.wrap(chunk));
+        }
+        Files.setAttribute(src, "unix:mode", 0700);
+        Path dst = dir.resolve("dst");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
+                "-cp", System.getProperty("java.class.path"), RingCopy.class.getName(),
+                "-r", "--sync", "--depth", "1", "--jobs", "1", dir.resolve("src").toString(), dst.toString()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Path copy = dst.resolve("private");
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> hasFileOpenIn(child.pid(), copy));
+            assertEquals(0, modeBits(copy) & 077, "while the copy runs: 0" + Integer.toOctalString(modeBits(copy)));
+        } finally {
+            child.destroy();
+        }
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, modeBits(copy) & 077, "after the run was killed: 0" + Integer.toOctalString(modeBits(copy)));
+    }
+
     private static boolean hasFileOpenIn(long pid, Path dir) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             return fds.anyMatch(fd -> {

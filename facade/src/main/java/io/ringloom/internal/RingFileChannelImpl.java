@@ -16,6 +16,7 @@ import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -608,13 +609,25 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     public void setMode(int mode) throws IOException {
         if ((mode & ~07777) != 0) throw new IllegalArgumentException("not mode bits: 0" + Integer.toOctalString(mode));
         ensureOpen();
-        bracket.runNonBlocking("fchmod", () -> IoDispatcher.fchmod(file, mode));
+        bracket.runNonBlocking("fchmod", () -> refusedAsDenied(IoDispatcher.fchmod(file, mode), "fchmod"));
     }
 
     @Override
     public void setOwner(int uid, int gid) throws IOException {
         ensureOpen();
-        bracket.runNonBlocking("fchown", () -> IoDispatcher.fchown(file, uid, gid));
+        bracket.runNonBlocking("fchown", () -> refusedAsDenied(IoDispatcher.fchown(file, uid, gid), "fchown"));
+    }
+
+    /**
+     * {@code r}, unless it is EPERM or EACCES: then the {@link AccessDeniedException}
+     * naming the file that {@code Files.setOwner} and {@code setPosixFilePermissions}
+     * throw for the same refusal by path.
+     */
+    private long refusedAsDenied(int r, String call) throws AccessDeniedException {
+        if (r == -Errno.EPERM || r == -Errno.EACCES) {
+            throw new AccessDeniedException(path.toString(), null, Errors.describe(-r) + " (" + call + ")");
+        }
+        return r;
     }
 
     @Override

@@ -532,6 +532,13 @@ class FileChannelBehaviourIT {
             RingFiles.createDirectories(nested);
             assertTrue(Files.isDirectory(nested));
             RingFiles.createDirectories(nested);
+            // with a mode: every directory made gets it less the umask, as the JDK makes them
+            var rwxrx = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
+            RingFiles.createDirectories(dir.resolve("m/n"), rwxrx);
+            Files.createDirectories(dir.resolve("jdk-m/n"), rwxrx);
+            assertEquals(Files.getPosixFilePermissions(dir.resolve("jdk-m")), Files.getPosixFilePermissions(dir.resolve("m")));
+            assertEquals(Files.getPosixFilePermissions(dir.resolve("jdk-m/n")), Files.getPosixFilePermissions(dir.resolve("m/n")));
             Path f = nested.resolve("f.bin");
             byte[] data = new byte[3 * (1 << 20) + 17];
             new Random(11).nextBytes(data);
