@@ -19,8 +19,13 @@ import java.util.Set;
  * @param lastAccess    {@code st_atim}
  * @param uid           {@code st_uid}, the owner's user ID (32 bits, unsigned: {@link Integer#toUnsignedLong})
  * @param gid           {@code st_gid}, the group ID (likewise)
+ * @param dev           {@code st_dev}, the device the file is on
+ * @param ino           {@code st_ino}, the file's inode number on that device: with {@code dev}
+ *                      it names the file, as the JDK's {@code fileKey()} does
+ * @param nlink         {@code st_nlink}, the file's hard links (names)
  */
-public record FileStatus(long size, int mode, Instant lastModified, Instant lastAccess, int uid, int gid) {
+public record FileStatus(long size, int mode, Instant lastModified, Instant lastAccess, int uid, int gid,
+                         long dev, long ino, long nlink) {
     public FileStatus {
         if ((mode & ~07777) != 0) throw new IllegalArgumentException("not mode bits: 0" + Integer.toOctalString(mode));
     }

@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +57,15 @@ final class FileCopier {
      * entry per file instead of a temporary one, a rename's second lookup and a removal.
      */
     private volatile boolean unnamed = !"false".equals(System.getProperty(UNNAMED_PROPERTY));
+    /**
+     * With -a, for each source file with more than one name, by its device and inode: the
+     * copy of the first name met, its path once it is in place (null if it failed). The
+     * other names become links of it, as cp -a makes them; files with one name cost nothing.
+     */
+    private final ConcurrentHashMap<FileKey, CompletableFuture<Path>> firstCopies = new ConcurrentHashMap<>();
+
+    /** A file by its device and inode number, as {@code BasicFileAttributes.fileKey()} names it. */
+    private record FileKey(long dev, long ino) {}
 
     FileCopier(CopyOptions opt, CopySummary summary) {
         this.opt = opt;
@@ -87,30 +97,68 @@ final class FileCopier {
             // whose reading may move the access time on (relatime), and with no call of their own
             FileStatus status = RingFiles.statusAtOpen(in);
             sizeKnown.accept(status.size());
-            FileChannel unnamedCopy = openUnnamed(target, status);
-            if (unnamedCopy != null) {
-                try (FileChannel out = unnamedCopy) {
-                    write(in, out, status);
-                    linkInto(src, out, target);
+            CompletableFuture<Path> claimed = null;
+            if (opt.hardLinks() && status.nlink() > 1) {
+                FileKey key = new FileKey(status.dev(), status.ino());
+                while (true) {
+                    CompletableFuture<Path> claim = new CompletableFuture<>();
+                    CompletableFuture<Path> first = firstCopies.putIfAbsent(key, claim);
+                    if (first == null) {
+                        claimed = claim;
+                        break;
+                    }
+                    // another name of a file already being copied: once that copy is in place,
+                    // a link to it; if it failed, the next name to get here is copied as the first
+                    Path firstCopy = first.join();
+                    if (firstCopy != null) {
+                        linkTo(src, firstCopy, target);
+                        if (opt.verify()) verify(src, target);
+                        return;
+                    }
+                    firstCopies.remove(key, first);
                 }
-            } else {
-                copyUnderTempName(src, in, status, target);
+            }
+            boolean done = false;
+            try {
+                FileChannel unnamedCopy = openUnnamed(target, status);
+                if (unnamedCopy != null) {
+                    try (FileChannel out = unnamedCopy) {
+                        write(in, out, status);
+                        linkInto(src, out, target);
+                    }
+                } else {
+                    copyUnderTempName(src, in, status, target);
+                }
+                done = true;
+            } finally {
+                if (claimed != null) claimed.complete(done ? target : null);
             }
         }
         if (opt.verify()) verify(src, target);
     }
 
+    /** {@code target} made another name of {@code firstCopy}, the copy of another name of {@code src}'s file (-a). */
+    private void linkTo(Path src, Path firstCopy, Path target) throws IOException {
+        if (opt.force()) Files.deleteIfExists(target);
+        try {
+            Files.createLink(target, firstCopy);
+        } catch (FileAlreadyExistsException e) {
+            throw refused(src, target);
+        }
+    }
+
     /**
      * The copy written under a temporary name in {@code target}'s folder and renamed into
-     * place. That name can be opened by others at once: with -p, a copy that will be given
-     * to another owner or group is made with the owner's permissions alone until it is
-     * (cp does the same); an unnamed copy needs no such care.
+     * place. That name can be opened by others at once: with -p, whose copy may be given to
+     * another owner or group (or, in a set-group-ID folder, has the folder's group), it is
+     * made with the owner's permissions alone until its owner and mode are set, as cp makes
+     * it; an unnamed copy needs no such care.
      */
     private void copyUnderTempName(Path src, FileChannel in, FileStatus status, Path target) throws IOException {
         Path temp = tempName(target);
         temps.add(temp);
         boolean renamed = false;
-        FileAttribute<?>[] mode = opt.preserve() && Owners.ownedOtherwise(status.uid(), status.gid())
+        FileAttribute<?>[] mode = opt.preserve()
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
                 : createdWith(status);
         try {

@@ -19,8 +19,11 @@ final class Owners {
     /** The set-user-ID and set-group-ID bits, which a copy keeps only with its owner and group. */
     static final int SET_ID_BITS = 06000;
 
-    /** This process: the IDs its files are made with ({@code fsuid}, {@code fsgid}) and its supplementary groups. */
-    record Identity(int uid, int gid, int[] groups) {
+    /**
+     * This process: the IDs its files are made with ({@code fsuid}, {@code fsgid}), its
+     * supplementary groups, and its umask (-1 where the kernel does not say it).
+     */
+    record Identity(int uid, int gid, int[] groups, int umask) {
         /** Whether this process may give files away: root. */
         boolean privileged() {
             return uid == 0;
@@ -37,19 +40,20 @@ final class Owners {
         static Identity ofThisProcess() {
             try {
                 List<String> lines = Files.readAllLines(Path.of("/proc/self/status"));
-                int uid = -1, gid = -1;
+                int uid = -1, gid = -1, umask = -1;
                 int[] groups = new int[0];
                 for (String line : lines) {
                     if (line.startsWith("Uid:")) uid = Integer.parseInt(fields(line)[3]);
                     else if (line.startsWith("Gid:")) gid = Integer.parseInt(fields(line)[3]);
+                    else if (line.startsWith("Umask:")) umask = Integer.parseInt(fields(line)[0], 8);   // 4.7 on
                     else if (line.startsWith("Groups:")) {
                         groups = Arrays.stream(fields(line)).mapToInt(Integer::parseInt).toArray();
                     }
                 }
-                return new Identity(uid, gid, groups);
+                return new Identity(uid, gid, groups, umask);
             } catch (IOException | RuntimeException e) {
                 // no /proc: never give anything away, which is right for anyone but root
-                return new Identity(-1, -1, new int[0]);
+                return new Identity(-1, -1, new int[0], -1);
             }
         }
 
@@ -97,14 +101,5 @@ final class Owners {
     /** {@link #keep(Identity, int, int, int, int, Setter)} for this process. */
     static boolean keep(int uid, int gid, int madeUid, int madeGid, Setter set) throws IOException {
         return keep(SELF, uid, gid, madeUid, madeGid, set);
-    }
-
-    /**
-     * Whether a copy made by this process would have another owner or group than a
-     * source of {@code uid:gid}: until {@link #keep} has run, such a copy must not give
-     * the source's group and other users its permissions (cp leaves them off until then).
-     */
-    static boolean ownedOtherwise(int uid, int gid) {
-        return uid != SELF.uid() || gid != SELF.gid();
     }
 }

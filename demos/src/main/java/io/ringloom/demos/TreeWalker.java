@@ -255,14 +255,18 @@ final class TreeWalker {
             }
             if (!there) {
                 // Made with the source's permission bits and the owner's rwx (so that its contents
-                // can be written), less the umask, as cp makes it; with -p, for another owner or
-                // group, the owner's bits alone until finishDirectories has given it away. So a
-                // private folder is never open to others, even if the run is killed.
-                Map<String, Object> a = Files.readAttributes(dir, "unix:mode,uid,gid");
-                int mode = opt.preserve() && Owners.ownedOtherwise((Integer) a.get("uid"), (Integer) a.get("gid"))
-                        ? 0700 : (Integer) a.get("mode") & 0777 | 0700;
+                // can be written), less the umask, as cp makes it; with -p, whose copy may go to
+                // another owner or group (or take a set-group-ID parent's), the owner's bits alone
+                // until finishDirectories has set owner and mode. So a private folder is never
+                // open to others, not even if the run is killed.
+                int mode = opt.preserve() ? 0700 : (Integer) Files.readAttributes(dir, "unix:mode").get("mode") & 0777 | 0700;
                 if (target.getParent() != null) RingFiles.createDirectories(target.getParent());
                 RingFiles.createDirectories(target, PosixFilePermissions.asFileAttribute(permissions(mode)));
+                if (Owners.SELF.umask() < 0 || (Owners.SELF.umask() & 0700) != 0) {
+                    // a umask that takes the owner's bits: put them back until the end, as cp does
+                    int made = (Integer) Files.readAttributes(target, "unix:mode").get("mode") & 07777;
+                    if ((made & 0700) != 0700) Files.setAttribute(target, "unix:mode", made | 0700);
+                }
             }
             directories.add(new Directory(dir, target, !there));
             return true;
@@ -428,11 +432,13 @@ final class TreeWalker {
                     Files.getFileAttributeView(d.target(), PosixFileAttributeView.class)
                             .setTimes((FileTime) a.get("lastModifiedTime"), (FileTime) a.get("lastAccessTime"), null);
                 } else {
-                    // cp -r: the permission bits both have (the source's less the umask), the
-                    // source's sticky bit, and a set-group-ID bit inherited from the parent
+                    // cp -r: the source's permission bits less the umask, its sticky bit, and a
+                    // set-group-ID bit inherited from the parent
                     int source = (Integer) Files.readAttributes(d.source(), "unix:mode").get("mode") & 07777;
                     int made = (Integer) Files.readAttributes(d.target(), "unix:mode").get("mode") & 07777;
-                    int kept = made & 02000 | source & 01000 | made & source & 0777;
+                    int umask = Owners.SELF.umask();
+                    int permissions = umask >= 0 ? source & ~umask & 0777 : made & source & 0777;
+                    int kept = made & 02000 | source & 01000 | permissions;
                     if (kept != made) Files.setAttribute(d.target(), "unix:mode", kept);
                 }
             } catch (IOException e) {

@@ -29,6 +29,21 @@ class CopyOptionsTest {
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Short options written together, as cp takes them: {@code -rf} is {@code -r -f}. */
+    @Test
+    void shortOptionsGoTogether() {
+        CopyOptions o = parse("-rfq", "-L", "a", "b");
+        assertTrue(o.recursive() && o.force() && o.quiet() && o.dereference());
+        assertFalse(o.preserve());
+        CopyOptions archive = parse("-aL", "--jobs", "3", "a", "b");
+        assertTrue(archive.recursive() && archive.preserve() && archive.dereference());
+        assertEquals(3, archive.jobs());
+        // after -- a dash group is a path
+        assertEquals(List.of(Path.of("-rf")), parse("--", "-rf", "b").sources());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("-rx", "a", "b"));
+        assertEquals("unknown option -x", e.getMessage());
+    }
+
     @Test
     void defaults() {
         CopyOptions o = parse("a", "b");

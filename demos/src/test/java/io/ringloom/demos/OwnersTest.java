@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** cp -p's rule for a copy's owner, for root and for a process without the privilege to give files away. */
 class OwnersTest {
-    private static final Owners.Identity ROOT = new Owners.Identity(0, 0, new int[0]);
+    private static final Owners.Identity ROOT = new Owners.Identity(0, 0, new int[0], 022);
     /** uid 1000, group 1000, also in groups 20 and 30. */
-    private static final Owners.Identity USER = new Owners.Identity(1000, 1000, new int[] {20, 30});
+    private static final Owners.Identity USER = new Owners.Identity(1000, 1000, new int[] {20, 30}, 022);
 
     private final List<String> calls = new ArrayList<>();
     private final Owners.Setter recording = (uid, gid) -> calls.add(uid + ":" + gid);
@@ -78,6 +78,16 @@ class OwnersTest {
             assertEquals(Files.getAttribute(probe, "unix:gid"), self.gid());
             assertTrue(self.inGroup(self.gid()));
             assertEquals(self.uid() == 0, self.privileged());
+            // a file made with every permission bit gets those the umask leaves
+            Path made = Files.createFile(probe.resolveSibling(probe.getFileName() + "-made"),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx")));
+            try {
+                assertEquals(0777 & ~self.umask(), (Integer) Files.getAttribute(made, "unix:mode") & 0777,
+                        "umask 0" + Integer.toOctalString(self.umask()));
+            } finally {
+                Files.delete(made);
+            }
         } finally {
             Files.delete(probe);
         }

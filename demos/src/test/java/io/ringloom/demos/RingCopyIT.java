@@ -1,6 +1,8 @@
 package io.ringloom.demos;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -232,6 +234,60 @@ class RingCopyIT {
     }
 
     /**
+     * -a copies files that are names of one file as names of one copy, as cp -a does, in
+     * one folder or across folders, small or large; a file with another name outside the
+     * tree is copied as a file. -r copies each name as a file of its own.
+     */
+    @Test
+    void archiveKeepsHardLinksAsCpDoes() throws Exception {
+        Path src = dir.resolve("src");
+        Files.createDirectories(src.resolve("sub/deeper"));
+        Path a = Files.write(src.resolve("a"), random(100_000, 50));
+        Files.createLink(src.resolve("sub/a-again"), a);
+        Files.createLink(src.resolve("sub/deeper/a-third"), a);
+        Path large = Files.write(src.resolve("sub/large"), random(3 << 20, 51));   // a job of its own
+        Files.createLink(src.resolve("large-again"), large);
+        Files.createLink(src.resolve("sub/b-first"), Files.write(src.resolve("sub/b"), random(10, 52)));
+        Files.createLink(dir.resolve("outside"), Files.write(src.resolve("linked-from-outside"), random(10, 53)));
+        for (int i = 0; i < 40; i++) Files.write(src.resolve("sub/f" + i), random(100 + i, 60 + i));   // between them
+
+        Path dst = dir.resolve("dst");
+        Run run = copy("-a", "--verify", src.toString(), dst.toString());
+        assertEquals(0, run.status(), run.err());
+        assertSameTree(src, dst);
+        assertTrue(Files.isSameFile(dst.resolve("a"), dst.resolve("sub/a-again")));
+        assertTrue(Files.isSameFile(dst.resolve("a"), dst.resolve("sub/deeper/a-third")));
+        assertEquals(3, Files.getAttribute(dst.resolve("a"), "unix:nlink"));
+        assertTrue(Files.isSameFile(dst.resolve("sub/large"), dst.resolve("large-again")));
+        assertTrue(Files.isSameFile(dst.resolve("sub/b"), dst.resolve("sub/b-first")));
+        assertFalse(Files.isSameFile(dst.resolve("a"), a), "a copy, not a link to the source");
+        assertEquals(1, Files.getAttribute(dst.resolve("linked-from-outside"), "unix:nlink"));
+
+        Path byCp = dir.resolve("by-cp");
+        sh(dir, "cp -a '" + src + "' '" + byCp + "'");
+        for (Path rel : entries(byCp)) {
+            assertEquals(Files.getAttribute(byCp.resolve(rel), "unix:nlink", LinkOption.NOFOLLOW_LINKS),
+                    Files.getAttribute(dst.resolve(rel), "unix:nlink", LinkOption.NOFOLLOW_LINKS), "links of " + rel);
+        }
+
+        // a name whose copy is refused (a file in the way) costs the other names nothing
+        Path into = Files.createDirectories(dir.resolve("into"));
+        Files.write(into.resolve("a"), "in the way".getBytes());
+        Run refused = copy("-a", src + "/.", into.toString());
+        assertEquals(1, refused.status(), refused.err());
+        assertEquals("in the way", Files.readString(into.resolve("a")));
+        assertTrue(sameContent(a, into.resolve("sub/a-again")));
+        assertTrue(Files.isSameFile(into.resolve("sub/a-again"), into.resolve("sub/deeper/a-third")));
+
+        Path separate = dir.resolve("separate");
+        Run r = copy("-r", src.toString(), separate.toString());
+        assertEquals(0, r.status(), r.err());
+        assertFalse(Files.isSameFile(separate.resolve("a"), separate.resolve("sub/a-again")));
+        assertTrue(sameContent(a, separate.resolve("sub/a-again")));
+        assertEquals(1, Files.getAttribute(separate.resolve("a"), "unix:nlink"));
+    }
+
+    /**
      * A user without the privilege to give files away copies, with -a, files, folders and
      * links of other users and its own: nothing fails, the copies are its own, set-id bits
      * go where the owner could not be kept and stay where it was, and every owner, group
@@ -267,27 +323,35 @@ class RingCopyIT {
             Path out = Files.createDirectories(open.resolve("out"));
             Files.setAttribute(out, "unix:uid", 65534);
 
-            List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                    "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
-                    "-cp", String.join(java.io.File.pathSeparator, classPath), RingCopy.class.getName(),
-                    "-a", open.resolve("src").toString(), out.resolve("by-ringcopy").toString()));
-            Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String output = new String(child.getInputStream().readAllBytes());
-            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(0, child.exitValue(), output);
-            sh(open, "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups cp -a src out/by-cp");
-
-            Path byCp = out.resolve("by-cp"), byRingcopy = out.resolve("by-ringcopy");
-            List<Path> paths = entries(byCp);
-            assertEquals(paths, entries(byRingcopy));
-            for (Path rel : paths) {
-                for (String a : List.of("unix:uid", "unix:gid", "unix:mode")) {
-                    assertEquals(Files.getAttribute(byCp.resolve(rel), a, LinkOption.NOFOLLOW_LINKS),
-                            Files.getAttribute(byRingcopy.resolve(rel), a, LinkOption.NOFOLLOW_LINKS), a + " of " + rel);
+            // -a with the usual umask, then -a and -r with one that takes the owner's write bit,
+            // which the copy of a folder must not lose until its files are in
+            for (String[] run : List.of(new String[] {"022", "-a"}, new String[] {"277", "-a"}, new String[] {"277", "-r"})) {
+                String umask = run[0], flag = run[1], name = flag + "-" + umask;
+                List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh",
+                        "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                        "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
+                        "-cp", String.join(java.io.File.pathSeparator, classPath), RingCopy.class.getName(),
+                        flag, open.resolve("src").toString(), out.resolve("ringcopy" + name).toString()));
+                Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String output = new String(child.getInputStream().readAllBytes());
+                assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, child.exitValue(), name + ": " + output);
+                sh(open, "umask " + umask + " && /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups cp " + flag
+                        + " src out/cp" + name);
+                Path byCp = out.resolve("cp" + name), byRingcopy = out.resolve("ringcopy" + name);
+                List<Path> paths = entries(byCp);
+                assertEquals(paths, entries(byRingcopy), name);
+                for (Path rel : paths) {
+                    for (String a : List.of("unix:uid", "unix:gid", "unix:mode")) {
+                        assertEquals(Files.getAttribute(byCp.resolve(rel), a, LinkOption.NOFOLLOW_LINKS),
+                                Files.getAttribute(byRingcopy.resolve(rel), a, LinkOption.NOFOLLOW_LINKS),
+                                a + " of " + rel + " (" + name + ")");
+                    }
                 }
             }
+            Path byRingcopy = out.resolve("ringcopy-a-022");
             assertEquals(0755, modeBits(byRingcopy.resolve("sub/set-user-id")), "root's set-user-ID bit is not kept by another user");
             assertEquals(02750, modeBits(byRingcopy.resolve("mine")), "its own file keeps its set-group-ID bit");
             assertEquals(65534, Files.getAttribute(byRingcopy.resolve("sub/roots"), "unix:uid"));
@@ -600,25 +664,34 @@ class RingCopyIT {
         }
     }
 
-    /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */
     /**
      * A private folder's copy is private from the moment it is made, not only once the
      * run has set its mode at the end: a run killed midway leaves it closed to others.
+     * With -a also a folder only its group may read, copied into a set-group-ID folder
+     * of another group, which its copy takes until the run gives it the source's.
      */
-    @Test
-    void aPrivateFoldersCopyIsNeverOpenToOthers() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"-r, 0700, false", "-a, 0750, true"})
+    void aPrivateFoldersCopyIsNeverOpenToOthers(String flag, String mode, boolean intoSetGroupId) throws Exception {
+        assumeTrue(!intoSetGroupId || isRoot(), "a folder of another group takes root");
         Path src = Files.createDirectories(dir.resolve("src/private"));
         try (FileChannel ch = FileChannel.open(src.resolve("big.bin"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] chunk = random(1 << 20, 12);
             for (int i = 0; i < 300; i++) ch.write(ByteBuffer.wrap(chunk));
         }
-        Files.setAttribute(src, "unix:mode", 0700);
-        Path dst = dir.resolve("dst");
+        Files.setAttribute(src, "unix:mode", Integer.parseInt(mode, 8));
+        Path parent = dir;
+        if (intoSetGroupId) {
+            parent = Files.createDirectories(dir.resolve("shared"));
+            Files.setAttribute(parent, "unix:gid", 65534);
+            Files.setAttribute(parent, "unix:mode", 02777);
+        }
+        Path dst = parent.resolve("dst");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "-D" + FileCopier.UNNAMED_PROPERTY + "=" + System.getProperty(FileCopier.UNNAMED_PROPERTY, "true"),
                 "-cp", System.getProperty("java.class.path"), RingCopy.class.getName(),
-                "-r", "--sync", "--depth", "1", "--jobs", "1", dir.resolve("src").toString(), dst.toString()));
+                flag, "--sync", "--depth", "1", "--jobs", "1", dir.resolve("src").toString(), dst.toString()));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Path copy = dst.resolve("private");
         try {
@@ -632,6 +705,7 @@ class RingCopyIT {
         assertEquals(0, modeBits(copy) & 077, "after the run was killed: 0" + Integer.toOctalString(modeBits(copy)));
     }
 
+    /** Whether process {@code pid} has a file in {@code dir} open, per its /proc/PID/fd links. */
     private static boolean hasFileOpenIn(long pid, Path dir) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             return fds.anyMatch(fd -> {

@@ -37,11 +37,11 @@ public final class FileFd {
      * most opens never ask for them ({@link #atOpen} builds them).
      */
     public record Kind(int bits, long dev, long size, int mode, long mtimeSeconds, long mtimeNanos,
-                       long atimeSeconds, long atimeNanos, int uid, int gid) {
-        /** Size, mode bits, times and owner as the open's {@code fstat} read them. */
+                       long atimeSeconds, long atimeNanos, int uid, int gid, long ino, long nlink) {
+        /** Size, mode bits, times, owner and identity as the open's {@code fstat} read them. */
         public FileStatus atOpen() {
             return new FileStatus(size, mode, Instant.ofEpochSecond(mtimeSeconds, mtimeNanos),
-                    Instant.ofEpochSecond(atimeSeconds, atimeNanos), uid, gid);
+                    Instant.ofEpochSecond(atimeSeconds, atimeNanos), uid, gid, dev, ino, nlink);
         }
     }
 

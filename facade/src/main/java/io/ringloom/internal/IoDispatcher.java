@@ -301,7 +301,8 @@ public final class IoDispatcher {
                 st.get(ValueLayout.JAVA_LONG, Stat.MTIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET),
                 st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_SEC_OFFSET),
                 st.get(ValueLayout.JAVA_LONG, Stat.ATIME_OFFSET + KernelTimespec.TV_NSEC_OFFSET),
-                st.get(ValueLayout.JAVA_INT, Stat.UID_OFFSET), st.get(ValueLayout.JAVA_INT, Stat.GID_OFFSET));
+                st.get(ValueLayout.JAVA_INT, Stat.UID_OFFSET), st.get(ValueLayout.JAVA_INT, Stat.GID_OFFSET),
+                st.get(ValueLayout.JAVA_LONG, Stat.INO_OFFSET), st.get(ValueLayout.JAVA_LONG, Stat.NLINK_OFFSET));
     }
 
     /** The {@link FileFd} bits of a file system by its statfs {@code f_type}. */
@@ -486,9 +487,9 @@ public final class IoDispatcher {
         }
     }
 
-    /** Size, permission bits and times from a {@code struct stat} that {@code fstat(2)} filled, read as an open reads them. */
+    /** What {@code fstat(2)} filled in {@code st}, read as an open reads it. */
     private static FileStatus statusOf(MemorySegment st) {
-        return kind(0, 0, st).atOpen();
+        return kind(0, st.get(ValueLayout.JAVA_LONG, Stat.DEV_OFFSET), st).atOpen();
     }
 
     /** {@code st_mode & 07777} from {@code fstat(2)}, or {@code -errno}. */

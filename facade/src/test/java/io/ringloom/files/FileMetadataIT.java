@@ -206,6 +206,7 @@ class FileMetadataIT {
     @EnumSource(value = Impl.class, names = {"RING_POOL", "RING_PLATFORM"})
     void statusIsWhatTheJdkReadsByPath(Impl impl) throws Exception {
         Path f = Files.write(dir.resolve("f"), new byte[12345]);
+        Files.createLink(dir.resolve("f-link"), f);
         if (isRoot()) Files.setAttribute(f, "unix:gid", 65534);   // a group other than the owner's
         Files.setAttribute(f, "unix:mode", 04752);   // set-user-ID too (after the chown, which clears it)
         Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-09-09T01:46:40.123456789Z")));
@@ -228,9 +229,12 @@ class FileMetadataIT {
         assertEquals(jdk.permissions(), seen[0].permissions());
         assertEquals(Files.getAttribute(f, "unix:uid"), seen[0].uid());
         assertEquals(Files.getAttribute(f, "unix:gid"), seen[0].gid());
+        assertEquals(Files.getAttribute(f, "unix:dev"), seen[0].dev());
+        assertEquals(Files.getAttribute(f, "unix:ino"), seen[0].ino());
+        assertEquals(2, seen[0].nlink(), "the file and its hard link");
         assertEquals(jdk.lastModifiedTime(), seen[0].lastModifiedTime());
         assertEquals(jdk.lastAccessTime(), seen[0].lastAccessTime(), "before 1970 too");
-        assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 010000, Instant.EPOCH, Instant.EPOCH, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FileStatus(0, 010000, Instant.EPOCH, Instant.EPOCH, 0, 0, 0, 0, 1));
     }
 
     private static boolean isRoot() throws IOException {
@@ -258,6 +262,15 @@ class FileMetadataIT {
                     RingFiles.setOwner(ch, 65533, 65532);
                     assertEquals(65533, Files.getAttribute(f, "unix:uid"));
                     assertEquals(65532, Files.getAttribute(f, "unix:gid"));
+                    // an immutable file refuses even root (EPERM): the JDK's exception for a refusal
+                    if (new ProcessBuilder("chattr", "+i", f.toString()).start().waitFor() == 0) {
+                        try {
+                            assertThrows(AccessDeniedException.class, () -> RingFiles.setOwner(ch, 0, 0));
+                            assertThrows(AccessDeniedException.class, () -> RingFiles.setMode(ch, 0600));
+                        } finally {
+                            assertEquals(0, new ProcessBuilder("chattr", "-i", f.toString()).start().waitFor());
+                        }
+                    }
                 } else {
                     assertThrows(AccessDeniedException.class, () -> RingFiles.setOwner(ch, uid == 0 ? 1 : 0, -1));
                 }

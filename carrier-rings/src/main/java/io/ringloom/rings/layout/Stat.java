@@ -13,6 +13,8 @@ public final class Stat {
     private Stat() {}
 
     public static final long DEV_OFFSET = 0;
+    public static final long INO_OFFSET = 8;
+    public static final long NLINK_OFFSET = 16;
     public static final long MODE_OFFSET = 24;
     public static final long UID_OFFSET = 28;
     public static final long GID_OFFSET = 32;
