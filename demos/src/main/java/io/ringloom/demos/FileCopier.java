@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -98,7 +99,8 @@ final class FileCopier {
             FileStatus status = RingFiles.statusAtOpen(in);
             sizeKnown.accept(status.size());
             CompletableFuture<Path> claimed = null;
-            if (opt.hardLinks() && status.nlink() > 1) {
+            // -aL: also files reached through several symbolic links, as cp -aL links them
+            if (opt.hardLinks() && (status.nlink() > 1 || opt.dereference())) {
                 FileKey key = new FileKey(status.dev(), status.ino());
                 while (true) {
                     CompletableFuture<Path> claim = new CompletableFuture<>();
@@ -139,7 +141,12 @@ final class FileCopier {
 
     /** {@code target} made another name of {@code firstCopy}, the copy of another name of {@code src}'s file (-a). */
     private void linkTo(Path src, Path firstCopy, Path target) throws IOException {
-        if (opt.force()) Files.deleteIfExists(target);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(target, firstCopy)) {
+            // two sources named to one target (ringcopy -a a/f b/f dst): the copy stays
+            throw new FileAlreadyExistsException(target.toString(), src.toString(),
+                    "will not overwrite the copy just made with another name of its file");
+        }
+        if (opt.force()) replaceable(target);
         try {
             Files.createLink(target, firstCopy);
         } catch (FileAlreadyExistsException e) {
@@ -267,6 +274,17 @@ final class FileCopier {
         }
     }
 
+    /**
+     * With --force, removes what is at {@code target} for a link to take its place: a file
+     * or a link, never a folder, even an empty one (as a copy's rename would refuse it).
+     */
+    private static void replaceable(Path target) throws IOException {
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileSystemException(target.toString(), null, "Is a directory");
+        }
+        Files.deleteIfExists(target);
+    }
+
     /** Why an existing {@code target} was not replaced: it is the source, or --force was not given. */
     private static IOException refused(Path src, Path target) {
         boolean same;
@@ -285,7 +303,7 @@ final class FileCopier {
 
     private void copyLink(Path src, Path target) throws IOException {
         Path link = Files.readSymbolicLink(src);
-        if (opt.force()) Files.deleteIfExists(target);
+        if (opt.force()) replaceable(target);
         try {
             Files.createSymbolicLink(target, link);
         } catch (FileAlreadyExistsException e) {

@@ -279,6 +279,36 @@ class RingCopyIT {
         assertTrue(sameContent(a, into.resolve("sub/a-again")));
         assertTrue(Files.isSameFile(into.resolve("sub/a-again"), into.resolve("sub/deeper/a-third")));
 
+        // two names of one file given for one target: the copy made for the first stays
+        Path x = Files.write(Files.createDirectories(dir.resolve("twins/one")).resolve("x"), random(100, 55));
+        Path sameX = Files.createLink(Files.createDirectories(dir.resolve("twins/two")).resolve("x"), x);
+        Path one = Files.createDirectories(dir.resolve("one"));
+        Run twice = copy("-af", x.toString(), sameX.toString(), one.toString());
+        assertEquals(1, twice.status(), twice.err());
+        assertTrue(twice.err().contains("will not overwrite"), twice.err());
+        assertTrue(sameContent(x, one.resolve("x")), "the first copy is kept");
+        // --force replaces files, never a folder, even an empty one, also for a name linked to
+        // the first copy (one job at a time: the walk's order, so "a" is copied first)
+        Files.createDirectories(dir.resolve("folders/sub/a-again"));
+        Run overFolder = copy("-af", "--jobs", "1", src + "/.", dir.resolve("folders").toString());
+        assertEquals(1, overFolder.status(), overFolder.err());
+        assertTrue(Files.isDirectory(dir.resolve("folders/sub/a-again"), LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.isSameFile(dir.resolve("folders/a"), dir.resolve("folders/sub/deeper/a-third")));
+        // -aL: names reached through symbolic links to one file are names of one copy, as cp -aL makes them
+        Path linked = Files.createDirectories(dir.resolve("linked"));
+        Path target = Files.write(linked.resolve("file"), random(100, 54));
+        Files.createSymbolicLink(linked.resolve("s1"), Path.of("file"));
+        Files.createSymbolicLink(linked.resolve("s2"), Path.of("file"));
+        Run followed = copy("-aL", linked.toString(), dir.resolve("followed").toString());
+        assertEquals(0, followed.status(), followed.err());
+        sh(dir, "cp -aL linked by-cp-followed");
+        for (String name : List.of("file", "s1", "s2")) {
+            assertEquals(Files.getAttribute(dir.resolve("by-cp-followed").resolve(name), "unix:nlink"),
+                    Files.getAttribute(dir.resolve("followed").resolve(name), "unix:nlink"), name);
+        }
+        assertTrue(Files.isSameFile(dir.resolve("followed/s1"), dir.resolve("followed/s2")));
+        assertTrue(sameContent(target, dir.resolve("followed/s2")));
+
         Path separate = dir.resolve("separate");
         Run r = copy("-r", src.toString(), separate.toString());
         assertEquals(0, r.status(), r.err());
