@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * What {@code fstat(2)} says of an open file ({@link RingFiles#status}): its
- * size, mode bits, owner and times, read through the fd with no path looked up.
+ * size, mode bits, times, owner and group, and the device, inode and link count
+ * that identify it, read through the fd with no path looked up.
  *
  * @param size          {@code st_size}
  * @param mode          the mode bits of {@code st_mode} without the file type: the permission

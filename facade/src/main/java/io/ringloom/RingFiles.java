@@ -144,7 +144,8 @@ public final class RingFiles {
      * Sets the permission bits of the file open on {@code channel} (from
      * {@link #open}) through its fd, {@code fchmod(2)}: what
      * {@link Files#setPosixFilePermissions} does by path, without looking the
-     * path up again. A copier sets them on the copy it has just written.
+     * path up again. A copier sets them on the copy it has just written. Refused:
+     * {@link java.nio.file.AccessDeniedException}.
      */
     public static void setPermissions(FileChannel channel, Set<PosixFilePermission> perms) throws IOException {
         extras(channel).setMode(Permissions.mode(perms));
@@ -239,7 +240,7 @@ public final class RingFiles {
 
     /**
      * What {@code fstat(2)} says of the file open on {@code channel} (from
-     * {@link #open} or {@link #openUnnamed}): its size, permission bits and times,
+     * {@link #open} or {@link #openUnnamed}): its size, mode bits, times, owner and identity,
      * read through the fd, so with no path looked up and none to have changed
      * meanwhile. A copier reads them before reading the data, whose reading may
      * move the access time on.
@@ -249,7 +250,7 @@ public final class RingFiles {
     }
 
     /**
-     * The file's size, permission bits and times as they were when {@code channel}
+     * The file's size, mode bits, times, owner and identity as they were when {@code channel}
      * was opened (by {@link #open} or {@link #openUnnamed}): every open reads them
      * with one {@code fstat(2)} of the new fd, and this gives that reading, with no
      * further call. Nothing done to the file since, by this channel or anyone, shows

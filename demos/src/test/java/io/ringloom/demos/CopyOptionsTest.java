@@ -34,9 +34,10 @@ class CopyOptionsTest {
     void shortOptionsGoTogether() {
         CopyOptions o = parse("-rfq", "-L", "a", "b");
         assertTrue(o.recursive() && o.force() && o.quiet() && o.dereference());
-        assertFalse(o.preserve());
+        assertFalse(o.preserve() || o.hardLinks(), "-r keeps no modes and no hard links");
         CopyOptions archive = parse("-aL", "--jobs", "3", "a", "b");
-        assertTrue(archive.recursive() && archive.preserve() && archive.dereference());
+        assertTrue(archive.recursive() && archive.preserve() && archive.hardLinks() && archive.dereference());
+        assertFalse(parse("-rp", "a", "b").hardLinks(), "-p alone keeps no hard links, as cp -p");
         assertEquals(3, archive.jobs());
         // after -- a dash group is a path
         assertEquals(List.of(Path.of("-rf")), parse("--", "-rf", "b").sources());

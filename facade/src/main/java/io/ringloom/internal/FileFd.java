@@ -33,7 +33,7 @@ public final class FileFd {
      * What {@link IoDispatcher#fileKind} learns of a newly opened fd: the
      * {@link #REGULAR}, {@link #MEMORY_FS}, {@link #LOCAL_FS} and {@link #CLONES} bits, the file's device
      * ({@code st_dev}), which tells in-kernel copies apart by file-system pair, and the
-     * size, permission bits and times that the same {@code fstat} read, kept as numbers:
+     * size, mode bits, times, owner and identity that the same {@code fstat} read, kept as numbers:
      * most opens never ask for them ({@link #atOpen} builds them).
      */
     public record Kind(int bits, long dev, long size, int mode, long mtimeSeconds, long mtimeNanos,

@@ -473,7 +473,7 @@ public final class IoDispatcher {
     }
 
     /**
-     * {@code fstat(2)}: size, permission bits and times; it does not wait for the
+     * {@code fstat(2)}: size, mode bits, times, owner and identity; it does not wait for the
      * disk once the file is open (the inode is in memory), so never the ring.
      */
     public static FileStatus status(FileFd f) throws IOException {

@@ -16,7 +16,6 @@ import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     private final FileFd file;
     /** begin, a use of the fd, end: around every blocking call. */
     private final Bracket bracket;
-    /** What the open's own {@code fstat} read, size, permission bits and times at open among it. */
+    /** What the open's own {@code fstat} read: size, mode bits, times, owner and identity at open. */
     private final FileFd.Kind opened;
     /** Serialises relative reads and writes, which share the fd's offset. */
     private final ReentrantLock positionLock = new ReentrantLock();
@@ -619,14 +618,12 @@ public final class RingFileChannelImpl extends FileChannel implements FileExtras
     }
 
     /**
-     * {@code r}, unless it is EPERM or EACCES: then the {@link AccessDeniedException}
-     * naming the file that {@code Files.setOwner} and {@code setPosixFilePermissions}
-     * throw for the same refusal by path.
+     * {@code r}, unless it is EPERM or EACCES: then the {@link java.nio.file.AccessDeniedException}
+     * that {@code Files.setOwner} and {@code setPosixFilePermissions} throw for the same
+     * refusal by path (naming the channel's path: for a file opened without a name, its folder).
      */
-    private long refusedAsDenied(int r, String call) throws AccessDeniedException {
-        if (r == -Errno.EPERM || r == -Errno.EACCES) {
-            throw new AccessDeniedException(path.toString(), null, Errors.describe(-r) + " (" + call + ")");
-        }
+    private long refusedAsDenied(int r, String call) throws IOException {
+        if (r == -Errno.EPERM || r == -Errno.EACCES) throw Errors.forPath(r, call, path);
         return r;
     }
 
