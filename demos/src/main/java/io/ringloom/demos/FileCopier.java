@@ -42,6 +42,9 @@ final class FileCopier {
     /** Files from this size on are mapped with SEEK_DATA/SEEK_HOLE, so their holes stay holes. */
     private static final long SPARSE_CHECK_MIN = 64 * 1024;
     private static final String TEMP_PREFIX = ".ringcopy-";
+    /** rw-------: a named temporary copy's mode with -p until its owner and mode are set. */
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     /** {@code -Dringcopy.unnamed=false}: every copy under a temporary name, as where unnamed files cannot be made. */
     static final String UNNAMED_PROPERTY = "ringcopy.unnamed";
 
@@ -166,7 +169,7 @@ final class FileCopier {
         temps.add(temp);
         boolean renamed = false;
         FileAttribute<?>[] mode = opt.preserve()
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                ? new FileAttribute<?>[] {OWNER_ONLY}
                 : createdWith(status);
         try {
             try (FileChannel out = RingFiles.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),

@@ -259,12 +259,13 @@ final class TreeWalker {
                 // another owner or group (or take a set-group-ID parent's), the owner's bits alone
                 // until finishDirectories has set owner and mode. So a private folder is never
                 // open to others, not even if the run is killed.
-                int mode = opt.preserve() ? 0700 : (Integer) Files.readAttributes(dir, "unix:mode").get("mode") & 0777 | 0700;
+                Set<PosixFilePermission> perms = EnumSet.copyOf(OWNER_RWX);
+                if (!opt.preserve()) perms.addAll(Files.readAttributes(dir, PosixFileAttributes.class).permissions());
                 if (target.getParent() != null) RingFiles.createDirectories(target.getParent());
-                RingFiles.createDirectories(target, PosixFilePermissions.asFileAttribute(permissions(mode)));
+                RingFiles.createDirectories(target, PosixFilePermissions.asFileAttribute(perms));
                 if (Owners.SELF.umask() < 0 || (Owners.SELF.umask() & 0700) != 0) {
                     // a umask that takes the owner's bits: put them back until the end, as cp does
-                    int made = (Integer) Files.readAttributes(target, "unix:mode").get("mode") & 07777;
+                    int made = modeBits(target);
                     if ((made & 0700) != 0700) Files.setAttribute(target, "unix:mode", made | 0700);
                 }
             }
@@ -276,14 +277,13 @@ final class TreeWalker {
         }
     }
 
-    /** The permissions of the bits of {@code mode} (0 to 0777). */
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values();   // OWNER_READ first, OTHERS_EXECUTE last
-        for (int i = 0; i < all.length; i++) {
-            if ((mode & (0400 >> i)) != 0) perms.add(all[i]);
-        }
-        return perms;
+    /** The owner's read, write and search permissions, which a folder being filled needs. */
+    private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+
+    /** {@code st_mode & 07777} of {@code p} (following a link): permission, set-id and sticky bits. */
+    private static int modeBits(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode") & 07777;
     }
 
     /** The walk with -L: the JDK's, which follows links and finds the loops they make. */
@@ -434,8 +434,8 @@ final class TreeWalker {
                 } else {
                     // cp -r: the source's permission bits less the umask, its sticky bit, and a
                     // set-group-ID bit inherited from the parent
-                    int source = (Integer) Files.readAttributes(d.source(), "unix:mode").get("mode") & 07777;
-                    int made = (Integer) Files.readAttributes(d.target(), "unix:mode").get("mode") & 07777;
+                    int source = modeBits(d.source());
+                    int made = modeBits(d.target());
                     int umask = Owners.SELF.umask();
                     int permissions = umask >= 0 ? source & ~umask & 0777 : made & source & 0777;
                     int kept = made & 02000 | source & 01000 | permissions;
