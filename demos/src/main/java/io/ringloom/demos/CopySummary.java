@@ -23,6 +23,11 @@ final class CopySummary {
     private volatile boolean counted;
     private final AtomicLong filesDone = new AtomicLong();
     private final AtomicLong bytesDone = new AtomicLong();
+    /**
+     * Bytes of the names made links to a copy already made (-a keeps hard links): the
+     * counting counts every name's bytes, which the copy writes only once.
+     */
+    private final AtomicLong bytesLinked = new AtomicLong();
 
     /** One file more to do; the counting thread's alone. */
     void planned(BasicFileAttributes attrs) {
@@ -45,6 +50,16 @@ final class CopySummary {
 
     void bytesCopied(long n) {
         bytesDone.addAndGet(n);
+    }
+
+    /** A name of {@code size} bytes linked to the copy of another name of its file, not copied. */
+    void linked(long size) {
+        bytesLinked.addAndGet(size);
+    }
+
+    /** The bytes the totals counted that are done: copied, or another name of a copy made. */
+    long bytesAccountedFor() {
+        return bytesDone.get() + bytesLinked.get();
     }
 
     long filesDone() {

@@ -117,6 +117,7 @@ final class FileCopier {
                     Path firstCopy = first.join();
                     if (firstCopy != null) {
                         linkTo(src, firstCopy, target);
+                        summary.linked(status.size());
                         if (opt.verify()) verify(src, target);
                         return;
                     }

@@ -19,22 +19,29 @@ final class Progress {
                 } catch (InterruptedException e) {
                     return;
                 }
-                double s = (System.nanoTime() - t0) / 1e9;
-                long bytes = summary.bytesDone();
-                double rate = bytes / Math.max(s, 1e-9);
-                if (summary.counted()) {
-                    long left = Math.max(0, summary.bytesTotal() - bytes);
-                    String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
-                    out.printf(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
-                            summary.filesDone(), summary.filesTotal(), bytes / 1e6, summary.bytesTotal() / 1e6, rate / 1e6, eta);
-                } else {
-                    // the totals are still being counted beside the copy
-                    out.printf(Locale.ROOT, "\r%d files, %.1f MB, %.1f MB/s, counting %d files, %.1f MB   ",
-                            summary.filesDone(), bytes / 1e6, rate / 1e6, summary.filesTotal(), summary.bytesTotal() / 1e6);
-                }
+                out.print(line(summary, (System.nanoTime() - t0) / 1e9));
                 out.flush();
             }
         });
+    }
+
+    /**
+     * The line after {@code seconds}: bytes and the ETA as the totals count them (every name
+     * of a hard-linked file, {@link CopySummary#bytesAccountedFor}), the rate as copied.
+     */
+    static String line(CopySummary summary, double seconds) {
+        long copied = summary.bytesDone();
+        long bytes = summary.bytesAccountedFor();
+        double rate = copied / Math.max(seconds, 1e-9);
+        if (summary.counted()) {
+            long left = Math.max(0, summary.bytesTotal() - bytes);
+            String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", left / rate) : "?";
+            return String.format(Locale.ROOT, "\r%d/%d files, %.1f/%.1f MB, %.1f MB/s, ETA %s   ",
+                    summary.filesDone(), summary.filesTotal(), bytes / 1e6, summary.bytesTotal() / 1e6, rate / 1e6, eta);
+        }
+        // the totals are still being counted beside the copy
+        return String.format(Locale.ROOT, "\r%d files, %.1f MB, %.1f MB/s, counting %d files, %.1f MB   ",
+                summary.filesDone(), bytes / 1e6, rate / 1e6, summary.filesTotal(), summary.bytesTotal() / 1e6);
     }
 
     static Progress start(CopySummary summary, boolean enabled, PrintStream out) {

@@ -1,5 +1,6 @@
 package io.ringloom.demos;
 
+import io.ringloom.CarrierPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -231,6 +232,34 @@ class RingCopyIT {
         assertEquals(0, r.status(), r.err());
         assertEquals(0, Files.getAttribute(plain.resolve("theirs"), "unix:uid"));
         assertEquals(0, modeBits(plain.resolve("shared/tool")) & 07000);
+    }
+
+    /**
+     * The progress line's totals count every name of a hard-linked file, whose data -a
+     * copies once: at the end its bytes reach the total, with nothing left for the ETA.
+     */
+    @Test
+    void progressOfAnArchiveWithHardLinksEndsAtItsTotals() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path a = Files.write(src.resolve("a"), random(3_000_000, 70));
+        Files.createLink(src.resolve("a-again"), a);
+        Files.write(src.resolve("b"), random(1_000_000, 71));
+        CopyOptions opt = RingCopy.parse(new String[] {"-a", src.toString(), dir.resolve("dst").toString()});
+        CopySummary summary = new CopySummary();
+        ByteArrayOutputStream messages = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(messages, true);
+        try (CarrierPool pool = CarrierPool.builder().withoutJdkSocketPoller().withoutMxBean().build()) {
+            TreeWalker walker = new TreeWalker(opt, new FileCopier(opt, summary), new CopyJobs(pool, opt.jobs()),
+                    summary, new PathFailures(err, false), err);
+            walker.countSources(() -> false);
+            summary.countingDone();
+            pool.startVirtualThread(() -> walker.copyAll(false)).join();
+        }
+        assertEquals(3, summary.filesDone(), messages.toString());
+        assertEquals(4_000_000, summary.bytesDone(), "each file's data copied once");
+        assertTrue(Files.isSameFile(dir.resolve("dst/a"), dir.resolve("dst/a-again")));
+        String line = Progress.line(summary, 1.0);
+        assertTrue(line.startsWith("\r3/3 files, 7.0/7.0 MB, 4.0 MB/s, ETA 0 s"), line);
     }
 
     /**
