@@ -1,10 +1,9 @@
 package io.ringloom.demos;
 
 import io.ringloom.CarrierPool;
-import io.ringloom.rings.sys.ProcFds;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.ringloom.rings.sys.NoFdLeftOpen;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -38,30 +36,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * ringcopy on generated trees: exact copies, errors per path, and never a partial
  * file under a final name; copies written as unnamed files ({@link RingCopyNamedTempIT}:
- * under temporary names).
+ * under temporary names). Every case ends with no fd left open: each copy's pool has
+ * closed its rings and eventfds, and every file the copy opened is closed.
  */
+@ExtendWith(NoFdLeftOpen.class)
 class RingCopyIT {
     @TempDir
     Path dir;
-
-    /** This process's fds before the case, to find any the copies left open. */
-    private Map<Integer, String> fdsBefore;
-
-    @BeforeEach
-    void noteFds() {
-        fdsBefore = ProcFds.snapshot();
-    }
-
-    /**
-     * Every case ends with no fd left open: each copy's pool has closed its rings and
-     * wake-up eventfds, and every file the copy opened is closed. The pipes of the child
-     * processes some cases start are closed by the JDK's process reaper, hence the wait.
-     */
-    @AfterEach
-    void nothingLeftOpen() {
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(
-                () -> assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds left open"));
-    }
 
     record Run(int status, String out, String err) {}
 

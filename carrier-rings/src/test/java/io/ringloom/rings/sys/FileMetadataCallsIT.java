@@ -1,8 +1,7 @@
 package io.ringloom.rings.sys;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -23,22 +21,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * selects (CI runs both): the arguments arrive in their places and the
  * kernel's errors come back as -errno.
  */
+@ExtendWith(NoFdLeftOpen.class)
 class FileMetadataCallsIT {
     private static final SysCalls SYS = SysCalls.get();
 
     @TempDir
     Path dir;
-    private Map<Integer, String> fdsBefore;
-
-    @BeforeEach
-    void snapshot() {
-        fdsBefore = ProcFds.snapshot();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked");
-    }
 
     @Test
     void renameat2MovesAndNoReplaceRefusesAnExistingTarget() throws Exception {

@@ -1,9 +1,8 @@
 package io.ringloom.rings.sys;
 
 import io.ringloom.rings.layout.Dirent64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -24,22 +23,12 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * records as {@link Dirent64} describes them, several calls for a directory larger
  * than the buffer, and the kernel's errors.
  */
+@ExtendWith(NoFdLeftOpen.class)
 class GetdentsIT {
     private static final SysCalls SYS = SysCalls.get();
 
     @TempDir
     Path dir;
-    private Map<Integer, String> fdsBefore;
-
-    @BeforeEach
-    void snapshot() {
-        fdsBefore = ProcFds.snapshot();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked");
-    }
 
     private static int open(Path p, int flags) {
         try (Arena a = Arena.ofConfined()) {

@@ -1,9 +1,8 @@
 package io.ringloom.rings.sys;
 
 import io.ringloom.rings.layout.Cachestat;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -12,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -23,23 +21,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * -Dringloom.native selects (CI runs both): offsets in, offsets out, counts
  * and errors as the kernel gives them.
  */
+@ExtendWith(NoFdLeftOpen.class)
 class InKernelCopyIT {
     private static final int PAGE = 4096;
     private static final SysCalls SYS = SysCalls.get();
 
     @TempDir
     Path dir;
-    private Map<Integer, String> fdsBefore;
-
-    @BeforeEach
-    void snapshot() {
-        fdsBefore = ProcFds.snapshot();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        assertEquals(Map.of(), ProcFds.leakedSince(fdsBefore), "fds leaked");
-    }
 
     private static byte[] random(int size, long seed) {
         byte[] b = new byte[size];
