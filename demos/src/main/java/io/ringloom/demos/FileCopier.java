@@ -198,8 +198,8 @@ final class FileCopier {
         copyData(in, out, status.size());
         if (opt.preserve()) {
             FileStatus made = RingFiles.statusAtOpen(out);
-            int mode = Owners.keep(status.uid(), status.gid(), made.uid(), made.gid(), (u, g) -> RingFiles.setOwner(out, u, g))
-                    ? status.mode() : status.mode() & ~Owners.SET_ID_BITS;
+            int mode = Owners.modeToKeep(status.mode(),
+                    Owners.keep(status.uid(), status.gid(), made.uid(), made.gid(), (u, g) -> RingFiles.setOwner(out, u, g)));
             // The copy was made with permission bits only, so a source with set-id or sticky bits
             // always gets this fchmod, and after the owner's change, which would clear them.
             if (made.mode() != mode) RingFiles.setMode(out, mode);

@@ -17,7 +17,16 @@ import java.util.List;
  */
 final class Owners {
     /** The set-user-ID and set-group-ID bits, which a copy keeps only with its owner and group. */
-    static final int SET_ID_BITS = 06000;
+    private static final int SET_ID_BITS = 06000;
+
+    /**
+     * The mode a copy is given after {@link #keep}: the source's {@code mode}, without its
+     * set-id bits where {@code idsKept} is false (POSIX: they are cleared when the IDs
+     * cannot be duplicated).
+     */
+    static int modeToKeep(int mode, boolean idsKept) {
+        return idsKept ? mode : mode & ~SET_ID_BITS;
+    }
 
     /**
      * This process: the IDs its files are made with ({@code fsuid}, {@code fsgid}), its

@@ -423,12 +423,9 @@ final class TreeWalker {
                 if (opt.preserve()) {
                     Map<String, Object> a = Files.readAttributes(d.source(), "unix:mode,uid,gid,lastModifiedTime,lastAccessTime");
                     Map<String, Object> made = Files.readAttributes(d.target(), "unix:uid,gid");
-                    int mode = (Integer) a.get("mode") & 07777;
-                    if (!Owners.keep((Integer) a.get("uid"), (Integer) a.get("gid"), (Integer) made.get("uid"),
-                            (Integer) made.get("gid"), (u, g) -> FileCopier.setOwnerOf(d.target(), u, g))) {
-                        mode &= ~Owners.SET_ID_BITS;
-                    }
-                    Files.setAttribute(d.target(), "unix:mode", mode);
+                    boolean idsKept = Owners.keep((Integer) a.get("uid"), (Integer) a.get("gid"), (Integer) made.get("uid"),
+                            (Integer) made.get("gid"), (u, g) -> FileCopier.setOwnerOf(d.target(), u, g));
+                    Files.setAttribute(d.target(), "unix:mode", Owners.modeToKeep((Integer) a.get("mode") & 07777, idsKept));
                     Files.getFileAttributeView(d.target(), PosixFileAttributeView.class)
                             .setTimes((FileTime) a.get("lastModifiedTime"), (FileTime) a.get("lastAccessTime"), null);
                 } else {

@@ -69,6 +69,13 @@ class OwnersTest {
     }
 
     @Test
+    void aCopyWhoseIdsWereNotKeptLosesOnlyItsSetIdBits() {
+        assertEquals(07755, Owners.modeToKeep(07755, true));
+        assertEquals(01755, Owners.modeToKeep(07755, false));
+        assertEquals(0640, Owners.modeToKeep(0640, false));
+    }
+
+    @Test
     void thisProcessIsReadFromProcSelfStatus() throws IOException {
         Owners.Identity self = Owners.Identity.ofThisProcess();
         Path probe = Files.createTempFile("owners", ".probe");
