@@ -335,6 +335,48 @@ class CarrierPoolIT {
         }
     }
 
+    /**
+     * A thread blocked in a read is unparked again and again from off the pool,
+     * so it resumes on one carrier, then the other, and parks again each time
+     * (the read still has no data). Not pinned, it unmounts at every park and
+     * stays parked in between. The pinned-park check once read the progress of
+     * the carrier that holds the read, which runs nothing while the thread parks
+     * on the other: back on its read's carrier, the thread took itself for
+     * pinned and held that carrier, waiting in place. A thread left in that
+     * carrier's queue of woken threads then waited until the read completed,
+     * 20 s and more in the drop-in interrupt storm with 16 carriers.
+     */
+    @Test
+    void aThreadThatMovedBetweenCarriersIsNotTakenForPinned() throws Exception {
+        int[] quiet = PoolFixture.pipe();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(1);
+            AtomicInteger result = new AtomicInteger(Integer.MIN_VALUE);
+            Thread reader = pool.startVirtualThread(() -> {
+                try {
+                    result.set(PoolFixture.read(pool, quiet[0], buf));
+                } catch (IOException e) {
+                    result.set(Integer.MAX_VALUE);
+                }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> reader.getState() == Thread.State.WAITING);
+            for (int round = 0; round < 20; round++) {
+                LockSupport.unpark(reader);
+                // three periods of the pin watchdog (10 ms): a carrier that ran nothing meanwhile looks stalled
+                Thread.sleep(30);
+                await("round " + round + ": the reader parks again rather than hold a carrier")
+                        .atMost(Duration.ofSeconds(2)).until(() -> reader.getState() == Thread.State.WAITING);
+            }
+            try (Arena a = Arena.ofConfined()) {
+                PoolFixture.write(pool, quiet[1], a.allocate(1));
+            }
+            reader.join(10_000);
+            assertEquals(1, result.get());
+        } finally {
+            PoolFixture.close(quiet);
+        }
+    }
+
     @Test
     void pingPongProgressesBesideYieldingSpinners() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();

@@ -448,26 +448,38 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      * and waits for its CQE in place instead. An interrupt cancels an
      * interruptible op; the park goes on until the op's own CQE either way
      * (the kernel owns its memory until then), and the status is put back.
+     *
+     * <p>Only a park that begins on {@code here} can hold the ring, and the
+     * progress compared is {@code here}'s, read as that park begins: the thread
+     * may resume elsewhere after any park, and a park begun on another carrier
+     * says nothing of {@code here}, which may run nothing meanwhile (then a
+     * thread back on it took itself for pinned and held it; docs/DESIGN.md,
+     * "Pinned threads").
      */
     private void parkOnCarrier(Carrier here, Op op) throws IOException {
-        PinWatchdog.Progress progress = here == null ? null : here.progress();
-        if (progress != null) progress.parking(op);
         boolean interrupted = false;
         while (!op.isDone()) {
-            long tasksRun = progress == null ? 0 : progress.tasksRun();
+            PinWatchdog.Progress progress = here != null && here.isCurrent() ? here.progress() : null;
+            long tasksRun = 0;
+            if (progress != null) {
+                progress.parking(op);
+                tasksRun = progress.tasksRun();
+            }
             long parkedAt = System.nanoTime();
             LockSupport.park(op);
             if (Thread.interrupted()) {
                 interrupted = true;   // cleared meanwhile, or every park would return at once
                 if (op.interruptible) requestCancel(op);
             }
-            if (progress != null && !op.isDone() && progress.stalledSince(tasksRun, parkedAt) && here.isCurrent()) {
-                progress.waitingInPlace();
+            if (progress != null && !op.isDone() && here.isCurrent() && progress.stalledSince(tasksRun, parkedAt)) {
+                progress.notParking();
                 PinnedWaitEvent pinned = Recorder.initialized() ? PinnedWaitEvent.start(parkedAt) : null;   // null unless enabled
                 here.waitInPlace(op);
                 if (pinned != null) pinned.finish(op.request, op.res(), here.id());
             }
         }
+        // A park that returned without unmounting (a permit left by an earlier unpark) left the op announced.
+        if (here != null && here.isCurrent()) here.progress().notParking();
         if (interrupted) Thread.currentThread().interrupt();
     }
 

@@ -53,8 +53,8 @@ final class PinWatchdog implements Runnable {
             parkCandidate = op;
         }
 
-        /** The current thread, mounted on this carrier, waits in place instead of parking. */
-        void waitingInPlace() {
+        /** The current thread, mounted on this carrier, parks no more for its op: it waits in place, or its op is done. */
+        void notParking() {
             parkCandidate = null;
         }
 

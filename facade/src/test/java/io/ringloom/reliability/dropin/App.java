@@ -1,7 +1,10 @@
 package io.ringloom.reliability.dropin;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What every scenario of the drop-in reliability suite shares on the child
@@ -224,6 +230,50 @@ public final class App {
     static List<String> carrierFailures() {
         return pool().map(p -> ((List<?>) call(p, "carrierFailures")).stream().map(String::valueOf).toList())
                 .orElse(List.of());
+    }
+
+    private static final Pattern DUMPED_THREAD = Pattern.compile(
+            "\\{\\s*\"tid\": \"(\\d+)\",\\s*\"time\": \"[^\"]*\",\\s*(?:\"virtual\": true,\\s*)?\"name\": \"([^\"]*)\","
+                    + "\\s*\"state\": \"([^\"]*)\",\\s*\"stack\": \\[([^\\]]*)\\](?:,\\s*\"carrier\": \"(\\d+)\")?");
+
+    /**
+     * What each carrier thread of the JVM-wide pool is doing, for a failure's
+     * message: its state and the virtual thread mounted on it (with its top
+     * frames), or its own top frames, then each carrier's counters. The whole
+     * thread dump (virtual threads too) goes to {@code dir/name} as JSON.
+     */
+    static String carrierReport(Path dir, String name) {
+        Path file = dir.resolve(name);
+        String json;
+        try {
+            Files.deleteIfExists(file);
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+            json = Files.readString(file);
+        } catch (IOException e) {
+            return " (no thread dump: " + e + ")";
+        }
+        record Dumped(String tid, String name, String state, List<String> top, String carrier) {}
+        List<Dumped> threads = new ArrayList<>();
+        Matcher m = DUMPED_THREAD.matcher(json);
+        while (m.find()) {
+            List<String> top = m.group(4).lines().map(l -> l.strip().replaceAll("^\"|\",?$", "").replace("\\/", "/"))
+                    .filter(l -> !l.isEmpty()).limit(6).toList();
+            threads.add(new Dumped(m.group(1), m.group(2), m.group(3), top, m.group(5)));
+        }
+        StringBuilder sb = new StringBuilder(" thread dump in " + file + "; carriers:");
+        threads.stream().filter(t -> t.name().contains("-carrier-")).sorted(Comparator.comparing(Dumped::name))
+                .forEach(c -> {
+                    sb.append("\n  ").append(c.name()).append(' ').append(c.state());
+                    Optional<Dumped> mounted = threads.stream().filter(v -> c.tid().equals(v.carrier())).findFirst();
+                    if (mounted.isPresent()) {
+                        sb.append(", running ").append(mounted.get().name()).append(": ").append(mounted.get().top());
+                    } else {
+                        sb.append(": ").append(c.top().subList(0, Math.min(3, c.top().size())));
+                    }
+                });
+        pool().ifPresent(p -> ((List<?>) call(p, "stats")).forEach(s -> sb.append("\n  ").append(s)));
+        return sb.toString();
     }
 
     // -------------------------------------------------------------- fds

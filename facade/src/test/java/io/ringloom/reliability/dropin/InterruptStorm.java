@@ -146,13 +146,18 @@ final class InterruptStorm {
         stop = true;
         interrupter.join();
         // Blocked accepts end on an interrupt, the path the storm took.
+        boolean stuckReported = false;
         for (Thread t : threads) {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (t.isAlive() && System.nanoTime() < deadline) {
                 t.interrupt();
                 t.join(20);
             }
-            if (t.isAlive()) App.fail(t + " still running 20 s after the storm: " + List.of(t.getStackTrace()));
+            if (t.isAlive()) {
+                String carriers = stuckReported ? "" : App.carrierReport(dir, "still-running-threads.json");
+                stuckReported = true;
+                App.fail(t + " still running 20 s after the storm: " + List.of(t.getStackTrace()) + carriers);
+            }
         }
         channelServer.close();
         netServer.close();
