@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -235,18 +236,24 @@ class CarrierPoolIT {
 
     /** Its initializer blocks in a ring read: class initialisation pins the virtual thread. */
     static final class PinnedReader {
-        static final int RESULT;
-        static {
-            try (Arena a = Arena.ofConfined()) {
-                RESULT = PoolFixture.read(CURRENT_POOL.get(), PINNED_PIPE.get()[0], a.allocate(3));
-            } catch (IOException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        static final int RESULT = readInInitializer(PINNED_PIPE, 3);
     }
 
     private static final AtomicReference<CarrierPool> CURRENT_POOL = new AtomicReference<>();
     private static final AtomicReference<int[]> PINNED_PIPE = new AtomicReference<>();
+
+    /**
+     * For a class initializer: reads {@code bytes} from the read end of
+     * {@code pipe} through {@link #CURRENT_POOL}'s ring; class initialisation
+     * pins the virtual thread.
+     */
+    private static int readInInitializer(AtomicReference<int[]> pipe, int bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            return PoolFixture.read(CURRENT_POOL.get(), pipe.get()[0], a.allocate(bytes));
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     @Test
     void aPinnedThreadInAClassInitializerCompletesItsRead() throws Exception {
@@ -277,14 +284,7 @@ class CarrierPoolIT {
 
     /** Its initializer blocks in a ring read, as {@link PinnedReader}'s, on a pipe of its own. */
     static final class PinnedHolder {
-        static final int RESULT;
-        static {
-            try (Arena a = Arena.ofConfined()) {
-                RESULT = PoolFixture.read(CURRENT_POOL.get(), HOLDER_PIPE.get()[0], a.allocate(3));
-            } catch (IOException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        static final int RESULT = readInInitializer(HOLDER_PIPE, 3);
     }
 
     private static final AtomicReference<int[]> HOLDER_PIPE = new AtomicReference<>();
@@ -333,6 +333,82 @@ class CarrierPoolIT {
             PoolFixture.close(held);
             PoolFixture.close(quiet);
         }
+    }
+
+    /** Its initializer blocks in a ring read on {@link #AFTER_WAKE_PIPE}: whoever first touches it waits pinned. */
+    static final class PinnedAfterWake {
+        static final int RESULT = readInInitializer(AFTER_WAKE_PIPE, 1);
+    }
+
+    private static final AtomicReference<int[]> AFTER_WAKE_PIPE = new AtomicReference<>();
+
+    /**
+     * Two threads read one pipe on the same carrier; one write wakes both, and
+     * that carrier's reaping queues both among its woken threads, which no
+     * other carrier takes. The first to run then blocks in a class initializer
+     * (pinned) and waits in place, holding the carrier. The other must still
+     * run: the held carrier hands its woken threads to the shared queue, from
+     * which the idle carrier takes them. Before, it waited as long as the
+     * pinned wait (here, until the test writes its pipe).
+     */
+    @Test
+    void threadsWokenBeforeAPinnedWaitStillRun() throws Exception {
+        int[] both = PoolFixture.pipe();
+        int[] held = PoolFixture.pipe();
+        CURRENT_POOL.set(pool);
+        AFTER_WAKE_PIPE.set(held);
+        try (Arena arena = Arena.ofShared()) {
+            AtomicBoolean pin = new AtomicBoolean();
+            AtomicInteger pinnedResult = new AtomicInteger(Integer.MIN_VALUE);
+            Thread other = null, pinning = null;
+            // The kernel wakes a pipe's readers newest first: the pinning thread reads second.
+            for (int attempt = 0; attempt < 50; attempt++) {
+                other = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), () -> { }));
+                awaitParked(other);
+                // Threads started from off the pool go to the sleeping carriers in turn:
+                // one in between, and the next goes where the first one went.
+                pool.startVirtualThread(() -> { }).join();
+                pinning = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), () -> {
+                    if (pin.get()) pinnedResult.set(PinnedAfterWake.RESULT);
+                }));
+                awaitParked(pinning);
+                boolean oneCarrier = pool.stats().stream().anyMatch(c -> c.inFlight() == 2);
+                pin.set(oneCarrier);
+                try (Arena a = Arena.ofConfined()) {
+                    assertEquals(2, PoolFixture.write(pool, both[1], a.allocate(2)));
+                }
+                if (oneCarrier) break;
+                other.join(5_000);
+                pinning.join(5_000);
+            }
+            assertTrue(pin.get(), "the two reads never went to one carrier in 50 attempts");
+            other.join(5_000);
+            assertFalse(other.isAlive(), "a thread woken before the pinned wait waits for it: " + other);
+            assertTrue(pinning.isAlive(), "the pinned thread still waits for its pipe");
+            try (Arena a = Arena.ofConfined()) {
+                PoolFixture.write(pool, held[1], a.allocate(1));
+            }
+            pinning.join(10_000);
+            assertEquals(1, pinnedResult.get());
+        } finally {
+            PoolFixture.close(both);
+            PoolFixture.close(held);
+        }
+    }
+
+    private Runnable readOneByte(int fd, MemorySegment buf, Runnable then) {
+        return () -> {
+            try {
+                if (PoolFixture.read(pool, fd, buf) != 1) throw new IllegalStateException("read no byte");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            then.run();
+        };
+    }
+
+    private static void awaitParked(Thread t) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.getState() == Thread.State.WAITING);
     }
 
     /**

@@ -51,7 +51,8 @@ final class Carrier implements Runnable {
     private final AtomicInteger runQueueLength = new AtomicInteger();
     /**
      * Threads this carrier's own reaping woke (their CQE arrived): never
-     * stolen, so a completion resumes its thread on the carrier that reaped it.
+     * stolen, so a completion resumes its thread on the carrier that reaped it
+     * (but while a wait in place holds the carrier, see {@link #waitInPlace}).
      * Taken in turns with the shared queue, see {@link #nextTask}. Carrier only.
      */
     private final ArrayDeque<Runnable> woken = new ArrayDeque<>();
@@ -542,9 +543,10 @@ final class Carrier implements Runnable {
             // otherwise wait in the mailbox for as long as this wait lasts, which may be for
             // ever: an accept's poll ends only by its cancel.
             drainMailbox();
-            if (runQueue.peek() != null) {
-                group.shareWork(this);   // this carrier is held: let an idle one steal its threads
-            }
+            // This carrier is held: its woken threads, which no other carrier takes, go to
+            // the shared queue, and an idle carrier is woken to steal from it.
+            for (Runnable t; (t = woken.poll()) != null; ) offerRunQueue(t);
+            if (runQueue.peek() != null) group.shareWork(this);
             failOnClose(op);
             if (Thread.interrupted()) {
                 interrupted = true;
