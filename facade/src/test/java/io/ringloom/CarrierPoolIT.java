@@ -345,8 +345,8 @@ class CarrierPoolIT {
     /**
      * Two threads read one pipe on the same carrier; one write wakes both, and
      * that carrier's reaping queues both among its woken threads, which no
-     * other carrier takes. The first to run then blocks in a class initializer
-     * (pinned) and waits in place, holding the carrier. The other must still
+     * other carrier takes. Whichever runs first then blocks in a class
+     * initializer (pinned) and waits in place, holding the carrier. The other must still
      * run: the held carrier hands its woken threads to the shared queue, from
      * which the idle carrier takes them. Before, it waited as long as the
      * pinned wait (here, until the test writes its pipe).
@@ -359,36 +359,42 @@ class CarrierPoolIT {
         AFTER_WAKE_PIPE.set(held);
         try (Arena arena = Arena.ofShared()) {
             AtomicBoolean pin = new AtomicBoolean();
+            AtomicReference<Thread> pinned = new AtomicReference<>();
             AtomicInteger pinnedResult = new AtomicInteger(Integer.MIN_VALUE);
-            Thread other = null, pinning = null;
-            // The kernel wakes a pipe's readers newest first: the pinning thread reads second.
-            for (int attempt = 0; attempt < 50; attempt++) {
-                other = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), () -> { }));
-                awaitParked(other);
+            // whichever of the two runs first after the write pins, whatever order the kernel woke them in
+            Runnable pinFirst = () -> {
+                if (pin.get() && pinned.compareAndSet(null, Thread.currentThread())) {
+                    pinnedResult.set(PinnedAfterWake.RESULT);
+                }
+            };
+            Thread first = null, second = null;
+            for (int attempt = 0; attempt < 50 && !pin.get(); attempt++) {
+                first = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), pinFirst));
+                awaitParked(first);
                 // Threads started from off the pool go to the sleeping carriers in turn:
                 // one in between, and the next goes where the first one went.
                 pool.startVirtualThread(() -> { }).join();
-                pinning = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), () -> {
-                    if (pin.get()) pinnedResult.set(PinnedAfterWake.RESULT);
-                }));
-                awaitParked(pinning);
-                boolean oneCarrier = pool.stats().stream().anyMatch(c -> c.inFlight() == 2);
-                pin.set(oneCarrier);
+                second = pool.startVirtualThread(readOneByte(both[0], arena.allocate(1), pinFirst));
+                awaitParked(second);
+                pin.set(pool.stats().stream().anyMatch(c -> c.inFlight() == 2));
                 try (Arena a = Arena.ofConfined()) {
                     assertEquals(2, PoolFixture.write(pool, both[1], a.allocate(2)));
                 }
-                if (oneCarrier) break;
-                other.join(5_000);
-                pinning.join(5_000);
+                if (!pin.get()) {
+                    first.join(5_000);
+                    second.join(5_000);
+                }
             }
             assertTrue(pin.get(), "the two reads never went to one carrier in 50 attempts");
+            await().atMost(Duration.ofSeconds(5)).until(() -> pinned.get() != null);
+            Thread other = pinned.get() == first ? second : first;
             other.join(5_000);
             assertFalse(other.isAlive(), "a thread woken before the pinned wait waits for it: " + other);
-            assertTrue(pinning.isAlive(), "the pinned thread still waits for its pipe");
+            assertTrue(pinned.get().isAlive(), "the pinned thread still waits for its pipe");
             try (Arena a = Arena.ofConfined()) {
                 PoolFixture.write(pool, held[1], a.allocate(1));
             }
-            pinning.join(10_000);
+            pinned.get().join(10_000);
             assertEquals(1, pinnedResult.get());
         } finally {
             PoolFixture.close(both);

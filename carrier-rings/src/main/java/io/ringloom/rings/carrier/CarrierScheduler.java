@@ -471,7 +471,7 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
                 interrupted = true;   // cleared meanwhile, or every park would return at once
                 if (op.interruptible) requestCancel(op);
             }
-            if (progress != null && !op.isDone() && here.isCurrent() && progress.stalledSince(tasksRun, parkedAt)) {
+            if (progress != null && !op.isDone() && here.isCurrent() && progress.stalledSince(tasksRun, parkedAt, op)) {
                 progress.notParking();
                 PinnedWaitEvent pinned = Recorder.initialized() ? PinnedWaitEvent.start(parkedAt) : null;   // null unless enabled
                 here.waitInPlace(op);

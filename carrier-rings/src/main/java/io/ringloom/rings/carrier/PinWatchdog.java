@@ -38,11 +38,19 @@ final class PinWatchdog implements Runnable {
     static final class Progress {
         /**
          * The op a virtual thread on the carrier is about to park for; set by
-         * that thread, cleared by the carrier once the thread unmounted (or by
-         * the thread when it waits in place). Still set, with {@link #tasksRun}
-         * unchanged, means the thread parked while pinned.
+         * that thread, cleared by the carrier once the thread unmounted, or by
+         * the thread when it waits in place or its op is done. Still set, with
+         * {@link #tasksRun} unchanged, means the thread parked while pinned.
          */
         private volatile Op parkCandidate;
+        /**
+         * The candidate the watchdog last unparked for want of progress;
+         * cleared as each park begins. A thread takes itself for pinned only
+         * if the watchdog woke it so: a park that returned on a permit left
+         * by an earlier unpark, with the carrier's OS thread then descheduled,
+         * looks stalled by the clock alone.
+         */
+        private volatile Op unparkedFor;
         /** Tasks the carrier has finished running; the carrier writes, anyone reads. */
         private volatile long tasksRun;
         /** {@link #tasksRun} at the watchdog's last look; watchdog only. */
@@ -50,6 +58,7 @@ final class PinWatchdog implements Runnable {
 
         /** The current thread, mounted on this carrier, is about to park for {@code op}. */
         void parking(Op op) {
+            unparkedFor = null;
             parkCandidate = op;
         }
 
@@ -69,20 +78,20 @@ final class PinWatchdog implements Runnable {
         }
 
         /**
-         * Whether a park that began at {@code parkedAt} with {@code tasksRunBefore}
-         * lasted long enough for the watchdog's wake-up and saw no task end:
-         * the parked thread held the carrier. A park that returned at once (a
-         * permit left over from an earlier unpark) did not last, and is not
-         * taken for pinning.
+         * Whether the park for {@code op} that began at {@code parkedAt} with
+         * {@code tasksRunBefore} held the carrier: the watchdog woke it for want
+         * of progress, it lasted long enough for that, and no task ended on the
+         * carrier meanwhile (an unmount would have ended one).
          */
-        boolean stalledSince(long tasksRunBefore, long parkedAt) {
-            return tasksRun == tasksRunBefore && System.nanoTime() - parkedAt >= PERIOD_NANOS / 2;
+        boolean stalledSince(long tasksRunBefore, long parkedAt, Op op) {
+            return tasksRun == tasksRunBefore && unparkedFor == op && System.nanoTime() - parkedAt >= PERIOD_NANOS / 2;
         }
 
         private void look() {
             Op candidate = parkCandidate;
             long seen = tasksRun;
             if (candidate != null && seen == seenByWatchdog) {
+                unparkedFor = candidate;
                 LockSupport.unpark(candidate.waiter());
             }
             seenByWatchdog = seen;

@@ -232,9 +232,12 @@ public final class App {
                 .orElse(List.of());
     }
 
-    private static final Pattern DUMPED_THREAD = Pattern.compile(
-            "\\{\\s*\"tid\": \"(\\d+)\",\\s*\"time\": \"[^\"]*\",\\s*(?:\"virtual\": true,\\s*)?\"name\": \"([^\"]*)\","
-                    + "\\s*\"state\": \"([^\"]*)\",\\s*\"stack\": \\[([^\\]]*)\\](?:,\\s*\"carrier\": \"(\\d+)\")?");
+    /** A thread's entry in a JSON thread dump begins at its tid; its other fields follow, in an order that varies. */
+    private static final Pattern DUMPED_TID = Pattern.compile("\"tid\": \"(\\d+)\"");
+    private static final Pattern DUMPED_NAME = Pattern.compile("\"name\": \"([^\"]*)\"");
+    private static final Pattern DUMPED_STATE = Pattern.compile("\"state\": \"([^\"]*)\"");
+    private static final Pattern DUMPED_STACK = Pattern.compile("\"stack\": \\[([^\\]]*)\\]");
+    private static final Pattern DUMPED_CARRIER = Pattern.compile("\"carrier\": \"(\\d+)\"");
 
     /**
      * What each carrier thread of the JVM-wide pool is doing, for a failure's
@@ -243,7 +246,7 @@ public final class App {
      * thread dump (virtual threads too) goes to {@code dir/name} as JSON.
      */
     static String carrierReport(Path dir, String name) {
-        Path file = dir.resolve(name);
+        Path file = dir.resolve(name).toAbsolutePath();   // dumpThreads takes absolute paths only
         String json;
         try {
             Files.deleteIfExists(file);
@@ -255,11 +258,19 @@ public final class App {
         }
         record Dumped(String tid, String name, String state, List<String> top, String carrier) {}
         List<Dumped> threads = new ArrayList<>();
-        Matcher m = DUMPED_THREAD.matcher(json);
-        while (m.find()) {
-            List<String> top = m.group(4).lines().map(l -> l.strip().replaceAll("^\"|\",?$", "").replace("\\/", "/"))
+        Matcher tids = DUMPED_TID.matcher(json);
+        List<Integer> starts = new ArrayList<>();
+        while (tids.find()) starts.add(tids.start());
+        for (int i = 0; i < starts.size(); i++) {
+            String entry = json.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) : json.length());
+            Matcher tidOf = DUMPED_TID.matcher(entry), nameOf = DUMPED_NAME.matcher(entry),
+                    stateOf = DUMPED_STATE.matcher(entry), stackOf = DUMPED_STACK.matcher(entry),
+                    carrierOf = DUMPED_CARRIER.matcher(entry);
+            if (!tidOf.lookingAt() || !nameOf.find() || !stateOf.find() || !stackOf.find()) continue;
+            List<String> top = stackOf.group(1).lines().map(l -> l.strip().replaceAll("^\"|\",?$", "").replace("\\/", "/"))
                     .filter(l -> !l.isEmpty()).limit(6).toList();
-            threads.add(new Dumped(m.group(1), m.group(2), m.group(3), top, m.group(5)));
+            threads.add(new Dumped(tidOf.group(1), nameOf.group(1), stateOf.group(1), top,
+                    carrierOf.find() ? carrierOf.group(1) : null));
         }
         StringBuilder sb = new StringBuilder(" thread dump in " + file + "; carriers:");
         threads.stream().filter(t -> t.name().contains("-carrier-")).sorted(Comparator.comparing(Dumped::name))
