@@ -458,8 +458,9 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
      */
     private void parkOnCarrier(Carrier here, Op op) throws IOException {
         boolean interrupted = false;
+        PinWatchdog.Progress progress = null;
         while (!op.isDone()) {
-            PinWatchdog.Progress progress = here != null && here.isCurrent() ? here.progress() : null;
+            progress = here != null && here.isCurrent() ? here.progress() : null;
             long tasksRun = 0;
             if (progress != null) {
                 progress.parking(op);
@@ -472,14 +473,14 @@ public final class CarrierScheduler implements Executor, AutoCloseable {
                 if (op.interruptible) requestCancel(op);
             }
             if (progress != null && !op.isDone() && here.isCurrent() && progress.stalledSince(tasksRun, parkedAt, op)) {
-                progress.notParking();
+                progress.waitingInPlace();
                 PinnedWaitEvent pinned = Recorder.initialized() ? PinnedWaitEvent.start(parkedAt) : null;   // null unless enabled
                 here.waitInPlace(op);
                 if (pinned != null) pinned.finish(op.request, op.res(), here.id());
             }
         }
-        // A park that returned without unmounting (a permit left by an earlier unpark) left the op announced.
-        if (here != null && here.isCurrent()) here.progress().notParking();
+        // A last park that returned without unmounting (a permit left by an earlier unpark) left the op announced.
+        if (progress != null) progress.parkOver(op);
         if (interrupted) Thread.currentThread().interrupt();
     }
 

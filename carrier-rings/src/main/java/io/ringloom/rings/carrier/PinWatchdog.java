@@ -58,13 +58,23 @@ final class PinWatchdog implements Runnable {
 
         /** The current thread, mounted on this carrier, is about to park for {@code op}. */
         void parking(Op op) {
-            unparkedFor = null;
+            if (unparkedFor != null) unparkedFor = null;   // a read, not a store, on nearly every park
             parkCandidate = op;
         }
 
-        /** The current thread, mounted on this carrier, parks no more for its op: it waits in place, or its op is done. */
-        void notParking() {
+        /** The current thread, mounted on this carrier, waits in place instead of parking. */
+        void waitingInPlace() {
             parkCandidate = null;
+        }
+
+        /**
+         * {@code op}'s wait is over; its thread may run on another carrier by now.
+         * Still announced, the op says its thread never unmounted since: only that
+         * thread announces it, and any unmount clears it. So the clearing store is
+         * this carrier's thread's own, and is made only then.
+         */
+        void parkOver(Op op) {
+            if (parkCandidate == op) parkCandidate = null;
         }
 
         /** Carrier only: a task ran to its end or unmounted. */
